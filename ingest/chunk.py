@@ -1,0 +1,152 @@
+"""Structure-aware chunking: passages that keep their pages, article and section.
+
+A new chunk starts at every article and chapter heading, so a citation can name the article; long
+articles are split at sentence boundaries to fit the embedding model's window, counted with the
+model's own tokenizer (passed in: ingest knows nothing of the model).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ingest.articles import match_heading, uses_madda
+from ingest.langid import detect_language
+from ingest.records import Chunk, Document
+
+TokenCounter = Callable[[str], int]
+
+_SENTENCE_END = re.compile(r"(?<=[.!?؟;؛:])\s+(?=\S)")
+
+
+@dataclass(frozen=True)
+class ChunkConfig:
+    max_tokens: int = 256  # of the text the model embeds, context included; the model's window is 512
+    min_tokens: int = 24  # a shorter trailing piece joins the previous chunk of the same article
+
+
+@dataclass(frozen=True)
+class _Line:
+    page: int
+    text: str
+    starts_line: bool = True  # False for the second and later sentences of one source line
+    is_heading: bool = False
+
+
+@dataclass
+class _Segment:
+    section: str
+    article: str
+    lines: list[_Line] = field(default_factory=list)
+
+
+def _segments(doc: Document) -> list[_Segment]:
+    fasl_is_article = not uses_madda("\n".join(page.text for page in doc.pages))
+    segments = [_Segment(section="", article="")]
+    section = ""
+    for page in doc.pages:
+        structural = set(page.headings)
+        for raw in page.text.split("\n"):
+            text = raw.strip()
+            if not text:
+                continue
+            heading = match_heading(text, fasl_is_article=fasl_is_article, structural=text in structural)
+            if heading is not None and heading.kind == "article":
+                segments.append(_Segment(section=section, article=heading.label))
+            elif heading is not None or text in structural:
+                section = text if heading is None or len(text) > len(heading.label) else heading.label
+                segments.append(_Segment(section=section, article=""))
+            is_heading = heading is not None or text in structural
+            segments[-1].lines.append(_Line(page=page.number, text=text, is_heading=is_heading))
+    return _merge_bare_headings([s for s in segments if s.lines])
+
+
+def _merge_bare_headings(segments: list[_Segment]) -> list[_Segment]:
+    """Headings with no body of their own (a chapter title right before an article) join the next segment."""
+    merged: list[_Segment] = []
+    carry: list[_Line] = []
+    for segment in segments:
+        is_bare = not segment.article and all(line.is_heading for line in segment.lines)
+        if is_bare and segment is not segments[-1]:
+            carry.extend(segment.lines)
+            continue
+        segment.lines[:0] = carry
+        carry = []
+        merged.append(segment)
+    return merged
+
+
+def _units(lines: list[_Line]) -> list[_Line]:
+    """Sentences, each with the page it starts on."""
+    units = []
+    for line in lines:
+        parts = [part for part in _SENTENCE_END.split(line.text) if part.strip()]
+        units.extend(_Line(page=line.page, text=part, starts_line=i == 0) for i, part in enumerate(parts))
+    return units
+
+
+def _split_long(unit: _Line, fits: Callable[[str], bool]) -> list[_Line]:
+    """A sentence longer than the window is cut between words."""
+    pieces: list[_Line] = []
+    words: list[str] = []
+    for word in unit.text.split(" "):
+        if words and not fits(" ".join([*words, word])):
+            pieces.append(_Line(unit.page, " ".join(words), starts_line=not pieces and unit.starts_line))
+            words = []
+        words.append(word)
+    if words:
+        pieces.append(_Line(unit.page, " ".join(words), starts_line=not pieces and unit.starts_line))
+    return pieces
+
+
+def _context(doc: Document, segment: _Segment) -> str:
+    parts = [doc.meta.title]
+    if segment.section and segment.section != doc.meta.title:
+        parts.append(segment.section)
+    return " — ".join(parts)
+
+
+def chunk_document(doc: Document, count_tokens: TokenCounter, config: ChunkConfig = ChunkConfig()) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for segment in _segments(doc):
+        context = _context(doc, segment)
+
+        def fits(text: str, context: str = context) -> bool:
+            return count_tokens(f"{context}\n{text}") <= config.max_tokens
+
+        groups: list[list[_Line]] = [[]]
+        for unit in _units(segment.lines):
+            for piece in (_split_long(unit, fits) if not fits(unit.text) else [unit]):
+                candidate = [*groups[-1], piece]
+                if groups[-1] and not fits(_join(candidate)):
+                    groups.append([piece])
+                else:
+                    groups[-1] = candidate
+        if len(groups) > 1 and count_tokens(_join(groups[-1])) < config.min_tokens:
+            groups[-2].extend(groups.pop())  # slightly over budget beats a fragment with no meaning
+        for group in groups:
+            if group:
+                chunks.append(_make_chunk(doc, segment, group, context, len(chunks)))
+    return chunks
+
+
+def _join(lines: list[_Line]) -> str:
+    """Rebuild the passage as it stood: sentences of one line joined by a space, lines by a newline."""
+    return "".join((("\n" if line.starts_line else " ") if i else "") + line.text for i, line in enumerate(lines))
+
+
+def _make_chunk(doc: Document, segment: _Segment, lines: list[_Line], context: str, index: int) -> Chunk:
+    text = _join(lines)
+    return Chunk(
+        chunk_id=f"{doc.doc_id}#{doc.content_hash[:12]}#{index:04d}",
+        doc_id=doc.doc_id,
+        index=index,
+        page_start=min(line.page for line in lines),
+        page_end=max(line.page for line in lines),
+        article=segment.article,
+        section=segment.section,
+        lang=detect_language(text, fallback=doc.meta.lang),
+        text=text,
+        embed_text=f"{context}\n{text}",
+    )

@@ -1,0 +1,93 @@
+"""HTML reader: the standard library's parser, block elements become lines.
+
+Scripts, styles and navigation chrome are dropped; headings are remembered as structure.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from ingest.errors import CorruptDocumentError
+from ingest.records import Extracted, Page
+
+_BLOCKS = {
+    "p", "div", "section", "article", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "header", "footer", "main", "td", "th",
+}
+_SKIPPED = {"script", "style", "noscript", "template", "nav", "svg", "head"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+
+
+class _TextCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.headings: list[str] = []
+        self.title = ""
+        self.lang = ""
+        self._buffer: list[str] = []
+        self._skip_depth = 0
+        self._in_title = False
+        self._heading_depth = 0
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._buffer).split())
+        self._buffer.clear()
+        if text:
+            self.lines.append(text)
+            if self._heading_depth:
+                self.headings.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "html":
+            self.lang = (dict(attrs).get("lang") or "").split("-")[0].lower()
+        if tag == "title":
+            self._in_title = True
+        if tag in _SKIPPED and tag != "head":
+            self._skip_depth += 1
+        if tag in _BLOCKS:
+            self._flush()
+        if tag in _HEADINGS:
+            self._heading_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if tag in _SKIPPED and tag != "head" and self._skip_depth:
+            self._skip_depth -= 1
+        if tag in _BLOCKS:
+            self._flush()
+        if tag in _HEADINGS and self._heading_depth:
+            self._heading_depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += data
+        elif not self._skip_depth:
+            self._buffer.append(data)
+
+
+def read_html(path: Path) -> Extracted:
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise CorruptDocumentError(path, f"cannot read the file ({err})") from err
+    try:
+        raw = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Older Arabic government sites still serve windows-1256; anything else is read as Latin-1.
+        raw = data.decode("cp1256" if b"windows-1256" in data[:2048].lower() else "latin-1")
+    collector = _TextCollector()
+    collector.feed(raw)
+    collector.close()
+    collector._flush()
+    hints: dict[str, str] = {}
+    if collector.title.strip():
+        hints["html_title"] = " ".join(collector.title.split())
+    if collector.headings:
+        hints["first_heading"] = collector.headings[0]
+    if collector.lang:
+        hints["html_lang"] = collector.lang
+    page = Page(number=1, text="\n".join(collector.lines), headings=tuple(collector.headings))
+    return Extracted(pages=(page,), hints=hints, parser="html.parser")

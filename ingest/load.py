@@ -1,0 +1,93 @@
+"""One file in, one normalised :class:`Document` out (or an :class:`IngestError`)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from ingest.errors import IngestError, NoTextError, UnsupportedFormatError
+from ingest.metadata import build_metadata, read_sidecar
+from ingest.normalize import normalize_page_text, strip_running_lines
+from ingest.readers import READERS, is_sidecar, reader_for
+from ingest.records import Document, Page
+
+# Bump when parsing or normalisation changes what comes out of a file: every file is re-read then.
+INGEST_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to ingest and the root its document id is relative to."""
+
+    path: Path
+    root: Path
+
+    @property
+    def relative(self) -> PurePosixPath:
+        return PurePosixPath(self.path.relative_to(self.root).as_posix())
+
+    @property
+    def doc_id(self) -> str:
+        return str(self.relative)
+
+
+def discover(paths: list[Path]) -> Iterator[SourceFile | IngestError]:
+    """Walk files and folders (recursively, sorted, hidden entries skipped).
+
+    Sidecar metadata files are not documents. A file of unknown type inside a folder yields an
+    :class:`UnsupportedFormatError` so that it is reported, not silently ignored.
+    """
+    for given in paths:
+        given = given.resolve()
+        if not given.exists():
+            yield IngestError(given, "no such file or folder", "check the path")
+            continue
+        if given.is_file():
+            yield SourceFile(path=given, root=given.parent)
+            continue
+        for path in sorted(given.rglob("*")):
+            relative = path.relative_to(given)
+            if any(part.startswith(".") for part in relative.parts) or not path.is_file() or is_sidecar(path):
+                continue
+            if reader_for(path) is None:
+                yield UnsupportedFormatError(path, f"unknown file type '{path.suffix or path.name}'")
+                continue
+            yield SourceFile(path=path, root=given)
+
+
+def content_hash(source: SourceFile) -> str:
+    """Hash of everything that decides the stored document: file bytes, sidecar, ingest version."""
+    digest = hashlib.sha256(INGEST_VERSION.encode())
+    digest.update(source.path.read_bytes())
+    _, sidecar_bytes = read_sidecar(source.path)
+    digest.update(b"\0sidecar\0" + sidecar_bytes)
+    return digest.hexdigest()
+
+
+def load_document(source: SourceFile) -> Document:
+    """Read, normalise and describe one file. Raises :class:`IngestError` subclasses."""
+    reader = reader_for(source.path)
+    if reader is None:
+        known = ", ".join(sorted(READERS))
+        raise UnsupportedFormatError(source.path, f"unknown file type '{source.path.suffix}' (known: {known})")
+    sidecar, _ = read_sidecar(source.path)
+    extracted = reader(source.path)
+    pages = []
+    for page in extracted.pages:
+        text, repair = normalize_page_text(page.text)
+        headings = tuple(normalize_page_text(h)[0] for h in page.headings)
+        pages.append(Page(number=page.number, text=text, repair=repair, headings=headings))
+    pages = strip_running_lines(pages)
+    if not any(page.text.strip() for page in pages):
+        raise NoTextError(source.path, "no text found")
+    meta = build_metadata(source.path, source.relative, extracted, sidecar, pages)
+    return Document(
+        doc_id=source.doc_id,
+        source=source.doc_id,
+        content_hash=content_hash(source),
+        meta=meta,
+        pages=tuple(pages),
+        parser=extracted.parser,
+    )

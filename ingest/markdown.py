@@ -1,0 +1,68 @@
+"""Markdown reader: YAML front matter as metadata, the body as text.
+
+``<!-- pagebreak -->`` starts a new page, so Markdown sources can be cited by page like the PDFs
+built from them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from ingest.errors import CorruptDocumentError, InvalidMetadataError
+from ingest.records import Extracted, Page
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+_PAGEBREAK = re.compile(r"^\s*<!--\s*pagebreak\s*-->\s*$", re.IGNORECASE)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+
+
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, object], str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        fields = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as err:
+        raise InvalidMetadataError(path, f"front matter is not valid YAML ({err.__class__.__name__})") from err
+    if not isinstance(fields, dict):
+        raise InvalidMetadataError(path, "front matter must be a mapping of field: value")
+    return {str(k): v for k, v in fields.items()}, text[match.end() :]
+
+
+def _plain(line: str) -> str:
+    line = _LINK.sub(r"\1", line)
+    return _EMPHASIS.sub(r"\2", line)
+
+
+def read_markdown(path: Path) -> Extracted:
+    try:
+        raw = path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError) as err:
+        raise CorruptDocumentError(path, f"cannot read as UTF-8 text ({err})") from err
+    fields, body = split_front_matter(path, raw)
+    pages: list[Page] = []
+    lines: list[str] = []
+    headings: list[str] = []
+    first_heading = ""
+    for line in body.split("\n"):
+        if _PAGEBREAK.match(line):
+            pages.append(Page(number=len(pages) + 1, text="\n".join(lines), headings=tuple(headings)))
+            lines, headings = [], []
+            continue
+        line = _COMMENT.sub("", line)
+        if heading := _HEADING.match(line):
+            text = _plain(heading.group(2))
+            headings.append(text)
+            first_heading = first_heading or text
+            lines.append(text)
+        else:
+            lines.append(_plain(line))
+    pages.append(Page(number=len(pages) + 1, text="\n".join(lines), headings=tuple(headings)))
+    hints = {"first_heading": first_heading} if first_heading else {}
+    return Extracted(pages=tuple(pages), declared=fields, hints=hints, parser="markdown")

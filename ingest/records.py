@@ -1,0 +1,93 @@
+"""Typed, frozen records that flow from ingest to the knowledge base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Lang = Literal["ar", "fr", "en"] | str
+
+DOC_TYPES: frozenset[str] = frozenset(
+    {
+        "law",
+        "decree",
+        "order",
+        "circular",
+        "regulation",
+        "strategy",
+        "policy",
+        "programme",
+        "guideline",
+        "report",
+        "agreement",
+        "communication",
+        "other",
+    }
+)
+
+# ISO 3166 alpha-2 codes of the partner countries, plus EU for European Union texts. Other
+# alpha-2 codes are accepted too (a deployment may add countries); these are the known ones.
+KNOWN_COUNTRIES: frozenset[str] = frozenset({"DZ", "EG", "JO", "LB", "MA", "PS", "TN", "EU"})
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What a public authority needs to cite a document."""
+
+    title: str
+    country: str  # ISO 3166 alpha-2, "EU", or "" when unknown
+    doc_type: str  # one of DOC_TYPES
+    lang: str  # ISO 639-1
+    issuer: str = ""
+    date: str = ""  # YYYY, YYYY-MM or YYYY-MM-DD, as precise as known
+    year: int | None = None
+    source: str = ""  # reference to the official source (citation or URL)
+    summary_of: str = ""  # the official text a summary stands for
+    notice: str = ""
+    translation_of: str = ""  # doc id (or slug) of the other-language version
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of extracted text. ``number`` is 1-based, as printed page indexes are."""
+
+    number: int
+    text: str
+    repair: str = "none"  # which text-layer repair was applied ("none", "visual-order", ...)
+    headings: tuple[str, ...] = ()  # lines the file's own structure marks as headings (not PDFs)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a format reader found in a file, before normalisation and metadata validation."""
+
+    pages: tuple[Page, ...]
+    declared: dict[str, object] = field(default_factory=dict)  # metadata fields (front matter): validated
+    hints: dict[str, str] = field(default_factory=dict)  # found in the file (first heading, lang): for inference
+    parser: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str  # stable: the file path relative to the ingested root, POSIX separators
+    source: str  # file path relative to the ingested root
+    content_hash: str  # sha256 of the file bytes and its sidecar metadata
+    meta: DocMeta
+    pages: tuple[Page, ...]
+    parser: str = ""  # e.g. "pypdf 7.1.1"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage small enough for the embedding model, carrying everything a citation needs."""
+
+    chunk_id: str
+    doc_id: str
+    index: int
+    page_start: int
+    page_end: int
+    article: str  # e.g. "Article 12", "المادة 3"; "" outside articles
+    section: str  # enclosing chapter/part heading; "" when none
+    lang: str
+    text: str  # the text shown to users and quoted verbatim
+    embed_text: str = field(default="", repr=False)  # what the model embeds (text plus context)

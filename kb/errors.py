@@ -1,0 +1,19 @@
+"""Errors raised by the knowledge base. Messages say what to do next."""
+
+from __future__ import annotations
+
+
+class KBError(Exception):
+    """Base class for knowledge-base errors; ``str(err)`` is a one-line user message."""
+
+
+class StoreLockedError(KBError):
+    """Another process is writing to the same store directory."""
+
+
+class StoreUnavailableError(KBError):
+    """The Chroma server cannot be reached, or the store cannot be opened."""
+
+
+class IncompatibleStoreError(KBError):
+    """The store was built with another embedding model or schema."""

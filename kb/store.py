@@ -1,0 +1,214 @@
+"""Chroma as the store: embedded ``PersistentClient`` or a Chroma server, through one code path.
+
+Two collections: ``<prefix>_chunks`` (one row per passage, with its embedding and citation
+metadata) and ``<prefix>_documents`` (one row per document; the row is the commit record that
+says which version of the document's chunks is current). Chroma has no transactions, so a document
+is replaced in three steps: add the new version's chunks (their ids carry the content hash, so
+they never collide with the old ones), then upsert the document row (the commit point), then
+delete the old chunks. Readers only trust chunks whose hash matches the committed row, so a crash
+at any moment leaves either the old version or the new one visible, never half of one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from ingest.records import Chunk, Document
+from kb.config import StoreConfig
+from kb.embed import DIM, MODEL_ID
+from kb.errors import IncompatibleStoreError, StoreUnavailableError
+
+SCHEMA_VERSION = 1
+
+
+def _chroma_settings() -> Any:
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def open_client(config: StoreConfig) -> Any:
+    """A Chroma client for the configured mode. Telemetry is always off."""
+    import chromadb
+
+    if config.chroma_url:
+        url = urlparse(config.chroma_url if "://" in config.chroma_url else f"http://{config.chroma_url}")
+        if not url.hostname:
+            raise StoreUnavailableError(f"--chroma-url '{config.chroma_url}' has no host; use http://HOST:PORT")
+        port = url.port or (443 if url.scheme == "https" else 8000)
+        try:
+            client = chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https", settings=_chroma_settings())
+            client.heartbeat()
+        except Exception as err:
+            raise StoreUnavailableError(
+                f"cannot reach the Chroma server at {config.chroma_url} ({type(err).__name__}); start it with "
+                f"'chroma run --path DIR --host {url.hostname} --port {port}' or check --chroma-url"
+            ) from err
+        return client
+    try:
+        config.path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(config.path), settings=_chroma_settings())
+    except Exception as err:
+        raise StoreUnavailableError(f"cannot open the store at {config.path} ({type(err).__name__}: {err})") from err
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    doc_id: str
+    content_hash: str
+    metadata: dict[str, Any]
+
+
+def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "doc_hash": doc.content_hash,
+        "index": chunk.index,
+        "page_start": chunk.page_start,
+        "page_end": chunk.page_end,
+        "article": chunk.article,
+        "section": chunk.section,
+        "lang": chunk.lang,
+        "doc_lang": doc.meta.lang,
+        "country": doc.meta.country,
+        "doc_type": doc.meta.doc_type,
+        "title": doc.meta.title,
+        "source": doc.source,
+    }
+    if doc.meta.year is not None:
+        meta["year"] = doc.meta.year  # absent rather than a fake value: a year filter then excludes it
+    return meta
+
+
+def _document_metadata(doc: Document, root: str, chunk_count: int) -> dict[str, Any]:
+    meta = doc.meta
+    record: dict[str, Any] = {
+        "doc_id": doc.doc_id,
+        "content_hash": doc.content_hash,
+        "title": meta.title,
+        "country": meta.country,
+        "doc_type": meta.doc_type,
+        "lang": meta.lang,
+        "issuer": meta.issuer,
+        "date": meta.date,
+        "official_source": meta.source,
+        "summary_of": meta.summary_of,
+        "notice": meta.notice,
+        "translation_of": meta.translation_of,
+        "source": doc.source,
+        "root": root,
+        "parser": doc.parser,
+        "pages": len(doc.pages),
+        "chunks": chunk_count,
+        "repairs": ",".join(sorted({page.repair for page in doc.pages if page.repair != "none"})),
+    }
+    if meta.year is not None:
+        record["year"] = meta.year
+    return record
+
+
+class Store:
+    """The two Chroma collections and the operations ingest and search need."""
+
+    def __init__(self, config: StoreConfig) -> None:
+        self.config = config
+        self.client = open_client(config)
+        self.max_batch = int(self.client.get_max_batch_size())
+        prefix = config.collection_prefix
+        marker = {"embedding_model": MODEL_ID, "schema": SCHEMA_VERSION}
+        try:
+            # embedding_function=None: we always pass vectors. Chroma's default function would
+            # download a model on first use.
+            self.chunks = self.client.get_or_create_collection(
+                f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=marker
+            )
+            self.documents = self.client.get_or_create_collection(f"{prefix}_documents", embedding_function=None, metadata=marker)
+        except Exception as err:
+            raise StoreUnavailableError(f"cannot open collections in {config.describe()} ({type(err).__name__}: {err})") from err
+        found = self.chunks.metadata or {}
+        if found.get("embedding_model") != MODEL_ID or found.get("schema") != SCHEMA_VERSION:
+            raise IncompatibleStoreError(
+                f"the store at {config.describe()} was built with {found.get('embedding_model')} (schema "
+                f"{found.get('schema')}); this version needs {MODEL_ID} (schema {SCHEMA_VERSION}): use a new --store"
+            )
+
+    # --- reading -------------------------------------------------------------------------
+    def stored_documents(self) -> dict[str, StoredDocument]:
+        docs: dict[str, StoredDocument] = {}
+        for ids, metadatas in self._pages(self.documents, include=["metadatas"]):
+            for doc_id, meta in zip(ids, metadatas):
+                docs[doc_id] = StoredDocument(doc_id, str(meta.get("content_hash", "")), dict(meta))
+        return docs
+
+    def committed_hashes(self) -> dict[str, str]:
+        return {doc_id: doc.content_hash for doc_id, doc in self.stored_documents().items()}
+
+    def chunk_count(self) -> int:
+        return int(self.chunks.count())
+
+    def query(self, embedding: np.ndarray, n: int, where: dict[str, Any] | None) -> dict[str, Any]:
+        return self.chunks.query(  # type: ignore[no-any-return]
+            query_embeddings=[embedding.tolist()],
+            n_results=n,
+            where=where,
+            include=["metadatas", "documents", "distances"],
+        )
+
+    def _pages(self, collection: Any, include: list[str], where: dict[str, Any] | None = None, size: int = 5000) -> Iterator[tuple[list[str], list[Any]]]:
+        offset = 0
+        while True:
+            got = collection.get(include=include, where=where, limit=size, offset=offset)
+            ids = got["ids"]
+            if not ids:
+                return
+            yield ids, got["metadatas"]
+            offset += len(ids)
+
+    # --- writing -------------------------------------------------------------------------
+    def write_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, root: str) -> None:
+        """Replace ``doc``'s chunks with ``chunks``: whole or not at all (see the module docstring)."""
+        if len(chunks) != len(embeddings):
+            raise ValueError("one embedding per chunk")
+        for start in range(0, len(chunks), self.max_batch):
+            part = chunks[start : start + self.max_batch]
+            self.chunks.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=embeddings[start : start + len(part)],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_metadata(doc, c) for c in part],
+            )
+        self.documents.upsert(
+            ids=[doc.doc_id],
+            embeddings=[[0.0]],  # the documents collection is a record table; Chroma wants a vector
+            metadatas=[_document_metadata(doc, root, len(chunks))],
+        )
+        self.chunks.delete(where={"$and": [{"doc_id": doc.doc_id}, {"doc_hash": {"$ne": doc.content_hash}}]})
+
+    def delete_document(self, doc_id: str) -> None:
+        """Uncommit first, then remove chunks: a crash in between leaves only invisible orphans."""
+        self.documents.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+
+    def remove_orphans(self) -> int:
+        """Delete chunks no committed document row vouches for (left by an interrupted write)."""
+        committed = self.committed_hashes()
+        orphans: list[str] = []
+        for ids, metadatas in self._pages(self.chunks, include=["metadatas"]):
+            orphans.extend(i for i, m in zip(ids, metadatas) if committed.get(m.get("doc_id")) != m.get("doc_hash"))
+        for start in range(0, len(orphans), self.max_batch):
+            self.chunks.delete(ids=orphans[start : start + self.max_batch])
+        return len(orphans)
+
+
+def store_lock_path(config: StoreConfig) -> str | None:
+    """The writer lock file of an embedded store; a server serialises writes itself."""
+    return None if config.chroma_url else os.path.join(str(config.path), "writer.lock")
+
+
+__all__ = ["Store", "StoredDocument", "open_client", "store_lock_path", "DIM"]

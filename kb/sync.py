@@ -1,0 +1,143 @@
+"""Bring the store in step with files: content hashes decide what is added, replaced or pruned."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunk import ChunkConfig, chunk_document
+from ingest.errors import IngestError
+from ingest.load import SourceFile, content_hash, discover
+from ingest.records import Document
+from ingest.sandbox import ParseLimits, ParserProcess
+from kb.embed import Embedder
+from kb.lock import writer_lock
+from kb.store import Store, store_lock_path
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    parse: ParseLimits = ParseLimits()
+    chunk: ChunkConfig = ChunkConfig()
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    failed: list[IngestError] = field(default_factory=list)
+    chunks_written: int = 0
+    pages_read: int = 0
+    orphans_removed: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.pruned)} pruned, {len(self.failed)} failed; {self.chunks_written} chunks written"
+        )
+
+
+Progress = Callable[[Iterable[SourceFile]], Iterable[SourceFile]]
+
+
+def _no_progress(items: Iterable[SourceFile]) -> Iterable[SourceFile]:
+    return items
+
+
+def _index(doc: Document, root: Path, store: Store, embedder: Embedder, config: IngestConfig) -> int:
+    chunks = chunk_document(doc, embedder.count_tokens, config.chunk)
+    if not chunks:
+        return 0
+    embeddings = embedder.embed_passages([chunk.embed_text for chunk in chunks])
+    store.write_document(doc, chunks, embeddings, root=str(root))
+    return len(chunks)
+
+
+def ingest_paths(
+    paths: list[Path],
+    store: Store,
+    embedder: Embedder,
+    config: IngestConfig = IngestConfig(),
+    prune: bool = False,
+    progress: Progress = _no_progress,
+) -> IngestReport:
+    """Ingest files and folders. A failed file is reported and skipped; the others go on.
+
+    Holds the store's writer lock for the whole run.
+    """
+    report = IngestReport()
+    with writer_lock(store_lock_path(store.config)):
+        report.orphans_removed = store.remove_orphans()
+        stored = store.stored_documents()
+        sources: list[SourceFile] = []
+        for item in discover(paths):
+            if isinstance(item, IngestError):
+                report.failed.append(item)
+            else:
+                sources.append(item)
+
+        todo: list[tuple[SourceFile, str]] = []
+        seen: set[str] = set()
+        for source in sources:
+            seen.add(source.doc_id)
+            try:
+                digest = content_hash(source)
+            except (IngestError, OSError) as err:
+                report.failed.append(err if isinstance(err, IngestError) else IngestError(source.path, f"cannot read ({err})"))
+                continue
+            previous = stored.get(source.doc_id)
+            if previous is not None and previous.content_hash == digest:
+                report.unchanged.append(source.doc_id)
+            else:
+                todo.append((source, "updated" if previous is not None else "added"))
+
+        with ParserProcess(config.parse) as parser:
+            pending = iter(progress(s for s, _ in todo))
+            kinds = {s.doc_id: kind for s, kind in todo}
+            current = next(pending, None)
+            if current is not None:
+                parser.submit(current)
+            while current is not None:
+                try:
+                    doc: Document | None = parser.result()
+                except IngestError as err:
+                    report.failed.append(err)
+                    doc = None
+                following = next(pending, None)
+                if following is not None:
+                    parser.submit(following)  # parse the next file while this one is embedded
+                if doc is not None:
+                    report.chunks_written += _index(doc, current.root, store, embedder, config)
+                    report.pages_read += len(doc.pages)
+                    (report.added if kinds[current.doc_id] == "added" else report.updated).append(current.doc_id)
+                current = following
+
+        if prune:
+            roots = {str(source.root) for source in sources} | {str(p.resolve()) for p in paths if p.is_dir()}
+            for doc_id, previous in stored.items():
+                if doc_id not in seen and previous.metadata.get("root") in roots:
+                    store.delete_document(doc_id)
+                    report.pruned.append(doc_id)
+    return report
+
+
+def tty_progress(quiet: bool) -> Progress:
+    """A progress bar on stderr for interactive runs; nothing when quiet or not a terminal."""
+    if quiet or not sys.stderr.isatty():
+        return _no_progress
+
+    def bar(items: Iterable[SourceFile]) -> Iterable[SourceFile]:
+        from tqdm import tqdm
+
+        materialised = list(items)
+        return tqdm(materialised, desc="ingest", unit="file", file=sys.stderr)  # type: ignore[no-any-return]
+
+    return bar

@@ -1,0 +1,167 @@
+"""The ``policykb`` command: parse flags, call one library function, format the result.
+
+Library code raises; only this module turns exceptions into one-line messages and exit codes
+(2: usage error, 1: the work failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from policykb.offline import enforce_offline
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: scripts and people both read the last line.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _fail(message: str, code: int = EXIT_FAILED) -> int:
+    print(f"policykb: {message}", file=sys.stderr)
+    return code
+
+
+def _add_store_flags(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("store")
+    group.add_argument("--store", metavar="DIR", help="embedded store directory (env POLICYKB_STORE, default ./.policykb)")
+    group.add_argument("--chroma-url", metavar="URL", help="use a Chroma server instead, e.g. http://127.0.0.1:8000 (env POLICYKB_CHROMA_URL)")
+
+
+INGEST_EXAMPLES = """examples:
+  policykb ingest corpus/documents
+  policykb ingest new-laws/ decree.pdf --quiet
+  policykb ingest corpus/documents --prune      # also remove documents whose files are gone
+"""
+
+SEARCH_EXAMPLES = """examples:
+  policykb search "How do Morocco and Tunisia fund cluster governance bodies?"
+  policykb search "pôles de compétitivité" --country TN --country MA --k 5
+  policykb search "حوافز الاستثمار" --lang ar --type law --json
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="policykb", description="Euromed policy-dialogue knowledge base.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    ingest = commands.add_parser(
+        "ingest", help="ingest files and folders", epilog=INGEST_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--prune", action="store_true", help="remove stored documents whose files are gone from the given folders")
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar, only errors and the summary")
+    _add_store_flags(ingest)
+
+    search = commands.add_parser(
+        "search", help="search passages", epilog=SEARCH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=10, help="number of passages (default 10)")
+    search.add_argument("--country", action="append", default=[], metavar="CC", help="ISO 3166 alpha-2 code or EU; repeatable")
+    search.add_argument("--lang", action="append", default=[], metavar="xx", help="document language (ar, fr, en); repeatable")
+    search.add_argument("--type", action="append", default=[], metavar="T", dest="doc_type", help="document type (law, strategy...); repeatable")
+    search.add_argument("--year-min", type=int, metavar="YYYY")
+    search.add_argument("--year-max", type=int, metavar="YYYY")
+    search.add_argument("--json", action="store_true", help="print a JSON list")
+    _add_store_flags(search)
+
+    stats = commands.add_parser("stats", help="what the knowledge base holds")
+    stats.add_argument("--json", action="store_true")
+    _add_store_flags(stats)
+    return parser
+
+
+def _format_hit(hit: object) -> str:
+    from kb.search import Hit
+
+    assert isinstance(hit, Hit)
+    where = [f"p. {hit.page}" if hit.page == hit.page_end else f"pp. {hit.page}-{hit.page_end}"]
+    if hit.article:
+        where.append(hit.article)
+    facts = " · ".join(x for x in (hit.country, hit.lang, hit.doc_type, str(hit.year or "")) if x)
+    body = textwrap.indent(hit.text.strip(), "   ")
+    return f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({facts})\n   {' · '.join(where)} · {hit.source}\n{body}\n"
+
+
+def _run(args: argparse.Namespace) -> int:
+    from kb.embed import Embedder
+    from kb.store import Store
+    from policykb.settings import load_settings
+
+    settings = load_settings(store=args.store, chroma_url=args.chroma_url)
+    store = Store(settings.store)
+    embedder = Embedder(settings.embed)
+    try:
+        if args.command == "ingest":
+            from kb.sync import ingest_paths, tty_progress
+
+            report = ingest_paths(args.paths, store, embedder, settings.ingest, prune=args.prune, progress=tty_progress(args.quiet))
+            for error in report.failed:
+                print(f"policykb: {error}", file=sys.stderr)
+            print(f"{settings.store.describe()}: {report.summary()}")
+            return 0 if report.ok else EXIT_FAILED
+        if args.command == "search":
+            from kb.search import Filters, Searcher
+
+            if args.k < 1:
+                return _fail("--k must be at least 1", EXIT_USAGE)
+            filters = Filters(
+                countries=tuple(c.upper() for c in args.country),
+                langs=tuple(lang.lower() for lang in args.lang),
+                doc_types=tuple(t.lower() for t in args.doc_type),
+                year_min=args.year_min,
+                year_max=args.year_max,
+            )
+            hits = Searcher(store, embedder).search(args.query, k=args.k, filters=filters)
+            if args.json:
+                print(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
+            elif not hits:
+                print("no passages found (is the store empty? run 'policykb ingest PATH')")
+            else:
+                print("\n".join(_format_hit(hit) for hit in hits))
+            return 0
+        if args.command == "stats":
+            from kb.stats import collect_stats
+
+            stats = collect_stats(store)
+            if args.json:
+                print(json.dumps(stats, ensure_ascii=False, indent=2))
+            else:
+                print(f"{stats['documents']} documents, {stats['chunks']} chunks in {settings.store.describe()}")
+                for key in ("by_country", "by_lang", "by_type"):
+                    print(f"  {key[3:]}: " + ", ".join(f"{k} {v}" for k, v in stats[key].items()))
+            return 0
+    finally:
+        embedder.close()
+    return _fail(f"unknown command {args.command}", EXIT_USAGE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    enforce_offline()
+    args = build_parser().parse_args(argv)
+    from ingest.errors import IngestError
+    from kb.errors import KBError
+    from policykb.settings import SettingsError
+
+    try:
+        return _run(args)
+    except SettingsError as err:
+        return _fail(str(err), EXIT_USAGE)
+    except (KBError, IngestError) as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing half-written is visible (run the command again)", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

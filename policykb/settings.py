@@ -1,0 +1,81 @@
+"""One frozen settings object, built once from flags and environment, handed down by parts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.chunk import ChunkConfig
+from ingest.sandbox import ParseLimits
+from kb.config import EmbedConfig, StoreConfig
+from kb.sync import IngestConfig
+
+ENV_PREFIX = "POLICYKB_"
+ENV_KEYS = {
+    "POLICYKB_STORE": "embedded store directory (default ./.policykb)",
+    "POLICYKB_CHROMA_URL": "Chroma server URL, e.g. http://127.0.0.1:8000 (overrides the store directory)",
+    "POLICYKB_CACHE_DIR": "embedding cache directory (default ~/.cache/policykb); 'off' disables it",
+    "POLICYKB_PARSE_TIMEOUT": "seconds one file may take to parse (default 120)",
+    "POLICYKB_PARSE_MEMORY_MB": "address-space limit of the parser process in MiB (default 2048)",
+    "POLICYKB_CHUNK_TOKENS": "maximum tokens per chunk, context included (default 256, at most 512)",
+}
+
+
+class SettingsError(ValueError):
+    """A flag or environment variable has an unusable value."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: StoreConfig = field(default_factory=StoreConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+
+
+def _number(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}='{raw}' is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{key}={raw} is out of range ({low:g} to {high:g})")
+    return value
+
+
+def default_cache_path(env: Mapping[str, str]) -> Path | None:
+    raw = env.get("POLICYKB_CACHE_DIR")
+    if raw is not None and raw.lower() == "off":
+        return None
+    base = Path(raw) if raw else Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policykb"
+    return base / "embeddings.sqlite"
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, store: str | None = None, chroma_url: str | None = None
+) -> Settings:
+    """Flags win over the environment, the environment over defaults. Unknown POLICYKB_* keys are errors."""
+    env = os.environ if env is None else env
+    unknown = sorted(k for k in env if k.startswith(ENV_PREFIX) and k not in ENV_KEYS)
+    if unknown:
+        raise SettingsError(f"unknown environment variable {unknown[0]}; known: {', '.join(ENV_KEYS)}")
+    chunk_tokens = int(_number(env, "POLICYKB_CHUNK_TOKENS", ChunkConfig.max_tokens, 64, 512))
+    return Settings(
+        store=StoreConfig(
+            path=Path(store or env.get("POLICYKB_STORE") or ".policykb"),
+            # An explicit --store means the embedded store, whatever the environment says.
+            chroma_url=chroma_url or (None if store else env.get("POLICYKB_CHROMA_URL")) or None,
+        ),
+        embed=EmbedConfig(cache_path=default_cache_path(env)),
+        ingest=IngestConfig(
+            parse=ParseLimits(
+                timeout_s=_number(env, "POLICYKB_PARSE_TIMEOUT", ParseLimits.timeout_s, 1, 3600),
+                memory_mb=int(_number(env, "POLICYKB_PARSE_MEMORY_MB", ParseLimits.memory_mb, 256, 65536)),
+            ),
+            chunk=ChunkConfig(max_tokens=chunk_tokens),
+        ),
+    )
