@@ -8,13 +8,17 @@ from collections import Counter
 from dataclasses import replace
 
 from ingest.arabic import looks_visual_order, repair_visual_order
+from ingest.articles import match_heading
 from ingest.records import Page
 
 _HYPHENATED = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]{2,})[-\u00AD]\n([a-zà-öø-ÿ]{2,})")
 _SPACES = re.compile(r"[ \t\u00A0\u2000-\u200A\u202F\u205F\u3000]+")
 _BIDI_CONTROLS = re.compile(r"[\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]")
 _DIGITS = re.compile(r"[0-9\u0660-\u0669]+")
-_PAGE_NUMBER_ONLY = re.compile(r"^\s*(?:page|p\.|صفحة|الصفحة)?\s*[-–]?\s*[0-9\u0660-\u0669]{1,4}\s*(?:/\s*[0-9\u0660-\u0669]{1,4})?\s*[-–]?\s*$", re.IGNORECASE)
+_PAGE_WORD = r"(?:page|p\.|صفحة|الصفحة)"
+_PAGE_NUMBER = r"[-–]?\s*[0-9\u0660-\u0669]{1,4}\s*(?:(?:/|of|sur|من)\s*[0-9\u0660-\u0669]{1,4})?\s*[-–]?"
+# "12", "- 12 -", "Page 3 of 9", and "3 الصفحة" (Arabic extraction often puts the number first).
+_PAGE_NUMBER_ONLY = re.compile(rf"^\s*(?:{_PAGE_WORD}\s*{_PAGE_NUMBER}|{_PAGE_NUMBER}\s*{_PAGE_WORD}?)\s*$", re.IGNORECASE)
 
 
 def nfkc(text: str) -> str:
@@ -56,18 +60,19 @@ def _line_key(line: str) -> str:
     return _DIGITS.sub("#", line.strip().casefold())
 
 
-def strip_running_lines(pages: list[Page], min_pages: int = 3) -> list[Page]:
+def strip_running_lines(pages: list[Page], min_pages: int = 2) -> list[Page]:
     """Remove headers and footers that repeat on most pages, and bare page numbers.
 
     A line counts as running when it is among the first or last three lines of at least half the
     pages (and of ``min_pages`` pages or more). Documents shorter than that keep their lines, except
-    bare page numbers.
+    bare page numbers. Article and chapter headings are never running lines, though "Article #"
+    may well stand at the top of every page.
     """
     edge = 3
     counts: Counter[str] = Counter()
     for page in pages:
         lines = [line for line in page.text.split("\n") if line.strip()]
-        counts.update({_line_key(line) for line in lines[:edge] + lines[-edge:]})
+        counts.update({_line_key(line) for line in lines[:edge] + lines[-edge:] if match_heading(line) is None})
     threshold = max(min_pages, (len(pages) + 1) // 2)
     running = {key for key, n in counts.items() if n >= threshold and len(pages) >= min_pages}
     cleaned = []

@@ -70,10 +70,12 @@ class ParserProcess:
 
     def _start(self) -> None:
         parent, child = self._context.Pipe()
-        self._process = self._context.Process(target=_worker, args=(child, self.limits.memory_mb), daemon=True)
-        self._process.start()
-        child.close()
-        self._conn = parent
+        process = self._context.Process(target=_worker, args=(child, self.limits.memory_mb), daemon=True)
+        try:
+            process.start()
+        finally:
+            child.close()
+        self._process, self._conn = process, parent
 
     def _kill(self) -> None:
         if self._process is not None:

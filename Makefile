@@ -1,0 +1,57 @@
+# Two commands for a fresh machine: `make run` and `make test` (see README).
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PIP     := $(VENV)/bin/pip
+BIN     := $(VENV)/bin
+# Debian packages the tests need: a font with Arabic glyphs for the PDF writers, poppler for
+# rendering pages when a test or a person wants to look at them.
+APT_PACKAGES := fonts-dejavu-core poppler-utils
+SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+QUESTION ?= How do Morocco and Tunisia support clusters and technology parks?
+
+.PHONY: run test install install-test system-deps lint typecheck corpus clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# Ingest the sample corpus into the default embedded store (./.policykb), then show a search.
+# The web assistant is not built yet; until it is, `make run` ends with a sample search.
+run: install
+	$(BIN)/policykb ingest corpus/documents
+	$(BIN)/policykb stats
+	$(BIN)/policykb search "$(QUESTION)" --k 5
+
+test: install-test system-deps
+	$(PY) -m pytest
+
+lint: install-test
+	$(BIN)/ruff check ingest kb assistant eval policykb tests
+
+typecheck: install-test
+	$(BIN)/mypy
+
+# Regenerate corpus/documents from corpus/sources (PDF, DOCX, HTML, Markdown).
+corpus: install-test system-deps
+	$(PY) corpus/build.py
+
+clean:
+	rm -rf .policykb .pytest_cache

@@ -1,0 +1,80 @@
+"""Shared fixtures: one embedding model, one fixture corpus and one index per test session.
+
+Everything is real: the bundled embedding model, Chroma on disk, PDFs from two PDF writers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from policykb.offline import enforce_offline
+
+enforce_offline()
+
+from kb.config import EmbedConfig, StoreConfig  # noqa: E402
+from kb.embed import Embedder  # noqa: E402
+from kb.store import Store  # noqa: E402
+from kb.sync import IngestReport, ingest_paths  # noqa: E402
+from tests.fixtures.documents import write_all  # noqa: E402
+
+REALPDFS = Path(__file__).resolve().parents[2] / "shared" / "realpdfs"
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the session, so each passage is embedded once across tests."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def embedder(cache_dir: Path) -> Iterator[Embedder]:
+    model = Embedder(EmbedConfig(cache_path=cache_dir / "embeddings.sqlite"))
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="session")
+def fixture_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture documents, written once by the real writers (read-only for tests)."""
+    return write_all(tmp_path_factory.mktemp("docs"))
+
+
+@pytest.fixture()
+def docs_copy(fixture_docs: Path, tmp_path: Path) -> Path:
+    """A private copy of the fixture documents for tests that change files."""
+    target = tmp_path / "docs"
+    shutil.copytree(fixture_docs, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def shared_index(tmp_path_factory: pytest.TempPathFactory, fixture_docs: Path, embedder: Embedder) -> tuple[Store, IngestReport]:
+    """The fixture documents ingested once into an embedded store that tests only read."""
+    store = Store(StoreConfig(path=tmp_path_factory.mktemp("store")))
+    report = ingest_paths([fixture_docs], store, embedder)
+    return store, report
+
+
+@pytest.fixture()
+def fresh_store(tmp_path: Path) -> Store:
+    return Store(StoreConfig(path=tmp_path / "store"))
+
+
+@pytest.fixture(scope="session")
+def realpdfs() -> Path:
+    if not REALPDFS.is_dir():
+        pytest.fail(f"{REALPDFS} is missing: the real-world PDFs live in ../shared/realpdfs beside the repository")
+    return REALPDFS
+
+
+@pytest.fixture(scope="session")
+def cli_env(cache_dir: Path) -> dict[str, str]:
+    """Environment for running the real ``policykb`` command in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKB_")}
+    env["POLICYKB_CACHE_DIR"] = str(cache_dir)
+    return env

@@ -1,0 +1,95 @@
+"""Normalisation: visual-order Arabic, NFKC, folding, hyphenation, running headers."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import arabic_reshaper
+from bidi import get_display
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ingest.arabic import fold, looks_visual_order, repair_visual_order
+from ingest.normalize import clean_whitespace, normalize_page_text, repair_hyphenation, strip_running_lines
+from ingest.records import Page
+
+LOGICAL = "المادة 12: تدعم الدولة العناقيد الصناعية وفق القانون 23-12 (الجريدة الرسمية)."
+
+
+def as_gazette(line: str) -> str:
+    """What a gazette's text layer holds: presentation forms in visual order."""
+    return get_display(arabic_reshaper.reshape(line), base_dir="R")
+
+
+def test_visual_order_line_is_detected_and_restored_before_nfkc() -> None:
+    visual = as_gazette(LOGICAL)
+    assert looks_visual_order(visual), "Arabic: a reversed gazette line must be detected"
+    text, repair = normalize_page_text(visual)
+    assert repair == "visual-order"
+    assert text == LOGICAL, "Arabic: words, digits (23-12) and brackets back in logical order"
+
+
+def test_lam_alef_ligature_survives_because_reversal_precedes_nfkc() -> None:
+    line = "لا يجوز الإخلال بأحكام هذا القانون والاستثمار في الصناعة"
+    visual = as_gazette(line)
+    assert "\ufefb" in visual or "\ufefc" in visual or "\ufef7" in visual or "\ufef9" in visual, "fixture must hold a lam-alef ligature"
+    assert normalize_page_text(visual)[0] == line
+    # The trap the order avoids: NFKC first decomposes the ligature, and reversing then swaps lam and alef.
+    assert repair_visual_order(unicodedata.normalize("NFKC", visual)) != line
+
+
+def test_logical_arabic_is_left_alone() -> None:
+    text, repair = normalize_page_text(LOGICAL)
+    assert repair == "none" and text == LOGICAL
+
+
+def test_presentation_forms_in_logical_order_are_repaired_by_nfkc() -> None:
+    shaped = arabic_reshaper.reshape("الاستثمار والمؤسسات الصغيرة")
+    assert shaped != "الاستثمار والمؤسسات الصغيرة"
+    assert normalize_page_text(shaped)[0] == "الاستثمار والمؤسسات الصغيرة"
+
+
+ARABIC_WORDS = st.sampled_from(
+    "الدولة العناقيد الصناعية القانون المؤسسات الصغيرة والمتوسطة الاستثمار التمويل الحوافز تدعم تنشأ لجنة وطنية "
+    "لا إلا في من على الحدائق التكنولوجية".split()
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(ARABIC_WORDS, min_size=6, max_size=18))
+def test_any_gazette_line_round_trips(words: list[str]) -> None:
+    line = " ".join(words)
+    visual = as_gazette(line)
+    if looks_visual_order(visual):
+        assert normalize_page_text(visual)[0] == line, "Arabic: repaired line must equal the original"
+
+
+def test_fold_unifies_spelling_variants_for_matching_only() -> None:
+    assert fold("الإستراتيجيّة") == fold("الاستراتيجيه")
+    assert fold("مـــــادة") == fold("مادة")
+    assert fold("مستشفى") == fold("مستشفي")
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", categories=["L", "M", "N", "Zs"]), max_size=80))
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+def test_hyphenation_repair_joins_only_lowercase_continuations() -> None:
+    assert repair_hyphenation("pôles de compéti-\ntivité") == "pôles de compétitivité"
+    assert repair_hyphenation("Afrique du Nord-\nAfrique") == "Afrique du Nord-\nAfrique"
+
+
+def test_whitespace_cleanup_drops_bidi_marks_and_keeps_lines() -> None:
+    assert clean_whitespace("a\u200f  b\t c\r\nd\u00a0e") == "a b c\nd e"
+
+
+def test_running_headers_footers_and_page_numbers_are_removed_but_articles_kept() -> None:
+    bodies = {1: "Les pôles sont définis.", 2: "La gouvernance est partagée.", 3: "Le financement est public."}
+    pages = [Page(n, f"JOURNAL OFFICIEL N° 45\nArticle {n}\n{body}\nPage {n} sur 3") for n, body in bodies.items()]
+    cleaned = strip_running_lines(pages)
+    for page in cleaned:
+        assert "JOURNAL OFFICIEL" not in page.text
+        assert "sur 3" not in page.text
+        assert f"Article {page.number}" in page.text, "article headings are not running lines"
+        assert bodies[page.number] in page.text

@@ -1,0 +1,52 @@
+"""The same code against a real Chroma server (``chroma run`` on loopback), started by the fixture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb.config import StoreConfig
+from kb.embed import Embedder
+from kb.errors import StoreUnavailableError
+from kb.search import Filters, Searcher
+from kb.stats import collect_stats
+from kb.store import Store
+from kb.sync import ingest_paths
+from tests.chroma_server import chroma_server, free_port
+
+pytestmark = pytest.mark.server
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with chroma_server(tmp_path_factory.mktemp("chroma") / "data") as url:
+        yield url
+
+
+def test_server_mode_ingests_and_searches_like_embedded(
+    server_url: str, fixture_docs: Path, embedder: Embedder, shared_index: tuple[Store, object]
+) -> None:
+    store = Store(StoreConfig(chroma_url=server_url, collection_prefix="servertest"))
+    report = ingest_paths([fixture_docs], store, embedder)
+    assert report.ok and len(report.added) == 6
+    assert ingest_paths([fixture_docs], store, embedder).unchanged.__len__() == 6, "idempotent on a server too"
+
+    embedded = Searcher(shared_index[0], embedder)
+    served = Searcher(store, embedder)
+    for query, filters in [
+        ("customs exemptions for companies located in technology parks", Filters()),
+        ("gouvernance des pôles", Filters(countries=("MA",))),
+        ("المؤسسات الناشئة", Filters(langs=("ar",))),
+    ]:
+        a = [(h.chunk_id, h.page, h.article) for h in embedded.search(query, k=5, filters=filters)]
+        b = [(h.chunk_id, h.page, h.article) for h in served.search(query, k=5, filters=filters)]
+        assert a == b, f"same ranking in both modes for {query!r}"
+    assert collect_stats(store) == collect_stats(shared_index[0])
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(StoreUnavailableError, match=rf"cannot reach the Chroma server at {url}.*chroma run"):
+        Store(StoreConfig(chroma_url=url))
