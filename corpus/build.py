@@ -55,10 +55,23 @@ RL_FONT_BOLD = "DejaVuSans-Bold"
 FORMAT_EXTENSIONS = {"md": "md", "html": "html", "docx": "docx", "pdf": "pdf", "pdf-visual": "pdf"}
 LANGS = frozenset({"ar", "fr", "en"})
 RTL_LANGS = frozenset({"ar"})
-DOC_TYPES = frozenset({
-    "law", "decree", "order", "circular", "strategy", "policy", "programme", "guideline", "report",
-    "agreement", "communication", "regulation", "other",
-})
+DOC_TYPES = frozenset(
+    {
+        "law",
+        "decree",
+        "order",
+        "circular",
+        "strategy",
+        "policy",
+        "programme",
+        "guideline",
+        "report",
+        "agreement",
+        "communication",
+        "regulation",
+        "other",
+    }
+)
 REQUIRED_FIELDS = ("title", "lang", "format")
 BLOCK_KINDS = ("heading1", "heading2", "heading3", "paragraph", "bullet", "pagebreak")
 META_SUFFIX = ".meta.json"
@@ -71,9 +84,23 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 # Elements that follow w:bidi in the OOXML schema sequences of w:pPr and w:sectPr.
 PPR_AFTER_BIDI = (
-    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap",
-    "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
 )
 SECTPR_AFTER_BIDI = ("w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange")
 
@@ -155,7 +182,7 @@ def parse_source(path: Path) -> SourceDoc:
     if not match:
         raise SourceError(path, "front matter", "missing (file must start with a '---' YAML block)")
     meta = _load_front_matter(path, match.group(1))
-    blocks = parse_body(text[match.end():])
+    blocks = parse_body(text[match.end() :])
     if not any(kind == "heading1" for kind, _ in blocks):
         blocks.insert(0, ("heading1", str(meta["title"])))
     title = next(text for kind, text in blocks if kind == "heading1")

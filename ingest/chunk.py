@@ -79,7 +79,7 @@ def _merge_bare_headings(segments: list[_Segment]) -> list[_Segment]:
 
 def _units(lines: list[_Line]) -> list[_Line]:
     """Sentences, each with the page it starts on."""
-    units = []
+    units: list[_Line] = []
     for line in lines:
         parts = [part for part in _SENTENCE_END.split(line.text) if part.strip()]
         units.extend(_Line(page=line.page, text=part, starts_line=i == 0) for i, part in enumerate(parts))
@@ -117,7 +117,7 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, config: ChunkConfi
 
         groups: list[list[_Line]] = [[]]
         for unit in _units(segment.lines):
-            for piece in (_split_long(unit, fits) if not fits(unit.text) else [unit]):
+            for piece in _split_long(unit, fits) if not fits(unit.text) else [unit]:
                 candidate = [*groups[-1], piece]
                 if groups[-1] and not fits(_join(candidate)):
                     groups.append([piece])

@@ -12,8 +12,31 @@ from ingest.errors import CorruptDocumentError
 from ingest.records import Extracted, Page
 
 _BLOCKS = {
-    "p", "div", "section", "article", "li", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6",
-    "blockquote", "pre", "table", "ul", "ol", "dd", "dt", "header", "footer", "main", "td", "th",
+    "p",
+    "div",
+    "section",
+    "article",
+    "li",
+    "tr",
+    "br",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "table",
+    "ul",
+    "ol",
+    "dd",
+    "dt",
+    "header",
+    "footer",
+    "main",
+    "td",
+    "th",
 }
 _SKIPPED = {"script", "style", "noscript", "template", "nav", "svg", "head"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}

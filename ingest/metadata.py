@@ -17,8 +17,17 @@ from ingest.readers import SIDECAR_SUFFIXES
 from ingest.records import DOC_TYPES, KNOWN_COUNTRIES, DocMeta, Extracted, Page
 
 FIELDS = (
-    "title", "country", "doc_type", "issuer", "date", "year", "lang",
-    "source", "summary_of", "notice", "translation_of",
+    "title",
+    "country",
+    "doc_type",
+    "issuer",
+    "date",
+    "year",
+    "lang",
+    "source",
+    "summary_of",
+    "notice",
+    "translation_of",
 )
 ALIASES = {"type": "doc_type", "language": "lang", "issuing_body": "issuer"}
 _DATE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")

@@ -23,7 +23,7 @@ def read_pdf(path: Path) -> Extracted:
             if not opened:
                 raise EncryptedDocumentError(path, "PDF is protected by a password")
         pages = tuple(Page(number=i + 1, text=page.extract_text() or "") for i, page in enumerate(reader.pages))
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        title = reader.metadata.get("/Title") if reader.metadata else None
     except FileNotDecryptedError as err:
         raise EncryptedDocumentError(path, "PDF is protected by a password") from err
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as err:

@@ -110,7 +110,7 @@ class ParserProcess:
             self._kill()
             raise CorruptDocumentError(source.path, f"the parser process died (exit code {code})") from err
         if status == "ok":
-            return payload  # type: ignore[no-any-return]
+            return payload
         raise _rebuild_error(*payload)
 
     def parse(self, source: SourceFile) -> Document:

@@ -83,7 +83,7 @@ class Searcher:
         result = self.store.query(vector, n=min(total, k + 10), where=filters.where())
         hits: list[Hit] = []
         for chunk_id, text, meta, distance in zip(
-            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0]
+            result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
         ):
             if committed.get(meta["doc_id"]) != meta.get("doc_hash"):
                 continue

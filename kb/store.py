@@ -142,7 +142,7 @@ class Store:
     def stored_documents(self) -> dict[str, StoredDocument]:
         docs: dict[str, StoredDocument] = {}
         for ids, metadatas in self._pages(self.documents, include=["metadatas"]):
-            for doc_id, meta in zip(ids, metadatas):
+            for doc_id, meta in zip(ids, metadatas, strict=True):
                 docs[doc_id] = StoredDocument(doc_id, str(meta.get("content_hash", "")), dict(meta))
         return docs
 
@@ -153,14 +153,16 @@ class Store:
         return int(self.chunks.count())
 
     def query(self, embedding: np.ndarray, n: int, where: dict[str, Any] | None) -> dict[str, Any]:
-        return self.chunks.query(  # type: ignore[no-any-return]
+        return self.chunks.query(
             query_embeddings=[embedding.tolist()],
             n_results=n,
             where=where,
             include=["metadatas", "documents", "distances"],
         )
 
-    def _pages(self, collection: Any, include: list[str], where: dict[str, Any] | None = None, size: int = 5000) -> Iterator[tuple[list[str], list[Any]]]:
+    def _pages(
+        self, collection: Any, include: list[str], where: dict[str, Any] | None = None, size: int = 5000
+    ) -> Iterator[tuple[list[str], list[Any]]]:
         offset = 0
         while True:
             got = collection.get(include=include, where=where, limit=size, offset=offset)
@@ -200,7 +202,7 @@ class Store:
         committed = self.committed_hashes()
         orphans: list[str] = []
         for ids, metadatas in self._pages(self.chunks, include=["metadatas"]):
-            orphans.extend(i for i, m in zip(ids, metadatas) if committed.get(m.get("doc_id")) != m.get("doc_hash"))
+            orphans.extend(i for i, m in zip(ids, metadatas, strict=True) if committed.get(m.get("doc_id")) != m.get("doc_hash"))
         for start in range(0, len(orphans), self.max_batch):
             self.chunks.delete(ids=orphans[start : start + self.max_batch])
         return len(orphans)

@@ -138,6 +138,6 @@ def tty_progress(quiet: bool) -> Progress:
         from tqdm import tqdm
 
         materialised = list(items)
-        return tqdm(materialised, desc="ingest", unit="file", file=sys.stderr)  # type: ignore[no-any-return]
+        return tqdm(materialised, desc="ingest", unit="file", file=sys.stderr)
 
     return bar

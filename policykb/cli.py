@@ -34,7 +34,9 @@ def _fail(message: str, code: int = EXIT_FAILED) -> int:
 def _add_store_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("store")
     group.add_argument("--store", metavar="DIR", help="embedded store directory (env POLICYKB_STORE, default ./.policykb)")
-    group.add_argument("--chroma-url", metavar="URL", help="use a Chroma server instead, e.g. http://127.0.0.1:8000 (env POLICYKB_CHROMA_URL)")
+    group.add_argument(
+        "--chroma-url", metavar="URL", help="use a Chroma server instead, e.g. http://127.0.0.1:8000 (env POLICYKB_CHROMA_URL)"
+    )
 
 
 INGEST_EXAMPLES = """examples:
@@ -58,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
         "ingest", help="ingest files and folders", epilog=INGEST_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    ingest.add_argument("--prune", action="store_true", help="remove stored documents whose files are gone from the given folders")
+    ingest.add_argument(
+        "--prune", action="store_true", help="remove stored documents whose files are gone from the given folders"
+    )
     ingest.add_argument("--quiet", action="store_true", help="no progress bar, only errors and the summary")
     _add_store_flags(ingest)
 
@@ -69,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--k", type=int, default=10, help="number of passages (default 10)")
     search.add_argument("--country", action="append", default=[], metavar="CC", help="ISO 3166 alpha-2 code or EU; repeatable")
     search.add_argument("--lang", action="append", default=[], metavar="xx", help="document language (ar, fr, en); repeatable")
-    search.add_argument("--type", action="append", default=[], metavar="T", dest="doc_type", help="document type (law, strategy...); repeatable")
+    search.add_argument(
+        "--type", action="append", default=[], metavar="T", dest="doc_type", help="document type (law, strategy...); repeatable"
+    )
     search.add_argument("--year-min", type=int, metavar="YYYY")
     search.add_argument("--year-max", type=int, metavar="YYYY")
     search.add_argument("--json", action="store_true", help="print a JSON list")
@@ -105,7 +111,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "ingest":
             from kb.sync import ingest_paths, tty_progress
 
-            report = ingest_paths(args.paths, store, embedder, settings.ingest, prune=args.prune, progress=tty_progress(args.quiet))
+            report = ingest_paths(
+                args.paths, store, embedder, settings.ingest, prune=args.prune, progress=tty_progress(args.quiet)
+            )
             for error in report.failed:
                 print(f"policykb: {error}", file=sys.stderr)
             print(f"{settings.store.describe()}: {report.summary()}")

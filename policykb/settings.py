@@ -55,9 +55,7 @@ def default_cache_path(env: Mapping[str, str]) -> Path | None:
     return base / "embeddings.sqlite"
 
 
-def load_settings(
-    env: Mapping[str, str] | None = None, store: str | None = None, chroma_url: str | None = None
-) -> Settings:
+def load_settings(env: Mapping[str, str] | None = None, store: str | None = None, chroma_url: str | None = None) -> Settings:
     """Flags win over the environment, the environment over defaults. Unknown POLICYKB_* keys are errors."""
     env = os.environ if env is None else env
     unknown = sorted(k for k in env if k.startswith(ENV_PREFIX) and k not in ENV_KEYS)

@@ -23,10 +23,11 @@ def chroma_server(path: Path, timeout_s: float = 60) -> Iterator[str]:
     """Yield the URL of a Chroma server persisting to ``path``; stop it afterwards."""
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
-    log = open(path.parent / f"chroma-{port}.log", "w")
+    log = open(path.parent / f"chroma-{port}.log", "w")  # noqa: SIM115 - closed in finally
     process = subprocess.Popen(
         [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:

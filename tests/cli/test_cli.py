@@ -37,7 +37,9 @@ def test_search_json_has_the_documented_fields(cli_store: str, cli_env: dict[str
 
 
 def test_search_filters_and_text_output(cli_store: str, cli_env: dict[str, str]) -> None:
-    result = run(["search", "start-up", "--store", cli_store, "--country", "tn", "--lang", "ar", "--type", "law", "--k", "2"], cli_env)
+    result = run(
+        ["search", "start-up", "--store", cli_store, "--country", "tn", "--lang", "ar", "--type", "law", "--k", "2"], cli_env
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("1. [")
     assert "(TN · ar · law · 2018)" in result.stdout and "tn/startups-gazette.ar.pdf" in result.stdout
@@ -67,7 +69,9 @@ def test_failed_files_exit_1_with_one_line_each(tmp_path: Path, realpdfs: Path, 
     assert result.returncode == 1
     errors = result.stderr.strip().split("\n")
     assert len(errors) == 2
-    assert any(line.startswith("policykb: ") and "locked.pdf: PDF is protected by a password; supply a copy" in line for line in errors)
+    assert any(
+        line.startswith("policykb: ") and "locked.pdf: PDF is protected by a password; supply a copy" in line for line in errors
+    )
     assert any("bad.md: field 'country' is 'MOROCCO'; use an ISO 3166 alpha-2 code" in line for line in errors)
     assert "1 added" in result.stdout
 
@@ -82,7 +86,9 @@ def test_failed_files_exit_1_with_one_line_each(tmp_path: Path, realpdfs: Path, 
         (["stats"], {"POLICYKB_PARSE_TIMEOUT": "soon"}, "POLICYKB_PARSE_TIMEOUT='soon' is not a number"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(args: list[str], env_extra: dict[str, str], message: str, cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_usage_errors_exit_2_with_one_line(
+    args: list[str], env_extra: dict[str, str], message: str, cli_env: dict[str, str], tmp_path: Path
+) -> None:
     result = run([*args, *(["--store", str(tmp_path / "s")] if args[0] in {"search", "stats"} else [])], {**cli_env, **env_extra})
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and len(result.stderr.strip().split("\n")) == 1

@@ -36,7 +36,14 @@ def test_headings_are_recognised(line: str, expected: Heading) -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["Article 5 of the Law provides that", "Articles de loi", "المادة 12 من القانون المذكور", "المادتين", "Le chapitre suivant", ""],
+    [
+        "Article 5 of the Law provides that",
+        "Articles de loi",
+        "المادة 12 من القانون المذكور",
+        "المادتين",
+        "Le chapitre suivant",
+        "",
+    ],
 )
 def test_running_text_is_not_a_heading(line: str) -> None:
     assert match_heading(line) is None
@@ -50,8 +57,11 @@ def test_fasl_is_a_chapter_where_articles_use_madda() -> None:
     assert match_heading("الفصل 1", fasl_is_article=True) == Heading("article", "الفصل 1")
 
 
-@given(st.integers(min_value=1, max_value=400), st.sampled_from(["Article", "Art.", "ARTICLE", "المادة", "الفصل"]),
-       st.sampled_from(["", " :", " -", ".", " : La présente loi"]))
+@given(
+    st.integers(min_value=1, max_value=400),
+    st.sampled_from(["Article", "Art.", "ARTICLE", "المادة", "الفصل"]),
+    st.sampled_from(["", " :", " -", ".", " : La présente loi"]),
+)
 def test_any_numbered_article_keeps_its_number(number: int, word: str, tail: str) -> None:
     heading = match_heading(f"{word} {number}{tail}")
     assert heading is not None and heading.kind == "article"

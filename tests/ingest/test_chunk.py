@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from ingest.chunk import ChunkConfig, chunk_document
 from ingest.load import SourceFile, load_document
-from ingest.records import Document, DocMeta, Page
+from ingest.records import DocMeta, Document, Page
 from kb.embed import Embedder
 
 
@@ -41,8 +41,30 @@ def _doc(text: str, pages: int = 1) -> Document:
 
 
 WORDS = st.sampled_from(
-    "la loi définit les pôles de compétitivité et leur gouvernance financement public entreprises membres "
-    "الدولة تدعم العناقيد الصناعية the cluster receives funding".split()
+    [
+        "la",
+        "loi",
+        "définit",
+        "les",
+        "pôles",
+        "de",
+        "compétitivité",
+        "et",
+        "leur",
+        "gouvernance",
+        "financement",
+        "public",
+        "entreprises",
+        "membres",
+        "الدولة",
+        "تدعم",
+        "العناقيد",
+        "الصناعية",
+        "the",
+        "cluster",
+        "receives",
+        "funding",
+    ]
 )
 SENTENCE = st.lists(WORDS, min_size=3, max_size=40).map(lambda ws: " ".join(ws) + ".")
 ARTICLE_TEXT = st.lists(SENTENCE, min_size=1, max_size=12).map(" ".join)

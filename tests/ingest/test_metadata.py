@@ -19,14 +19,21 @@ def write(path: Path, text: str) -> Path:
 
 
 def test_sidecar_wins_over_front_matter_and_accepts_yaml(tmp_path: Path) -> None:
-    write(tmp_path / "tn" / "note.md", "---\ncountry: MA\ndoc_type: report\n---\n# Une note\n\nTexte de la note sur les pôles de compétitivité en Tunisie.\n")
+    write(
+        tmp_path / "tn" / "note.md",
+        "---\ncountry: MA\ndoc_type: report\n---\n# Une note\n\nTexte de la note sur les pôles de compétitivité en Tunisie.\n",
+    )
     write(tmp_path / "tn" / "note.md.meta.yaml", "country: TN\nyear: 2016\n")
     doc = load_document(SourceFile(tmp_path / "tn" / "note.md", tmp_path))
     assert doc.meta.country == "TN" and doc.meta.year == 2016 and doc.meta.doc_type == "report"
 
 
 def test_inference_when_metadata_is_absent(tmp_path: Path) -> None:
-    path = write(tmp_path / "dz" / "texte.html", "<html><body><h1>Loi relative à la PME</h1><p>La présente loi a pour objet de définir la petite et moyenne entreprise et les mesures d'aide.</p></body></html>")
+    path = write(
+        tmp_path / "dz" / "texte.html",
+        "<html><body><h1>Loi relative à la PME</h1>"
+        "<p>La présente loi a pour objet de définir la petite et moyenne entreprise et les mesures d'aide.</p></body></html>",
+    )
     doc = load_document(SourceFile(path, tmp_path))
     assert doc.meta.title == "Loi relative à la PME"
     assert doc.meta.lang == "fr"

@@ -32,7 +32,9 @@ def test_visual_order_line_is_detected_and_restored_before_nfkc() -> None:
 def test_lam_alef_ligature_survives_because_reversal_precedes_nfkc() -> None:
     line = "لا يجوز الإخلال بأحكام هذا القانون والاستثمار في الصناعة"
     visual = as_gazette(line)
-    assert "\ufefb" in visual or "\ufefc" in visual or "\ufef7" in visual or "\ufef9" in visual, "fixture must hold a lam-alef ligature"
+    assert "\ufefb" in visual or "\ufefc" in visual or "\ufef7" in visual or "\ufef9" in visual, (
+        "fixture must hold a lam-alef ligature"
+    )
     assert normalize_page_text(visual)[0] == line
     # The trap the order avoids: NFKC first decomposes the ligature, and reversing then swaps lam and alef.
     assert repair_visual_order(unicodedata.normalize("NFKC", visual)) != line
@@ -50,8 +52,29 @@ def test_presentation_forms_in_logical_order_are_repaired_by_nfkc() -> None:
 
 
 ARABIC_WORDS = st.sampled_from(
-    "الدولة العناقيد الصناعية القانون المؤسسات الصغيرة والمتوسطة الاستثمار التمويل الحوافز تدعم تنشأ لجنة وطنية "
-    "لا إلا في من على الحدائق التكنولوجية".split()
+    [
+        "الدولة",
+        "العناقيد",
+        "الصناعية",
+        "القانون",
+        "المؤسسات",
+        "الصغيرة",
+        "والمتوسطة",
+        "الاستثمار",
+        "التمويل",
+        "الحوافز",
+        "تدعم",
+        "تنشأ",
+        "لجنة",
+        "وطنية",
+        "لا",
+        "إلا",
+        "في",
+        "من",
+        "على",
+        "الحدائق",
+        "التكنولوجية",
+    ]
 )
 
 

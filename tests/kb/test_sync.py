@@ -28,8 +28,12 @@ def test_shared_index_holds_every_fixture(shared_index: tuple[Store, object]) ->
     assert report.failed == [] and len(report.added) == 6  # type: ignore[attr-defined]
     docs = store.stored_documents()
     assert set(docs) == {
-        "ma/loi-poles.fr.pdf", "eg/parcs-tech.ar.pdf", "tn/startups-gazette.ar.pdf",
-        "eg/strategy.en.docx", "tn/guide.fr.html", "ma/evaluation.en.md",
+        "ma/loi-poles.fr.pdf",
+        "eg/parcs-tech.ar.pdf",
+        "tn/startups-gazette.ar.pdf",
+        "eg/strategy.en.docx",
+        "tn/guide.fr.html",
+        "ma/evaluation.en.md",
     }
     assert docs["ma/loi-poles.fr.pdf"].metadata["pages"] == 3
     assert sum(int(d.metadata["chunks"]) for d in docs.values()) == store.chunk_count()
@@ -46,11 +50,16 @@ def test_second_ingest_changes_nothing_and_embeds_nothing(docs_copy: Path, fresh
     assert embedder.passages_embedded == embedded
 
 
-def test_changed_file_replaces_its_chunks_and_reuses_cached_embeddings(docs_copy: Path, fresh_store: Store, embedder: Embedder) -> None:
+def test_changed_file_replaces_its_chunks_and_reuses_cached_embeddings(
+    docs_copy: Path, fresh_store: Store, embedder: Embedder
+) -> None:
     ingest_paths([docs_copy], fresh_store, embedder)
     note = docs_copy / "ma/evaluation.en.md"
     old_ids = {i for i in chunk_ids(fresh_store) if i.startswith("ma/evaluation.en.md#")}
-    note.write_text(note.read_text(encoding="utf-8") + "\n## Recommendation\n\nA regional seed fund should co-invest with business angels.\n", encoding="utf-8")
+    note.write_text(
+        note.read_text(encoding="utf-8") + "\n## Recommendation\n\nA regional seed fund should co-invest with business angels.\n",
+        encoding="utf-8",
+    )
     embedded = embedder.passages_embedded
     report = ingest_paths([docs_copy], fresh_store, embedder)
     assert report.updated == ["ma/evaluation.en.md"] and len(report.unchanged) == 5
@@ -83,7 +92,9 @@ def test_bad_files_are_reported_one_by_one_and_the_rest_is_ingested(
     (bad / "blank.txt").write_text("   \n")
     report = ingest_paths([docs_copy], fresh_store, embedder)
     kinds = sorted(type(e).__name__ for e in report.failed)
-    assert kinds == sorted([EncryptedDocumentError.__name__, UnsupportedFormatError.__name__, InvalidMetadataError.__name__, NoTextError.__name__])
+    assert kinds == sorted(
+        [EncryptedDocumentError.__name__, UnsupportedFormatError.__name__, InvalidMetadataError.__name__, NoTextError.__name__]
+    )
     assert all("\n" not in str(e) and str(e).startswith(str(bad)) for e in report.failed)
     assert len(report.added) == 6
     stored = fresh_store.stored_documents()
@@ -99,7 +110,9 @@ def test_a_write_interrupted_before_its_commit_is_invisible_and_cleaned(
     # What a crash between "add new chunks" and "commit the document row" leaves behind:
     vector = embedder.embed_passages(["Incubated start-ups survival rates and follow-on funding"])
     fresh_store.chunks.add(
-        ids=["evaluation.en.md#ffffffffffff#0000"], embeddings=vector, documents=["half-written version"],
+        ids=["evaluation.en.md#ffffffffffff#0000"],
+        embeddings=vector,
+        documents=["half-written version"],
         metadatas=[{"doc_id": "evaluation.en.md", "doc_hash": "f" * 64, "page_start": 1, "page_end": 1}],
     )
     after = [h.chunk_id for h in Searcher(fresh_store, embedder).search("incubated start-ups survival", k=3)]
@@ -115,17 +128,24 @@ def test_chroma_writes_respect_its_max_batch_size(fixture_docs: Path, fresh_stor
     assert report.chunks_written == stored.metadata["chunks"] == fresh_store.chunk_count() > 2
 
 
-def test_a_second_writer_is_refused_while_the_first_holds_the_lock(fresh_store: Store, fixture_docs: Path, embedder: Embedder) -> None:
+def test_a_second_writer_is_refused_while_the_first_holds_the_lock(
+    fresh_store: Store, fixture_docs: Path, embedder: Embedder
+) -> None:
     lock = store_lock_path(fresh_store.config)
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from kb.lock import writer_lock
             with writer_lock({lock!r}):
                 print("locked", flush=True)
                 time.sleep(60)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
