@@ -81,6 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print a JSON list")
     _add_store_flags(search)
 
+    bench = commands.add_parser(
+        "bench",
+        help="measure search latency and write BENCHMARKS.md",
+        epilog="examples:\n  policykb bench\n  policykb bench --sizes 1000,10000,100000 --json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    bench.add_argument("--sizes", default="1000,10000", help="store sizes in chunks, comma-separated (default 1000,10000)")
+    bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    bench.add_argument(
+        "--out", type=Path, default=Path("BENCHMARKS.md"), help="where to write the report (default BENCHMARKS.md)"
+    )
+
     stats = commands.add_parser("stats", help="what the knowledge base holds")
     stats.add_argument("--json", action="store_true")
     _add_store_flags(stats)
@@ -99,11 +111,29 @@ def _format_hit(hit: object) -> str:
     return f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({facts})\n   {' · '.join(where)} · {hit.source}\n{body}\n"
 
 
+def _bench(args: argparse.Namespace) -> int:
+    from eval.bench import render_markdown, run_bench
+    from policykb.settings import load_settings
+
+    try:
+        sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
+    except ValueError:
+        return _fail(f"--sizes '{args.sizes}' must be whole numbers separated by commas", EXIT_USAGE)
+    if not sizes or min(sizes) < 10:
+        return _fail("--sizes needs sizes of at least 10 chunks", EXIT_USAGE)
+    report = run_bench(sizes, load_settings().embed.cache_path)
+    args.out.write_text(render_markdown(report), encoding="utf-8")
+    print(json.dumps(report, indent=2) if args.json else f"wrote {args.out}")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from kb.embed import Embedder
     from kb.store import Store
     from policykb.settings import load_settings
 
+    if args.command == "bench":
+        return _bench(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)
     store = Store(settings.store)
     embedder = Embedder(settings.embed)

@@ -67,3 +67,24 @@ def test_empty_query_and_bad_k(searcher: Searcher) -> None:
     assert searcher.search("   ") == []
     with pytest.raises(ValueError):
         searcher.search("x", k=0)
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(countries=("MA", "EG", "TN")),  # every chunk: filtered in Python after an over-fetch
+        Filters(countries=("EG",)),
+        Filters(langs=("ar",), doc_types=("law",)),
+        Filters(year_min=2019),  # narrow: Chroma's where clause
+    ],
+)
+def test_filtered_search_equals_the_brute_force_oracle(
+    searcher: Searcher, shared_index: tuple[Store, object], filters: Filters
+) -> None:
+    store = shared_index[0]
+    query = "financing of technology parks and start-ups"
+    everything = store.query(searcher.embedder.embed_query(query), n=store.chunk_count(), where=None)
+    oracle = [cid for cid, meta in zip(everything["ids"][0], everything["metadatas"][0], strict=True) if filters.matches(meta)][
+        :5
+    ]
+    assert [h.chunk_id for h in searcher.search(query, k=5, filters=filters)] == oracle
