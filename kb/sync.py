@@ -130,14 +130,20 @@ def ingest_paths(
 
 
 def tty_progress(quiet: bool) -> Progress:
-    """A progress bar on stderr for interactive runs; nothing when quiet or not a terminal."""
+    """A one-line progress display on stderr for interactive runs; nothing when quiet or not a terminal."""
     if quiet or not sys.stderr.isatty():
         return _no_progress
 
     def bar(items: Iterable[SourceFile]) -> Iterable[SourceFile]:
-        from tqdm import tqdm
-
         materialised = list(items)
-        return tqdm(materialised, desc="ingest", unit="file", file=sys.stderr)
+        total = len(materialised)
+        for done, source in enumerate(materialised):
+            percent = 100 * done // max(total, 1)
+            sys.stderr.write(f"\r\033[Kingest: {percent:3d}% {done}/{total} {source.doc_id[-60:]}")
+            sys.stderr.flush()
+            yield source
+        if total:
+            sys.stderr.write(f"\r\033[Kingest: 100% {total}/{total}\n")
+            sys.stderr.flush()
 
     return bar

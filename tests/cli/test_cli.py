@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,28 @@ def test_unreachable_server_exits_1_with_one_line(cli_env: dict[str, str]) -> No
 def test_help_carries_examples(cli_env: dict[str, str]) -> None:
     result = run(["search", "--help"], cli_env)
     assert result.returncode == 0 and "examples:" in result.stdout and "--country TN" in result.stdout
+
+
+def test_progress_bar_on_a_terminal_and_not_with_quiet(fixture_docs: Path, tmp_path: Path, cli_env: dict[str, str]) -> None:
+    import pty
+
+    def on_terminal(args: list[str]) -> str:
+        pid, fd = pty.fork()
+        if pid == 0:  # child: stdout and stderr are the terminal
+            os.execve(POLICYKB, [POLICYKB, *args], cli_env)
+        chunks = []
+        while True:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+        os.waitpid(pid, 0)
+        return b"".join(chunks).decode(errors="replace")
+
+    shown = on_terminal(["ingest", str(fixture_docs / "ma"), "--store", str(tmp_path / "a")])
+    assert "ingest: 100%" in shown and "2 added" in shown
+    quiet = on_terminal(["ingest", str(fixture_docs / "ma"), "--store", str(tmp_path / "b"), "--quiet"])
+    assert "ingest:" not in quiet and "2 added" in quiet
