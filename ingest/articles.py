@@ -66,6 +66,9 @@ _ARABIC_CHAPTER_WORDS = {"الباب", "باب", "القسم", "الجزء", "ا
 _DISPLACED_NUMBER = re.compile(
     r"^[()\[\]\s:.\-–]*(?P<num>[0-9\u0660-\u0669]+)[()\[\]\s:.\-–]*(?P<word>المادة|مادة|الفصل|فصل)[\s:]*$"
 )
+# The same displacement when the heading carries a title: "الفصل 2 – التعريف" comes out as
+# "– التعريف2 الفصل" (the title, glued to the number, before the keyword).
+_DISPLACED_TITLED = re.compile(r"^[–\-:]\s*[^\d]{1,80}?(?P<num>[0-9\u0660-\u0669]+)\s*(?P<word>المادة|مادة|الفصل|فصل)\s*$")
 _TATWEEL_AND_MARKS = re.compile(r"[\u0640\u0610-\u061A\u064B-\u065F\u0670]")
 _ENCLOSED = re.compile(r"^[(\[]\s*(.*?)\s*[)\]]$")
 
@@ -104,7 +107,7 @@ def match_heading(line: str, fasl_is_article: bool = True, structural: bool = Fa
         text = enclosed.group(1)
     if not text:
         return None
-    if displaced := _DISPLACED_NUMBER.match(text):
+    if displaced := _DISPLACED_NUMBER.match(text) or _DISPLACED_TITLED.match(text):
         text = f"{displaced['word']} {displaced['num']}"
     if (match := _LATIN_ARTICLE.match(text)) and _ends_heading(text[match.end() :], structural):
         return Heading("article", _clean(match["label"]))

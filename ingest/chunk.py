@@ -32,6 +32,11 @@ class _Line:
     text: str
     starts_line: bool = True  # False for the second and later sentences of one source line
     is_heading: bool = False
+    last_page: int = 0  # page where the text ends, when a sentence runs onto the next page (0: same page)
+
+    @property
+    def end_page(self) -> int:
+        return max(self.page, self.last_page)
 
 
 @dataclass
@@ -77,12 +82,27 @@ def _merge_bare_headings(segments: list[_Segment]) -> list[_Segment]:
     return merged
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?؟;؛:»\"')]\s*$")
+
+
 def _units(lines: list[_Line]) -> list[_Line]:
-    """Sentences, each with the page it starts on."""
+    """Sentences, each with the pages it spans.
+
+    PDF lines are visual wraps, not sentences: a sentence runs on across lines (kept joined by
+    their line break) until it ends with sentence punctuation or meets a heading, so a chunk
+    boundary never falls mid-sentence.
+    """
     units: list[_Line] = []
+    open_sentence = False
     for line in lines:
         parts = [part for part in _SENTENCE_END.split(line.text) if part.strip()]
-        units.extend(_Line(page=line.page, text=part, starts_line=i == 0) for i, part in enumerate(parts))
+        for i, part in enumerate(parts):
+            if i == 0 and open_sentence and not line.is_heading and units:
+                last = units[-1]
+                units[-1] = _Line(last.page, f"{last.text}\n{part}", last.starts_line, last_page=line.page)
+            else:
+                units.append(_Line(page=line.page, text=part, starts_line=i == 0, is_heading=line.is_heading))
+            open_sentence = not line.is_heading and not _ENDS_SENTENCE.search(part)
     return units
 
 
@@ -90,7 +110,7 @@ def _split_long(unit: _Line, fits: Callable[[str], bool]) -> list[_Line]:
     """A sentence longer than the window is cut between words."""
     pieces: list[_Line] = []
     words: list[str] = []
-    for word in unit.text.split(" "):
+    for word in unit.text.replace("\n", " ").split(" "):
         if words and not fits(" ".join([*words, word])):
             pieces.append(_Line(unit.page, " ".join(words), starts_line=not pieces and unit.starts_line))
             words = []
@@ -143,7 +163,7 @@ def _make_chunk(doc: Document, segment: _Segment, lines: list[_Line], context: s
         doc_id=doc.doc_id,
         index=index,
         page_start=min(line.page for line in lines),
-        page_end=max(line.page for line in lines),
+        page_end=max(line.end_page for line in lines),
         article=segment.article,
         section=segment.section,
         lang=detect_language(text, fallback=doc.meta.lang),

@@ -26,6 +26,7 @@ from ingest.articles import Heading, match_heading, uses_madda
         ("مادة (3)", Heading("article", "مادة 3")),
         (") :1 ( مـــــادة", Heading("article", "مادة 1")),
         ("3 المادة", Heading("article", "المادة 3")),
+        ("– التعريف2 الفصل", Heading("article", "الفصل 2")),
         ("الباب الأول: أحكام عامة", Heading("chapter", "الباب الأول")),
         ("الفصل 5", Heading("article", "الفصل 5")),
     ],
