@@ -78,3 +78,14 @@ def cli_env(cache_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYKB_")}
     env["POLICYKB_CACHE_DIR"] = str(cache_dir)
     return env
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Store, IngestReport]:
+    """The whole sample corpus ingested once (the slowest fixture: about a minute of model time)."""
+    store = Store(StoreConfig(path=tmp_path_factory.mktemp("corpus-store")))
+    report = ingest_paths([CORPUS / "documents"], store, embedder)
+    return store, report
