@@ -41,6 +41,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from ingest.records import DOC_TYPES  # one list of document types for the corpus and for ingest
+
 CORPUS_DIR = Path(__file__).resolve().parent
 SOURCES_DIR = CORPUS_DIR / "sources"
 DOCUMENTS_DIR = CORPUS_DIR / "documents"
@@ -55,23 +57,6 @@ RL_FONT_BOLD = "DejaVuSans-Bold"
 FORMAT_EXTENSIONS = {"md": "md", "html": "html", "docx": "docx", "pdf": "pdf", "pdf-visual": "pdf"}
 LANGS = frozenset({"ar", "fr", "en"})
 RTL_LANGS = frozenset({"ar"})
-DOC_TYPES = frozenset(
-    {
-        "law",
-        "decree",
-        "order",
-        "circular",
-        "strategy",
-        "policy",
-        "programme",
-        "guideline",
-        "report",
-        "agreement",
-        "communication",
-        "regulation",
-        "other",
-    }
-)
 REQUIRED_FIELDS = ("title", "lang", "format")
 BLOCK_KINDS = ("heading1", "heading2", "heading3", "paragraph", "bullet", "pagebreak")
 META_SUFFIX = ".meta.json"

@@ -55,6 +55,15 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _lang(doc: int) -> str:
+    return ("ar", "fr", "en")[doc % 3]
+
+
+def _synthetic_fields(doc: int) -> dict[str, Any]:
+    """Filterable fields shared by a synthetic document's record and its chunks."""
+    return {"country": COUNTRIES[doc % len(COUNTRIES)], "doc_type": "law", "year": 2000 + doc % 25}
+
+
 def fill_synthetic(store: Store, size: int, seed: int = 0) -> None:
     """``size`` chunks of random unit vectors in documents of 20 chunks, countries round-robin."""
     rng = np.random.default_rng(seed)
@@ -67,12 +76,10 @@ def fill_synthetic(store: Store, size: int, seed: int = 0) -> None:
             doc = i // CHUNKS_PER_DOC
             metas.append(
                 {
+                    **_synthetic_fields(doc),
                     "doc_id": f"synthetic/{doc}",
                     "doc_hash": f"h{doc}",
-                    "country": COUNTRIES[doc % len(COUNTRIES)],
-                    "doc_lang": ("ar", "fr", "en")[doc % 3],
-                    "doc_type": "law",
-                    "year": 2000 + doc % 25,
+                    "doc_lang": _lang(doc),
                     "page_start": 1,
                     "page_end": 1,
                     "article": "",
@@ -94,12 +101,10 @@ def fill_synthetic(store: Store, size: int, seed: int = 0) -> None:
             embeddings=[[0.0]] * len(ids),
             metadatas=[
                 {
+                    **_synthetic_fields(d),
                     "doc_id": f"synthetic/{d}",
                     "content_hash": f"h{d}",
-                    "country": COUNTRIES[d % len(COUNTRIES)],
-                    "lang": ("ar", "fr", "en")[d % 3],
-                    "doc_type": "law",
-                    "year": 2000 + d % 25,
+                    "lang": _lang(d),
                     "chunks": min(CHUNKS_PER_DOC, size - d * CHUNKS_PER_DOC),
                 }
                 for d in ids

@@ -69,11 +69,12 @@ class Hit:
         return asdict(self)
 
 
-# Chroma's ``where`` filter costs grow with the share of rows it matches (measured at 20k chunks:
-# 2.4 ms unfiltered, 18 ms at 12 %, 46 ms at 88 %), while an unfiltered query grows with the number
-# of results fetched. Filters matching at least this share of chunks are therefore applied in
-# Python to an over-fetched unfiltered result; narrower ones go to Chroma. See BENCHMARKS.md.
-POST_FILTER_MIN_SHARE = 0.1
+# Chroma's ``where`` filter cost grows with the number of rows it matches (measured at 20k chunks:
+# 2.4 ms unfiltered, 18 ms at 12 %, 46 ms at 88 %: about 3.3 ms per 1,000 matching rows), while an
+# unfiltered query grows with the number of results fetched (about 3.5 ms per 100). So a filter is
+# applied in Python to an over-fetched unfiltered result when fetching that many results costs less
+# than letting Chroma filter the matching rows; otherwise it goes to Chroma. See BENCHMARKS.md.
+RESULT_COST_IN_ROWS = 10
 OVERFETCH_FACTOR = 1.5
 
 
@@ -107,12 +108,13 @@ class Searcher:
 
     def _candidates(self, vector: Any, k: int, total: int, filters: Filters) -> list[tuple[str, str, dict[str, Any], float]]:
         wanted = k + 10  # a little slack: chunks of an interrupted write are skipped
-        share = self.filter_share(filters) if filters.active else 1.0
+        if not filters.active:
+            return self._query(vector, min(total, wanted), None)
+        share = self.filter_share(filters)
         if share == 0.0:
             return []
-        rows: list[tuple[str, str, dict[str, Any], float]] = []
-        if share >= POST_FILTER_MIN_SHARE:
-            n = min(total, int(wanted / share * OVERFETCH_FACTOR) + 1)
+        n = min(total, int(wanted / share * OVERFETCH_FACTOR) + 1)
+        if RESULT_COST_IN_ROWS * n <= share * total:
             rows = [row for row in self._query(vector, n, None) if filters.matches(row[2])]
             if len(rows) >= wanted or n == total:
                 return rows

@@ -72,16 +72,18 @@ def test_empty_query_and_bad_k(searcher: Searcher) -> None:
 @pytest.mark.parametrize(
     "filters",
     [
-        Filters(countries=("MA", "EG", "TN")),  # every chunk: filtered in Python after an over-fetch
-        Filters(countries=("EG",)),
+        Filters(countries=("DZ", "EG", "JO", "LB", "MA", "PS", "TN")),  # broad: filtered in Python after an over-fetch
+        Filters(langs=("ar", "fr")),
+        Filters(countries=("EG",)),  # narrow: Chroma's where clause
         Filters(langs=("ar",), doc_types=("law",)),
-        Filters(year_min=2019),  # narrow: Chroma's where clause
+        Filters(year_min=2019, year_max=2020),
     ],
 )
 def test_filtered_search_equals_the_brute_force_oracle(
-    searcher: Searcher, shared_index: tuple[Store, object], filters: Filters
+    corpus_index: tuple[Store, object], embedder: Embedder, filters: Filters
 ) -> None:
-    store = shared_index[0]
+    store = corpus_index[0]
+    searcher = Searcher(store, embedder)
     query = "financing of technology parks and start-ups"
     everything = store.query(searcher.embedder.embed_query(query), n=store.chunk_count(), where=None)
     oracle = [cid for cid, meta in zip(everything["ids"][0], everything["metadatas"][0], strict=True) if filters.matches(meta)][
