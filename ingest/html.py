@@ -38,7 +38,7 @@ _BLOCKS = {
     "td",
     "th",
 }
-_SKIPPED = {"script", "style", "noscript", "template", "nav", "svg", "head"}
+_SKIPPED = {"script", "style", "noscript", "template", "nav", "svg"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 
 
@@ -67,7 +67,7 @@ class _TextCollector(HTMLParser):
             self.lang = (dict(attrs).get("lang") or "").split("-")[0].lower()
         if tag == "title":
             self._in_title = True
-        if tag in _SKIPPED and tag != "head":
+        if tag in _SKIPPED:
             self._skip_depth += 1
         if tag in _BLOCKS:
             self._flush()
@@ -77,7 +77,7 @@ class _TextCollector(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
-        if tag in _SKIPPED and tag != "head" and self._skip_depth:
+        if tag in _SKIPPED and self._skip_depth:
             self._skip_depth -= 1
         if tag in _BLOCKS:
             self._flush()

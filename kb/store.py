@@ -21,7 +21,7 @@ import numpy as np
 
 from ingest.records import Chunk, Document
 from kb.config import StoreConfig
-from kb.embed import DIM, MODEL_ID
+from kb.embed import MODEL_ID
 from kb.errors import IncompatibleStoreError, StoreUnavailableError
 
 SCHEMA_VERSION = 1
@@ -212,5 +212,3 @@ def store_lock_path(config: StoreConfig) -> str | None:
     """The writer lock file of an embedded store; a server serialises writes itself."""
     return None if config.chroma_url else os.path.join(str(config.path), "writer.lock")
 
-
-__all__ = ["Store", "StoredDocument", "open_client", "store_lock_path", "DIM"]
