@@ -12,9 +12,12 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from policykb.offline import enforce_offline
+
+if TYPE_CHECKING:  # kb is imported lazily at run time, after the offline switches are set
+    from kb.search import Hit
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -99,10 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _format_hit(hit: object) -> str:
-    from kb.search import Hit
-
-    assert isinstance(hit, Hit)
+def _format_hit(hit: Hit) -> str:
     where = [f"p. {hit.page}" if hit.page == hit.page_end else f"pp. {hit.page}-{hit.page_end}"]
     if hit.article:
         where.append(hit.article)
