@@ -97,6 +97,10 @@ class Searcher:
             self._documents = {doc_id: doc.metadata for doc_id, doc in self.store.stored_documents().items()}
         return self._documents
 
+    def _committed_chunks(self) -> int:
+        """Chunks the commit records vouch for; counted from the cached records, not asked of Chroma per query."""
+        return sum(int(meta.get("chunks", 0)) for meta in self._document_records().values())
+
     def filter_share(self, filters: Filters) -> float:
         """Share of committed chunks that ``filters`` keeps, from the per-document records."""
         if filters not in self._shares:
@@ -107,18 +111,21 @@ class Searcher:
         return self._shares[filters]
 
     def _candidates(self, vector: Any, k: int, total: int, filters: Filters) -> list[tuple[str, str, dict[str, Any], float]]:
-        wanted = k + 10  # a little slack: chunks of an interrupted write are skipped
+        # A little slack: chunks of an interrupted write are skipped. Chroma returns fewer results
+        # than asked when it holds fewer, so ``n`` is never capped below the slack.
+        wanted = k + 10
         if not filters.active:
-            return self._query(vector, min(total, wanted), None)
+            return self._query(vector, wanted, None)
         share = self.filter_share(filters)
         if share == 0.0:
             return []
-        n = min(total, int(wanted / share * OVERFETCH_FACTOR) + 1)
+        n = min(total + 10, int(wanted / share * OVERFETCH_FACTOR) + 1)
         if RESULT_COST_IN_ROWS * n <= share * total:
-            rows = [row for row in self._query(vector, n, None) if filters.matches(row[2])]
-            if len(rows) >= wanted or n == total:
+            fetched = self._query(vector, n, None)
+            rows = [row for row in fetched if filters.matches(row[2])]
+            if len(rows) >= wanted or len(fetched) < n:  # enough, or everything was fetched
                 return rows
-        return self._query(vector, min(total, wanted), filters.where())
+        return self._query(vector, wanted, filters.where())
 
     def _query(self, vector: Any, n: int, where: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any], float]]:
         result = self.store.query(vector, n=n, where=where)
@@ -127,7 +134,7 @@ class Searcher:
     def search(self, query: str, k: int = 10, filters: Filters = Filters()) -> list[Hit]:
         if k < 1:
             raise ValueError("k must be at least 1")
-        total = self.store.chunk_count()
+        total = self._committed_chunks()
         if total == 0 or not query.strip():
             return []
         vector = self.embedder.embed_query(query)
