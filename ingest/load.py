@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ingest.errors import IngestError, NoTextError, UnsupportedFormatError
+from ingest.errors import IngestError, InvalidMetadataError, NoTextError, UnsupportedFormatError
 from ingest.metadata import build_metadata, read_sidecar
 from ingest.normalize import normalize_page_text, strip_running_lines
 from ingest.readers import READERS, is_sidecar, reader_for
-from ingest.records import Document, Page
+from ingest.records import DocMeta, Document, Page
 
 # Bump when parsing or normalisation changes what comes out of a file: every file is re-read then.
 INGEST_VERSION = "1"
@@ -90,4 +90,40 @@ def load_document(source: SourceFile) -> Document:
         meta=meta,
         pages=tuple(pages),
         parser=extracted.parser,
+    )
+
+
+def document_from_text(
+    doc_id: str,
+    text: str,
+    title: str = "",
+    lang: str = "",
+    country: str = "",
+    doc_type: str = "other",
+    year: int | None = None,
+) -> Document:
+    """A document from a text record (a BEIR ``corpus.jsonl`` row, say) rather than a file.
+
+    The text is normalised like a file's single page; an empty ``lang`` is detected. The content
+    hash covers every field, so a changed record is re-indexed and an unchanged one is not.
+    """
+    from ingest.langid import detect_language
+
+    if not doc_id.strip():
+        raise InvalidMetadataError(doc_id or "(record)", "empty _id", "give every record a non-empty _id")
+    cleaned, repair = normalize_page_text(text)
+    if not cleaned.strip() and not title.strip():
+        raise NoTextError(doc_id, "no text found", "the record's title and text are both empty")
+    lang = lang or detect_language(f"{title}\n{cleaned}", fallback="en")
+    digest = hashlib.sha256(INGEST_VERSION.encode())
+    for part in (doc_id, title, lang, country, doc_type, str(year or ""), text):
+        digest.update(part.encode("utf-8") + b"\0")
+    meta = DocMeta(title=title or doc_id, country=country, doc_type=doc_type, lang=lang, year=year)
+    return Document(
+        doc_id=doc_id,
+        source=doc_id,
+        content_hash=digest.hexdigest(),
+        meta=meta,
+        pages=(Page(number=1, text=cleaned or title, repair=repair),),
+        parser="record",
     )

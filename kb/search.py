@@ -1,12 +1,25 @@
-"""Search the knowledge base: ranked passages with everything a citation needs."""
+"""Search the knowledge base: hybrid dense + lexical retrieval, rolled up to documents.
+
+A query is embedded once (dense, Chroma) and analysed once per language (BM25, the derived
+lexical index); the two are normalised per language group and fused (kb/fusion.py). Passage
+scores roll up to documents (best passage), documents named in the question get a boost,
+translations lift each other, and results are grouped by document with their best passages.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
+from kb import fusion
+from kb.config import Mode, RetrievalConfig
 from kb.embed import Embedder
+from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
+from kb.query import QueryIntent, understand
 from kb.store import Store
+from kb.translations import find_translations
 
 
 @dataclass(frozen=True)
@@ -50,7 +63,7 @@ class Filters:
 @dataclass(frozen=True)
 class Hit:
     rank: int
-    score: float  # cosine similarity
+    score: float  # fused score (the cosine similarity in dense mode)
     chunk_id: str
     doc_id: str
     title: str
@@ -69,99 +82,299 @@ class Hit:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class DocHit:
+    """A document with its best passages; ``translations`` are its other-language versions in the store."""
+
+    rank: int
+    score: float
+    doc_id: str
+    title: str
+    country: str
+    lang: str
+    doc_type: str
+    year: int | None
+    passages: tuple[Hit, ...]
+    translations: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 # Chroma's ``where`` filter cost grows with the number of rows it matches (measured at 20k chunks:
 # 2.4 ms unfiltered, 18 ms at 12 %, 46 ms at 88 %: about 3.3 ms per 1,000 matching rows), while an
-# unfiltered query grows with the number of results fetched (about 3.5 ms per 100). So a filter is
-# applied in Python to an over-fetched unfiltered result when fetching that many results costs less
-# than letting Chroma filter the matching rows; otherwise it goes to Chroma. See BENCHMARKS.md.
+# unfiltered query grows with the number of results fetched. So a filter is applied in Python to an
+# over-fetched unfiltered result when fetching that many results costs less than letting Chroma
+# filter the matching rows; otherwise it goes to Chroma. See BENCHMARKS.md.
 RESULT_COST_IN_ROWS = 10
 OVERFETCH_FACTOR = 1.5
 
 
-class Searcher:
-    """Dense search over the store. Built once per process; queries are cheap."""
+@dataclass
+class _State:
+    """What a Searcher derives from the store; replaced whole on refresh, so queries see one version."""
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+    records: dict[str, dict[str, Any]]
+    index: LexicalIndex
+    translations: dict[str, tuple[str, ...]]
+    masks: dict[Filters, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return len(self.index)
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """One query's scores: fused per passage, boosted per document, and the raw scores for ties."""
+
+    state: _State
+    passages: dict[int, float]
+    documents: dict[str, float]
+    tiebreak: dict[int, float]  # raw dense similarity (raw BM25 in lexical mode)
+
+    def document_tiebreak(self) -> dict[str, float]:
+        best: dict[str, float] = {}
+        for position, score in self.tiebreak.items():
+            doc_id = self.state.index.doc_ids[position]
+            best[doc_id] = max(best.get(doc_id, float("-inf")), score)
+        return best
+
+
+class Searcher:
+    """Hybrid search over the store. Built once per process; queries are cheap.
+
+    The lexical index is loaded from ``config.index_dir`` when it matches the store, else rebuilt
+    from Chroma (and saved there). Call :meth:`refresh` after an ingest by any process.
+    """
+
+    def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig = RetrievalConfig()) -> None:
         self.store = store
         self.embedder = embedder
-        self._documents: dict[str, dict[str, Any]] | None = None
-        self._shares: dict[Filters, float] = {}
+        self.config = config
+        self._state: _State | None = None
 
+    # --- derived state ---------------------------------------------------------------------
     def refresh(self) -> None:
-        """Forget the cached document records (after an ingest by this or another process)."""
-        self._documents = None
-        self._shares = {}
+        """Re-read the commit records; reload or rebuild the lexical index if the store changed."""
+        self._state = self._load_state(self._state)
 
-    def _document_records(self) -> dict[str, dict[str, Any]]:
-        if self._documents is None:
-            self._documents = {doc_id: doc.metadata for doc_id, doc in self.store.stored_documents().items()}
-        return self._documents
+    def _current(self) -> _State:
+        if self._state is None:
+            self._state = self._load_state(None)
+        return self._state
 
-    def _committed_chunks(self) -> int:
-        """Chunks the commit records vouch for; counted from the cached records, not asked of Chroma per query."""
-        return sum(int(meta.get("chunks", 0)) for meta in self._document_records().values())
+    def _load_state(self, previous: _State | None) -> _State:
+        records = {doc_id: doc.metadata for doc_id, doc in self.store.stored_documents().items()}
+        key = fingerprint({doc_id: str(meta.get("content_hash", "")) for doc_id, meta in records.items()})
+        if previous is not None and previous.index.key == key:
+            return _State(records, previous.index, previous.translations)
+        index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
+        translations = find_translations(records, self.store, index)
+        return _State(records, index, translations)
+
+    def _mask(self, state: _State, filters: Filters) -> np.ndarray | None:
+        if not filters.active:
+            return None
+        if filters not in state.masks:
+            keep = {doc_id for doc_id, meta in state.records.items() if filters.matches({**meta, "doc_lang": meta.get("lang")})}
+            state.masks[filters] = np.fromiter((doc_id in keep for doc_id in state.index.doc_ids), dtype=bool, count=state.total)
+        return state.masks[filters]
 
     def filter_share(self, filters: Filters) -> float:
-        """Share of committed chunks that ``filters`` keeps, from the per-document records."""
-        if filters not in self._shares:
-            docs = self._document_records().values()
-            total = sum(int(meta.get("chunks", 0)) for meta in docs)
-            kept = sum(int(meta.get("chunks", 0)) for meta in docs if filters.matches({**meta, "doc_lang": meta.get("lang")}))
-            self._shares[filters] = kept / total if total else 0.0
-        return self._shares[filters]
+        """Share of committed chunks that ``filters`` keeps."""
+        state = self._current()
+        mask = self._mask(state, filters)
+        if mask is None:
+            return 1.0
+        return float(mask.mean()) if state.total else 0.0
 
-    def _candidates(self, vector: Any, k: int, total: int, filters: Filters) -> list[tuple[str, str, dict[str, Any], float]]:
-        # A little slack: chunks of an interrupted write are skipped. Chroma returns fewer results
-        # than asked when it holds fewer, so ``n`` is never capped below the slack.
-        wanted = k + 10
-        if not filters.active:
-            return self._query(vector, wanted, None)
-        share = self.filter_share(filters)
+    # --- candidates --------------------------------------------------------------------------
+    def _dense(self, state: _State, vector: np.ndarray, filters: Filters, mask: np.ndarray | None) -> dict[int, float]:
+        """Positions and cosine similarities of the nearest passages that pass the filters."""
+        wanted = self.config.dense_candidates
+        position = state.index.position
+        if mask is None:
+            found = self.store.nearest(vector, wanted, None)
+            return {position[cid]: sim for cid, sim in found if cid in position}
+        share = float(mask.mean()) if state.total else 0.0
         if share == 0.0:
-            return []
-        n = min(total + 10, int(wanted / share * OVERFETCH_FACTOR) + 1)
-        if RESULT_COST_IN_ROWS * n <= share * total:
-            fetched = self._query(vector, n, None)
-            rows = [row for row in fetched if filters.matches(row[2])]
-            if len(rows) >= wanted or len(fetched) < n:  # enough, or everything was fetched
-                return rows
-        return self._query(vector, wanted, filters.where())
+            return {}
+        n = min(state.total + 10, int(wanted / share * OVERFETCH_FACTOR) + 1)
+        if RESULT_COST_IN_ROWS * n <= share * state.total:
+            found = self.store.nearest(vector, n, None)
+            kept = {position[cid]: sim for cid, sim in found if cid in position and mask[position[cid]]}
+            if len(kept) >= wanted or len(found) < n:  # enough, or everything was fetched
+                return kept
+        found = self.store.nearest(vector, wanted, filters.where())
+        return {position[cid]: sim for cid, sim in found if cid in position}
 
-    def _query(self, vector: Any, n: int, where: dict[str, Any] | None) -> list[tuple[str, str, dict[str, Any], float]]:
-        result = self.store.query(vector, n=n, where=where)
-        return list(zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True))
+    def _lexical(self, state: _State, query: str, lang: str, mask: np.ndarray | None, mode: Mode) -> dict[int, float]:
+        from kb.analysis import analyze
 
-    def search(self, query: str, k: int = 10, filters: Filters = Filters()) -> list[Hit]:
+        groups = state.index.groups
+        scope = set(groups) if self.config.lexical_scope == "all" or mode == "lexical" else {lang} & set(groups)
+        tokens = {g: analyze(query, g) for g in scope}
+        if self.config.glossary:
+            from kb.glossary import default_glossary
+
+            glossary = default_glossary()
+            for g in set(groups) - {lang}:
+                tokens[g] = tokens.get(g, []) + glossary.expand(query, lang, g)
+        found: dict[int, float] = {}
+        for hits in state.index.search(tokens, mask, self.config.lexical_candidates).values():
+            found.update(hits)
+        return found
+
+    def _lexical_weights(self, state: _State, lang: str, mode: Mode) -> dict[str, float]:
+        """The lexical share of the fused score in each language group."""
+        if mode == "lexical":
+            return dict.fromkeys(state.index.groups, 1.0)
+        same = 1.0 - self.config.dense_weight
+        if self.config.lexical_scope == "all":
+            return dict.fromkeys(state.index.groups, same)
+        weights = dict.fromkeys(state.index.groups, self.config.glossary_weight if self.config.glossary else 0.0)
+        weights[lang] = same
+        return weights
+
+    def _fuse(self, state: _State, dense: dict[int, float], lexical: dict[int, float], lang: str, mode: Mode) -> dict[int, float]:
+        langs = state.index.langs
+
+        def group_of(position: int) -> str:
+            return langs[position]
+
+        if self.config.normalisation == "per_lang":
+            dense_n, lexical_n = fusion.minmax_by_group(dense, group_of), fusion.minmax_by_group(lexical, group_of)
+        else:
+            dense_n, lexical_n = fusion.minmax(dense), fusion.minmax_by_group(lexical, group_of)
+        if mode == "dense":
+            return dense_n
+        if mode == "lexical":
+            return lexical_n
+        if self.config.fusion == "rrf":
+            return fusion.rrf([fusion.ranked(dense), fusion.ranked(lexical)])
+        weights = self._lexical_weights(state, lang, mode)
+        return fusion.convex(dense_n, lexical_n, lambda position: weights.get(langs[position], 0.0))
+
+    # --- documents ---------------------------------------------------------------------------
+    def _score_documents(self, state: _State, passages: dict[int, float], intent: QueryIntent) -> dict[str, float]:
+        doc_ids = state.index.doc_ids
+        scores: dict[str, float] = {}
+        for position, score in passages.items():
+            doc_id = doc_ids[position]
+            if score > scores.get(doc_id, float("-inf")):
+                scores[doc_id] = score  # a document is as relevant as its best passage
+        lift = self.config.translation_lift
+        lifted = dict(scores)
+        for doc_id, score in scores.items():
+            for other in state.translations.get(doc_id, ()):
+                lifted[other] = max(lifted.get(other, float("-inf")), lift * score)
+        named = set(intent.all_countries)
+        if named and self.config.country_boost:
+            for doc_id in lifted:
+                if state.records.get(doc_id, {}).get("country") in named:
+                    lifted[doc_id] += self.config.country_boost
+        return lifted
+
+    def _rank(self, query: str, filters: Filters, mode: Mode | None) -> _Ranking:
+        state = self._current()
+        mode = mode or self.config.mode
+        if state.total == 0 or not query.strip():
+            return _Ranking(state, {}, {}, {})
+        intent = understand(query)
+        mask = self._mask(state, filters)
+        if mask is not None and not mask.any():
+            return _Ranking(state, {}, {}, {})
+        dense = self._dense(state, self.embedder.embed_query(query), filters, mask) if mode != "lexical" else {}
+        lexical = self._lexical(state, query, intent.lang, mask, mode) if mode != "dense" else {}
+        passages = self._fuse(state, dense, lexical, intent.lang, mode)
+        tiebreak = dense or lexical
+        return _Ranking(state, passages, self._score_documents(state, passages, intent), tiebreak)
+
+    def search_documents(self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None) -> list[DocHit]:
+        """The ``k`` best documents, each with its best passages (at most ``passages_per_document``)."""
         if k < 1:
             raise ValueError("k must be at least 1")
-        total = self._committed_chunks()
-        if total == 0 or not query.strip():
-            return []
-        vector = self.embedder.embed_query(query)
-        documents = self._document_records()
+        ranking = self._rank(query, filters, mode)
+        state, passages, documents = ranking.state, ranking.passages, ranking.documents
+        top_docs = fusion.ranked(documents, ranking.document_tiebreak())[:k]
+        per_doc: dict[str, list[int]] = {doc_id: [] for doc_id in top_docs}
+        for position in fusion.ranked(passages, ranking.tiebreak):
+            best = per_doc.get(state.index.doc_ids[position])
+            if best is not None and len(best) < self.config.passages_per_document:
+                best.append(position)
+        hits = self._hits(state, [p for doc_id in top_docs for p in per_doc[doc_id]], passages)
+        by_doc: dict[str, list[Hit]] = {doc_id: [] for doc_id in top_docs}
+        for hit in hits:
+            by_doc[hit.doc_id].append(hit)
+        results: list[DocHit] = []
+        for doc_id in top_docs:
+            meta = state.records.get(doc_id, {})
+            results.append(
+                DocHit(
+                    rank=len(results) + 1,
+                    score=round(documents[doc_id], 6),
+                    doc_id=doc_id,
+                    title=str(meta.get("title", "")),
+                    country=str(meta.get("country", "")),
+                    lang=str(meta.get("lang", "")),
+                    doc_type=str(meta.get("doc_type", "")),
+                    year=meta.get("year"),
+                    passages=tuple(by_doc[doc_id]),
+                    translations=state.translations.get(doc_id, ()),
+                )
+            )
+        return results
+
+    def search(self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None) -> list[Hit]:
+        """The ``k`` best passages, at most ``passages_per_document`` from any one document."""
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        ranking = self._rank(query, filters, mode)
+        state, passages, documents = ranking.state, ranking.passages, ranking.documents
+        doc_ids = state.index.doc_ids
+        best: dict[str, float] = {}
+        for position, score in passages.items():
+            best[doc_ids[position]] = max(best.get(doc_ids[position], float("-inf")), score)
+        # A passage inherits its document's boosts (country named, translation found), so that the
+        # passage order agrees with the document order.
+        adjusted = {p: s + documents[doc_ids[p]] - best[doc_ids[p]] for p, s in passages.items()}
+        chosen: list[int] = []
+        taken: dict[str, int] = {}
+        for position in fusion.ranked(adjusted, ranking.tiebreak):
+            doc_id = doc_ids[position]
+            if taken.get(doc_id, 0) < self.config.passages_per_document:
+                chosen.append(position)
+                taken[doc_id] = taken.get(doc_id, 0) + 1
+                if len(chosen) == k:
+                    break
+        return [replace(hit, rank=i + 1) for i, hit in enumerate(self._hits(state, chosen, passages))]
+
+    def _hits(self, state: _State, positions: list[int], scores: dict[int, float]) -> list[Hit]:
+        ids = [state.index.chunk_ids[p] for p in positions]
+        stored = self.store.get_chunks(ids)
         hits: list[Hit] = []
-        for chunk_id, text, meta, distance in self._candidates(vector, k, total, filters):
-            if documents.get(meta["doc_id"], {}).get("content_hash") != meta.get("doc_hash"):
-                continue
+        for position, chunk_id in zip(positions, ids, strict=True):
+            if chunk_id not in stored:
+                continue  # deleted since the index was built: refresh() catches up
+            text, meta = stored[chunk_id]
             hits.append(
                 Hit(
                     rank=len(hits) + 1,
-                    score=round(1.0 - float(distance), 6),
+                    score=round(scores[position], 6),
                     chunk_id=chunk_id,
-                    doc_id=meta["doc_id"],
-                    title=meta.get("title", ""),
-                    country=meta.get("country", ""),
-                    lang=meta.get("lang", ""),
-                    doc_type=meta.get("doc_type", ""),
+                    doc_id=str(meta["doc_id"]),
+                    title=str(meta.get("title", "")),
+                    country=str(meta.get("country", "")),
+                    lang=str(meta.get("lang", "")),
+                    doc_type=str(meta.get("doc_type", "")),
                     year=meta.get("year"),
                     page=int(meta.get("page_start", 0)),
                     page_end=int(meta.get("page_end", 0)),
-                    article=meta.get("article", ""),
-                    section=meta.get("section", ""),
-                    text=text or "",
-                    source=meta.get("source", ""),
+                    article=str(meta.get("article", "")),
+                    section=str(meta.get("section", "")),
+                    text=text,
+                    source=str(meta.get("source", "")),
                 )
             )
-            if len(hits) == k:
-                break
         return hits

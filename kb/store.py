@@ -12,7 +12,7 @@ at any moment leaves either the old version or the new one visible, never half o
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -159,6 +159,39 @@ class Store:
             where=where,
             include=["metadatas", "documents", "distances"],
         )
+
+    def iter_chunks(self, with_text: Callable[[str], bool] = lambda _: True) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """Every stored chunk as (id, text, metadata); text only where ``with_text(id)`` (saves reading it)."""
+        for ids, metadatas in self._pages(self.chunks, include=["metadatas"]):
+            wanted = [chunk_id for chunk_id in ids if with_text(chunk_id)]
+            texts: dict[str, str] = {}
+            for start in range(0, len(wanted), self.max_batch):
+                got = self.chunks.get(ids=wanted[start : start + self.max_batch], include=["documents"])
+                texts.update(zip(got["ids"], got["documents"], strict=True))
+            for chunk_id, meta in zip(ids, metadatas, strict=True):
+                yield chunk_id, texts.get(chunk_id), dict(meta)
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """Text and metadata of the given chunks (those that exist), by id."""
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for start in range(0, len(ids), self.max_batch):
+            got = self.chunks.get(ids=list(ids[start : start + self.max_batch]), include=["documents", "metadatas"])
+            for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                found[chunk_id] = (text or "", dict(meta))
+        return found
+
+    def iter_embeddings(self, ids: Sequence[str], size: int = 2000) -> Iterator[tuple[str, np.ndarray]]:
+        """Stored embeddings of the given chunks, in batches (for document-level statistics)."""
+        for start in range(0, len(ids), min(size, self.max_batch)):
+            got = self.chunks.get(ids=list(ids[start : start + min(size, self.max_batch)]), include=["embeddings"])
+            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
+                yield chunk_id, np.asarray(vector, dtype=np.float32)
+
+    def nearest(self, embedding: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        """Ids and cosine similarities of the ``n`` nearest chunks; no text or metadata is read."""
+        result = self.chunks.query(query_embeddings=[embedding.tolist()], n_results=n, where=where, include=["distances"])
+        pairs = zip(result["ids"][0], result["distances"][0], strict=True)
+        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in pairs]
 
     def _pages(
         self, collection: Any, include: list[str], where: dict[str, Any] | None = None, size: int = 5000

@@ -52,12 +52,12 @@ def _no_progress(items: Iterable[SourceFile]) -> Iterable[SourceFile]:
     return items
 
 
-def _index(doc: Document, root: Path, store: Store, embedder: Embedder, config: IngestConfig) -> int:
+def _index(doc: Document, root: str, store: Store, embedder: Embedder, config: IngestConfig) -> int:
     chunks = chunk_document(doc, embedder.count_tokens, config.chunk)
     if not chunks:
         return 0
     embeddings = embedder.embed_passages([chunk.embed_text for chunk in chunks])
-    store.write_document(doc, chunks, embeddings, root=str(root))
+    store.write_document(doc, chunks, embeddings, root=root)
     return len(chunks)
 
 
@@ -115,9 +115,7 @@ def ingest_paths(
                 if following is not None:
                     parser.submit(following)  # parse the next file while this one is embedded
                 if doc is not None:
-                    report.chunks_written += _index(doc, current.root, store, embedder, config)
-                    report.pages_read += len(doc.pages)
-                    (report.added if kinds[current.doc_id] == "added" else report.updated).append(current.doc_id)
+                    _record(report, doc, kinds[current.doc_id], _index(doc, str(current.root), store, embedder, config))
                 current = following
 
         if prune:
@@ -127,6 +125,49 @@ def ingest_paths(
                     store.delete_document(doc_id)
                     report.pruned.append(doc_id)
     return report
+
+
+def ingest_documents(
+    docs: Iterable[Document | IngestError],
+    store: Store,
+    embedder: Embedder,
+    config: IngestConfig = IngestConfig(),
+    root: str = "",
+    prune: bool = False,
+) -> IngestReport:
+    """Ingest documents built in memory (text records rather than files), with the same rules.
+
+    ``root`` names the collection they come from; with ``prune``, stored documents of that root
+    that are not among ``docs`` are removed. Errors in the stream are reported, not raised.
+    """
+    report = IngestReport()
+    with writer_lock(store_lock_path(store.config)):
+        report.orphans_removed = store.remove_orphans()
+        stored = store.stored_documents()
+        seen: set[str] = set()
+        for doc in docs:
+            if isinstance(doc, IngestError):
+                report.failed.append(doc)
+                continue
+            seen.add(doc.doc_id)
+            previous = stored.get(doc.doc_id)
+            if previous is not None and previous.content_hash == doc.content_hash:
+                report.unchanged.append(doc.doc_id)
+                continue
+            kind = "updated" if previous is not None else "added"
+            _record(report, doc, kind, _index(doc, root, store, embedder, config))
+        if prune:
+            for doc_id, previous in stored.items():
+                if doc_id not in seen and previous.metadata.get("root") == root:
+                    store.delete_document(doc_id)
+                    report.pruned.append(doc_id)
+    return report
+
+
+def _record(report: IngestReport, doc: Document, kind: str, chunks: int) -> None:
+    report.chunks_written += chunks
+    report.pages_read += len(doc.pages)
+    (report.added if kind == "added" else report.updated).append(doc.doc_id)
 
 
 def tty_progress(quiet: bool) -> Progress:

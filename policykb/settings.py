@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from ingest.chunk import ChunkConfig
 from ingest.sandbox import ParseLimits
-from kb.config import EmbedConfig, StoreConfig
+from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.sync import IngestConfig
 
 ENV_PREFIX = "POLICYKB_"
@@ -32,6 +33,7 @@ class Settings:
     store: StoreConfig = field(default_factory=StoreConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
 
 
 def _number(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
@@ -47,12 +49,24 @@ def _number(env: Mapping[str, str], key: str, default: float, low: float, high: 
     return value
 
 
+def _cache_base(env: Mapping[str, str]) -> Path:
+    raw = env.get("POLICYKB_CACHE_DIR")
+    return Path(raw) if raw and raw.lower() != "off" else Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policykb"
+
+
 def default_cache_path(env: Mapping[str, str]) -> Path | None:
     raw = env.get("POLICYKB_CACHE_DIR")
     if raw is not None and raw.lower() == "off":
         return None
-    base = Path(raw) if raw else Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "policykb"
-    return base / "embeddings.sqlite"
+    return _cache_base(env) / "embeddings.sqlite"
+
+
+def index_dir(store: StoreConfig, env: Mapping[str, str]) -> Path:
+    """Where the derived lexical index lives: inside an embedded store, in the cache for a server."""
+    if not store.chroma_url:
+        return store.path / f"{store.collection_prefix}_lexical"
+    slug = hashlib.sha256(f"{store.chroma_url}\0{store.collection_prefix}".encode()).hexdigest()[:16]
+    return _cache_base(env) / "lexical" / slug
 
 
 def load_settings(env: Mapping[str, str] | None = None, store: str | None = None, chroma_url: str | None = None) -> Settings:
@@ -62,12 +76,13 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
     if unknown:
         raise SettingsError(f"unknown environment variable {unknown[0]}; known: {', '.join(ENV_KEYS)}")
     chunk_tokens = int(_number(env, "POLICYKB_CHUNK_TOKENS", ChunkConfig.max_tokens, 64, 512))
+    store_config = StoreConfig(
+        path=Path(store or env.get("POLICYKB_STORE") or ".policykb"),
+        # An explicit --store means the embedded store, whatever the environment says.
+        chroma_url=chroma_url or (None if store else env.get("POLICYKB_CHROMA_URL")) or None,
+    )
     return Settings(
-        store=StoreConfig(
-            path=Path(store or env.get("POLICYKB_STORE") or ".policykb"),
-            # An explicit --store means the embedded store, whatever the environment says.
-            chroma_url=chroma_url or (None if store else env.get("POLICYKB_CHROMA_URL")) or None,
-        ),
+        store=store_config,
         embed=EmbedConfig(cache_path=default_cache_path(env)),
         ingest=IngestConfig(
             parse=ParseLimits(
@@ -76,4 +91,5 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
             ),
             chunk=ChunkConfig(max_tokens=chunk_tokens),
         ),
+        retrieval=RetrievalConfig(index_dir=index_dir(store_config, env)),
     )

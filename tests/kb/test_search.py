@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kb.config import RetrievalConfig
 from kb.embed import Embedder
 from kb.search import Filters, Searcher
 from kb.store import Store
@@ -83,7 +84,12 @@ def test_filtered_search_equals_the_brute_force_oracle(
     corpus_index: tuple[Store, object], embedder: Embedder, filters: Filters
 ) -> None:
     store = corpus_index[0]
-    searcher = Searcher(store, embedder)
+    # Dense scores alone, globally normalised, no boosts and no per-document cap: the ranking must
+    # then be exactly Chroma's cosine order restricted to the filter, whichever path filters.
+    plain = RetrievalConfig(
+        mode="dense", normalisation="global", country_boost=0.0, translation_lift=0.0, passages_per_document=1000
+    )
+    searcher = Searcher(store, embedder, plain)
     query = "financing of technology parks and start-ups"
     everything = store.query(searcher.embedder.embed_query(query), n=store.chunk_count(), where=None)
     oracle = [cid for cid, meta in zip(everything["ids"][0], everything["metadatas"][0], strict=True) if filters.matches(meta)][
