@@ -9,7 +9,7 @@ APT_PACKAGES := fonts-dejavu-core poppler-utils
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 QUESTION ?= How do Morocco and Tunisia support clusters and technology parks?
 
-.PHONY: run test install install-test system-deps lint typecheck corpus clean
+.PHONY: run test install install-test system-deps lint typecheck corpus eval bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -49,9 +49,16 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+# Retrieval quality on the gold set (all modes), and the benchmarks that write BENCHMARKS.md.
+eval: install-test
+	$(BIN)/policykb eval --out eval-report
+
+bench: install-test
+	$(BIN)/policykb bench --sizes 1000,10000,100000
+
 # Regenerate corpus/documents from corpus/sources (PDF, DOCX, HTML, Markdown).
 corpus: install-test system-deps
 	$(PY) corpus/build.py
 
 clean:
-	rm -rf .policykb .pytest_cache
+	rm -rf .policykb .pytest_cache eval-report

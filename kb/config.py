@@ -55,12 +55,15 @@ class RetrievalConfig:
     # Added to a document's score (fused scores are within [0, 1]) when the question names its
     # country or region: "How does Morocco..." wants Moroccan texts first.
     country_boost: float = 0.5
+    # Added when the document's year is named in the question ("the 2022 investment law") or is
+    # within the span it asks about ("since 2015").
+    year_boost: float = 0.1
     translation_lift: float = 0.95  # a document scores at least this share of its translation's score
     passages_per_document: int = 3
     index_dir: Path | None = None  # where the derived lexical index is kept; None: in memory only
 
     def __post_init__(self) -> None:
-        for name in ("dense_weight", "glossary_weight", "country_boost", "translation_lift"):
+        for name in ("dense_weight", "glossary_weight", "country_boost", "year_boost", "translation_lift"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if self.dense_candidates < 1 or self.lexical_candidates < 1 or self.passages_per_document < 1:

@@ -77,6 +77,7 @@ class Hit:
     section: str
     text: str
     source: str  # file path relative to the ingested root
+    translations: tuple[str, ...] = ()  # ids of the document's other-language versions in the store
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -270,10 +271,12 @@ class Searcher:
             for other in state.translations.get(doc_id, ()):
                 lifted[other] = max(lifted.get(other, float("-inf")), lift * score)
         named = set(intent.all_countries)
-        if named and self.config.country_boost:
-            for doc_id in lifted:
-                if state.records.get(doc_id, {}).get("country") in named:
-                    lifted[doc_id] += self.config.country_boost
+        for doc_id in lifted:
+            meta = state.records.get(doc_id, {})
+            if meta.get("country") in named:
+                lifted[doc_id] += self.config.country_boost
+            if _year_named(meta.get("year"), intent):
+                lifted[doc_id] += self.config.year_boost
         return lifted
 
     def _rank(self, query: str, filters: Filters, mode: Mode | None) -> _Ranking:
@@ -375,6 +378,16 @@ class Searcher:
                     section=str(meta.get("section", "")),
                     text=text,
                     source=str(meta.get("source", "")),
+                    translations=state.translations.get(str(meta["doc_id"]), ()),
                 )
             )
         return hits
+
+
+def _year_named(year: Any, intent: QueryIntent) -> bool:
+    """Whether a document's year is one the question names or falls in the span it asks about."""
+    if not isinstance(year, int):
+        return False
+    if intent.year_min is not None or intent.year_max is not None:
+        return (intent.year_min or year) <= year <= (intent.year_max or year)
+    return year in intent.years

@@ -34,6 +34,7 @@ def test_a_translation_is_shown_with_its_original_and_lifted_by_it(searcher: Sea
     by_id = {r.doc_id: r for r in results}
     assert "ma/charte-pme.fr.pdf" in by_id, "fr: the French charter answers"
     assert by_id["ma/charte-pme.fr.pdf"].translations == ("ma/charte-pme.ar.pdf",)
+    assert all(p.translations == ("ma/charte-pme.ar.pdf",) for p in by_id["ma/charte-pme.fr.pdf"].passages)
     assert "ma/charte-pme.ar.pdf" in by_id, "fr->ar: its Arabic version is lifted into the top 10"
     french, arabic = by_id["ma/charte-pme.fr.pdf"].score, by_id["ma/charte-pme.ar.pdf"].score
     assert arabic >= searcher.config.translation_lift * french - 1e-6

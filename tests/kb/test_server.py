@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import StoreConfig
+from kb.config import RetrievalConfig, StoreConfig
 from kb.embed import Embedder
 from kb.errors import StoreUnavailableError
 from kb.search import Filters, Searcher
@@ -50,3 +50,19 @@ def test_unreachable_server_is_a_clear_error() -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(StoreUnavailableError, match=rf"cannot reach the Chroma server at {url}.*chroma run"):
         Store(StoreConfig(chroma_url=url))
+
+
+def test_a_served_searcher_catches_up_with_another_writer(
+    server_url: str, fixture_docs: Path, embedder: Embedder, tmp_path: Path
+) -> None:
+    config = StoreConfig(chroma_url=server_url, collection_prefix="catchup")
+    reader = Searcher(Store(config), embedder, RetrievalConfig(index_dir=tmp_path / "lexical"))
+    writer = Store(config)  # another client, as another machine's ingest would be
+    ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], writer, embedder)
+    # A file given by itself is named relative to its folder.
+    assert {h.doc_id for h in reader.search("cotisations des entreprises membres", k=5, mode="lexical")} <= {"evaluation.en.md"}
+    ingest_paths([fixture_docs / "ma" / "loi-poles.fr.pdf"], writer, embedder)
+    reader.refresh()  # re-reads the commit records: the lexical index is rebuilt from the server's content
+    hits = reader.search("cotisations des entreprises membres", k=1, mode="lexical")
+    assert hits[0].doc_id == "loi-poles.fr.pdf"
+    assert (tmp_path / "lexical" / "manifest.json").is_file()
