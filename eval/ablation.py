@@ -39,6 +39,7 @@ def variants(base: RetrievalConfig = RetrievalConfig()) -> list[Variant]:
         Variant("dense, plain (global normalisation, no boosts, no lift)", "dense", plain),
         Variant("hybrid, reciprocal rank fusion", "hybrid", replace(base, fusion="rrf")),
         Variant("hybrid, global normalisation", "hybrid", replace(base, normalisation="global")),
+        Variant("hybrid, fused scores not normalised again per language", "hybrid", replace(base, renormalise_fused=False)),
         Variant("hybrid, BM25 in every language, no glossary", "hybrid", replace(base, lexical_scope="all", glossary=False)),
         Variant("hybrid, no glossary", "hybrid", replace(base, glossary=False)),
         Variant("hybrid, glossary weight 0.1", "hybrid", replace(base, glossary_weight=0.1)),

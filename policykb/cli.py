@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -55,6 +56,26 @@ SEARCH_EXAMPLES = """examples:
 """
 
 
+BENCH_EXAMPLES = """examples:
+  policykb bench                                  # 1,000 and 10,000 chunks
+  policykb bench --sizes 1000,10000,100000 --json
+  policykb bench --dataset my-beir-set/ --out /tmp/BENCHMARKS.md
+"""
+
+
+EVAL_EXAMPLES = """examples:
+  policykb eval                                  # the gold set (eval/gold) over corpus/documents, all modes
+  policykb eval --dataset my-set/ --mode hybrid  # my-set/ holds corpus.jsonl, queries.jsonl, qrels/test.tsv
+  policykb eval --dataset my-set/ --json > scores.json
+  policykb eval --out eval-report/               # report.md, results.json (with rankings), modes.png
+
+Metrics: nDCG@k, Recall@k, Recall@100 and MRR@k (trec_eval definitions), overall and by query
+language, language pair, same/cross language and kind, with search latency. Queries with no
+relevant judgement are skipped and counted. The corpus goes into a temporary store, deleted at the
+end; embeddings are cached, so a second run over the same corpus is fast. See eval/README.md.
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="policykb", description="Euromed policy-dialogue knowledge base.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -81,16 +102,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     search.add_argument("--year-min", type=int, metavar="YYYY")
     search.add_argument("--year-max", type=int, metavar="YYYY")
+    search.add_argument(
+        "--mode", choices=("dense", "lexical", "hybrid"), default="hybrid", help="retrieval mode (default hybrid)"
+    )
     search.add_argument("--json", action="store_true", help="print a JSON list")
     _add_store_flags(search)
 
     bench = commands.add_parser(
         "bench",
-        help="measure search latency and write BENCHMARKS.md",
-        epilog="examples:\n  policykb bench\n  policykb bench --sizes 1000,10000,100000 --json\n",
+        help="measure ingest, search latency and memory, against the stock llama-index hybrid; write BENCHMARKS.md",
+        description=(
+            "Ingest the dataset's corpus with an empty embedding cache and compare with pure embedding; time searches on "
+            "synthetic stores of the given sizes (kept in the cache folder between runs); run the stock llama-index "
+            "hybrid beside ours; measure peak memory. Takes minutes (a 100,000-chunk store: 10-20 minutes the first time)."
+        ),
+        epilog=BENCH_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     bench.add_argument("--sizes", default="1000,10000", help="store sizes in chunks, comma-separated (default 1000,10000)")
+    bench.add_argument(
+        "--dataset",
+        type=Path,
+        metavar="DIR",
+        help="a BEIR folder to ingest and score (default: the gold set over corpus/documents)",
+    )
+    bench.add_argument("--rounds", type=int, default=10, help="timed passes over the bench queries per case (default 10)")
     bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
     bench.add_argument(
         "--out", type=Path, default=Path("BENCHMARKS.md"), help="where to write the report (default BENCHMARKS.md)"
@@ -99,6 +135,23 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="what the knowledge base holds")
     stats.add_argument("--json", action="store_true")
     _add_store_flags(stats)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure retrieval quality on a BEIR-format test set",
+        epilog=EVAL_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    evaluate.add_argument(
+        "--dataset",
+        type=Path,
+        metavar="DIR",
+        help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv (default: the gold set over corpus/documents)",
+    )
+    evaluate.add_argument("--mode", choices=("dense", "lexical", "hybrid", "all"), default="all", help="default all")
+    evaluate.add_argument("--k", type=int, default=10, help="metric cutoff (default 10; Recall@100 is always reported)")
+    evaluate.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+    evaluate.add_argument("--out", type=Path, metavar="DIR", help="write report.md, results.json and modes.png there")
     return parser
 
 
@@ -108,11 +161,13 @@ def _format_hit(hit: Hit) -> str:
         where.append(hit.article)
     facts = " · ".join(x for x in (hit.country, hit.lang, hit.doc_type, str(hit.year or "")) if x)
     body = textwrap.indent(hit.text.strip(), "   ")
-    return f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({facts})\n   {' · '.join(where)} · {hit.source}\n{body}\n"
+    also = f"\n   also in: {', '.join(hit.translations)}" if hit.translations else ""
+    return f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({facts})\n   {' · '.join(where)} · {hit.source}{also}\n{body}\n"
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from eval.bench import render_markdown, run_bench
+    from eval.beir import EvalError, load_dataset
+    from eval.bench import BenchError, render_markdown, run_bench
     from policykb.settings import load_settings
 
     try:
@@ -121,9 +176,77 @@ def _bench(args: argparse.Namespace) -> int:
         return _fail(f"--sizes '{args.sizes}' must be whole numbers separated by commas", EXIT_USAGE)
     if not sizes or min(sizes) < 10:
         return _fail("--sizes needs sizes of at least 10 chunks", EXIT_USAGE)
-    report = run_bench(sizes, load_settings().embed.cache_path)
+    if args.rounds < 1:
+        return _fail("--rounds must be at least 1", EXIT_USAGE)
+    settings = load_settings()
+    cache = settings.embed.cache_path
+    try:
+        report = run_bench(
+            sizes,
+            cache.parent / "bench" if cache else None,  # synthetic stores are kept beside the embedding cache
+            load_dataset(args.dataset),
+            settings.embed,
+            settings.ingest,
+            args.rounds,
+            progress=lambda step: print(f"policykb bench: {step}", file=sys.stderr, flush=True),
+        )
+    except BenchError as err:
+        if err.detail:
+            print(err.detail, file=sys.stderr, end="")
+        return _fail(str(err))
+    except EvalError as err:
+        return _fail(str(err))
     args.out.write_text(render_markdown(report), encoding="utf-8")
-    print(json.dumps(report, indent=2) if args.json else f"wrote {args.out}")
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else f"wrote {args.out}")
+    return 0
+
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from eval.beir import load_dataset
+    from eval.harness import evaluate_kb
+    from eval.report import write_report
+    from kb.config import MODES
+    from kb.embed import Embedder
+    from kb.sync import tty_progress
+    from policykb.settings import load_settings
+
+    if args.k < 1:
+        return _fail("--k must be at least 1", EXIT_USAGE)
+    settings = load_settings()
+    dataset = load_dataset(args.dataset)
+    embedder = Embedder(settings.embed)
+    try:
+        modes = MODES if args.mode == "all" else (args.mode,)
+        retrieval = replace(settings.retrieval, index_dir=None)  # the throw-away store's index stays in memory
+        evaluation = evaluate_kb(dataset, embedder, modes, args.k, retrieval, settings.ingest, tty_progress(False))
+    finally:
+        embedder.close()
+    summary = evaluation.summary
+    problems: list[str] = summary["problems"]
+    for problem in problems[:MAX_PROBLEMS_SHOWN]:
+        print(f"policykb: {problem}", file=sys.stderr)
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        print(f"policykb: ... and {len(problems) - MAX_PROBLEMS_SHOWN} more problems (all in --json or --out)", file=sys.stderr)
+    written = write_report(evaluation, args.out) if args.out else []
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    measures: list[str] = summary["config"]["measures"]
+    print(
+        f"{summary['dataset']}: {summary['evaluated']} of {summary['queries']} queries evaluated "
+        f"({summary['skipped_no_relevant']} without a relevant document skipped), {summary['documents']} documents"
+    )
+    print(f"{'mode':<8}" + "".join(f"{m:>12}" for m in measures) + f"{'p50 ms':>9}{'p95 ms':>9}")
+    for mode, out in summary["modes"].items():
+        latency = out["latency_ms"]
+        scores = "".join(f"{out['overall'][m]:>12.3f}" for m in measures)
+        print(f"{mode:<8}{scores}{latency['p50']:>9.1f}{latency['p95']:>9.1f}")
+    print("wrote " + ", ".join(map(str, written)) if written else "by language, language pair and kind: --json or --out DIR")
     return 0
 
 
@@ -132,8 +255,15 @@ def _run(args: argparse.Namespace) -> int:
     from kb.store import Store
     from policykb.settings import load_settings
 
+    if args.command in ("ingest", "eval"):
+        # The model's OpenMP threads spin while waiting by default: fastest for a lone query, but
+        # when another process (our own parser) holds a core, spinning stalls batches for seconds.
+        # Must be set before the model's library loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if args.command == "bench":
         return _bench(args)
+    if args.command == "eval":
+        return _eval(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)
     store = Store(settings.store)
     embedder = Embedder(settings.embed)
@@ -146,6 +276,10 @@ def _run(args: argparse.Namespace) -> int:
             )
             for error in report.failed:
                 print(f"policykb: {error}", file=sys.stderr)
+            if settings.retrieval.index_dir is not None and (report.added or report.updated or report.pruned):
+                from kb.lexical import update_index
+
+                update_index(store, settings.retrieval.index_dir)  # keep the derived lexical index in step
             print(f"{settings.store.describe()}: {report.summary()}")
             return 0 if report.ok else EXIT_FAILED
         if args.command == "search":
@@ -160,7 +294,7 @@ def _run(args: argparse.Namespace) -> int:
                 year_min=args.year_min,
                 year_max=args.year_max,
             )
-            hits = Searcher(store, embedder).search(args.query, k=args.k, filters=filters)
+            hits = Searcher(store, embedder, settings.retrieval).search(args.query, k=args.k, filters=filters, mode=args.mode)
             if args.json:
                 print(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
             elif not hits:
@@ -187,6 +321,7 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     enforce_offline()
     args = build_parser().parse_args(argv)
+    from eval.beir import EvalError
     from ingest.errors import IngestError
     from kb.errors import KBError
     from policykb.settings import SettingsError
@@ -195,7 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except SettingsError as err:
         return _fail(str(err), EXIT_USAGE)
-    except (KBError, IngestError) as err:
+    except (KBError, IngestError, EvalError) as err:
         return _fail(str(err))
     except KeyboardInterrupt:
         return _fail("interrupted; nothing half-written is visible (run the command again)", 130)

@@ -15,6 +15,9 @@ import pytest
 from policykb.offline import enforce_offline
 
 enforce_offline()
+# Tests run beside a parser process and other tests: OpenMP threads that spin while waiting stall
+# the model for seconds when another process holds a core (see BENCHMARKS.md).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from kb.config import EmbedConfig, StoreConfig  # noqa: E402
 from kb.embed import Embedder  # noqa: E402

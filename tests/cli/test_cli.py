@@ -24,6 +24,8 @@ def cli_store(tmp_path_factory: pytest.TempPathFactory, fixture_docs: Path, cli_
     assert result.returncode == 0, result.stderr
     assert "6 added, 0 updated, 0 unchanged, 0 pruned, 0 failed;" in result.stdout
     assert "ingest:" not in result.stderr, "no progress bar when stderr is not a terminal"
+    manifest = Path(store) / "policykb_lexical" / "manifest.json"
+    assert manifest.is_file(), "ingest leaves the derived lexical index in step with the store"
     return store
 
 
@@ -32,9 +34,21 @@ def test_search_json_has_the_documented_fields(cli_store: str, cli_env: dict[str
     assert result.returncode == 0, result.stderr
     hits = json.loads(result.stdout)
     assert len(hits) == 3
-    for key in ("rank", "score", "doc_id", "title", "country", "lang", "doc_type", "year", "page", "article", "text", "source"):
+    keys = ("rank", "score", "doc_id", "title", "country", "lang", "doc_type", "year", "page", "article", "text", "source")
+    for key in (*keys, "translations"):
         assert key in hits[0], f"--json lacks {key}"
     assert hits[0]["doc_id"] == "eg/parcs-tech.ar.pdf" and hits[0]["page"] == 2 and hits[0]["article"] == "المادة 3"
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical", "hybrid"])
+def test_search_modes(cli_store: str, cli_env: dict[str, str], mode: str) -> None:
+    result = run(["search", "cotisations des entreprises membres", "--store", cli_store, "--mode", mode, "--json"], cli_env)
+    assert result.returncode == 0, result.stderr
+    ranked = [hit["doc_id"] for hit in json.loads(result.stdout)]
+    # The exact French words decide for BM25 (and so for the hybrid); the embedding alone ranks
+    # the Tunisian guide's passages on membership above them, so it only has to find the law.
+    expected_within = 1 if mode != "dense" else 10
+    assert "ma/loi-poles.fr.pdf" in ranked[:expected_within], f"fr, {mode}: the law on poles answers ({ranked})"
 
 
 def test_search_filters_and_text_output(cli_store: str, cli_env: dict[str, str]) -> None:
