@@ -42,6 +42,9 @@ class RetrievalConfig:
     mode: Mode = "hybrid"
     fusion: Fusion = "convex"
     normalisation: Normalisation = "per_lang"
+    # After fusion, normalise each language group again: a group with both signals only reaches
+    # 1.0 where they agree, a dense-only group always does (eval/README.md).
+    renormalise_fused: bool = True
     dense_weight: float = 0.5  # w in w * dense + (1 - w) * lexical, where both exist
     # "query_lang": BM25 only over passages in the query's language (lexical matching across
     # languages is noise); "all": every language, the query analysed with each one's rules.

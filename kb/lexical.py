@@ -27,7 +27,7 @@ import numpy as np
 from kb.analysis import ANALYZER_VERSION, analyze, analyze_many
 from kb.store import Store
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
 # Lucene's BM25 defaults; bm25s uses the same. Not tuned to the gold set.
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -57,7 +57,9 @@ class _Group:
     would take over a gigabyte as strings) so that a rebuild can reuse them.
     """
 
-    def __init__(self, lang: str, rows: np.ndarray, vocab: dict[str, int], flat: np.ndarray, offsets: np.ndarray) -> None:
+    def __init__(
+        self, lang: str, rows: np.ndarray, vocab: dict[str, int], flat: np.ndarray, offsets: np.ndarray, bm25: Any = None
+    ) -> None:
         import bm25s
 
         self.lang = lang
@@ -65,9 +67,11 @@ class _Group:
         self.vocab = vocab
         self.flat = flat
         self.offsets = offsets
-        corpus = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(len(rows))]
-        self.bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
-        self.bm25.index((corpus, vocab), show_progress=False)
+        if bm25 is None:
+            corpus = [flat[offsets[i] : offsets[i + 1]].tolist() for i in range(len(rows))]
+            bm25 = bm25s.BM25(k1=BM25_K1, b=BM25_B, method="lucene")
+            bm25.index((corpus, vocab), show_progress=False)
+        self.bm25 = bm25
 
     @classmethod
     def from_tokens(cls, lang: str, rows: list[int], tokens: list[list[str]]) -> _Group:
@@ -154,7 +158,9 @@ class LexicalIndex:
             )
             for index, (_, group) in enumerate(sorted(self.groups.items())):
                 (temp / f"vocab-{index}.json").write_text(json.dumps(group.vocab, ensure_ascii=False), encoding="utf-8")
-                np.savez(temp / f"group-{index}.npz", rows=group.rows, flat=group.flat, offsets=group.offsets)
+                for name in ("rows", "flat", "offsets"):
+                    np.save(temp / f"{name}-{index}.npy", getattr(group, name))
+                group.bm25.save(temp / f"bm25-{index}", show_progress=False)  # loaded as is: no rebuild at start-up
             (temp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")  # written last: marks it complete
             old = directory.with_name(f".{directory.name}-old")
             clear(old)
@@ -169,6 +175,8 @@ class LexicalIndex:
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:
         """The saved index, or None when there is none or it cannot be read (it is rebuilt then)."""
+        import bm25s
+
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
             if manifest.get("format") != FORMAT_VERSION:
@@ -177,8 +185,11 @@ class LexicalIndex:
             groups: dict[str, _Group] = {}
             for index, lang in enumerate(manifest["groups"]):
                 vocab = json.loads((directory / f"vocab-{index}.json").read_text(encoding="utf-8"))
-                with np.load(directory / f"group-{index}.npz") as arrays:
-                    groups[lang] = _Group(lang, arrays["rows"], vocab, arrays["flat"], arrays["offsets"])
+                # Memory-mapped: the tokens are only read when the next build reuses them.
+                arrays = {name: np.load(directory / f"{name}-{index}.npy", mmap_mode="r") for name in ("rows", "flat", "offsets")}
+                bm25 = bm25s.BM25.load(directory / f"bm25-{index}", load_vocab=False, show_progress=False)
+                bm25.vocab_dict = vocab
+                groups[lang] = _Group(lang, np.asarray(arrays["rows"]), vocab, arrays["flat"], arrays["offsets"], bm25)
             return cls(str(manifest["key"]), chunks["chunk_ids"], chunks["doc_ids"], chunks["langs"], groups)
         except (OSError, ValueError, TypeError, KeyError):
             return None

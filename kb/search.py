@@ -19,7 +19,7 @@ from kb.embed import Embedder
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
 from kb.query import QueryIntent, understand
 from kb.store import Store
-from kb.translations import find_translations
+from kb.translations import load_or_find_translations
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,15 @@ class DocHit:
         return asdict(self)
 
 
-# Chroma's ``where`` filter cost grows with the number of rows it matches (measured at 20k chunks:
-# 2.4 ms unfiltered, 18 ms at 12 %, 46 ms at 88 %: about 3.3 ms per 1,000 matching rows), while an
-# unfiltered query grows with the number of results fetched. So a filter is applied in Python to an
-# over-fetched unfiltered result when fetching that many results costs less than letting Chroma
-# filter the matching rows; otherwise it goes to Chroma. See BENCHMARKS.md.
-RESULT_COST_IN_ROWS = 10
+# Chroma's ``where`` filter cost grows with the number of rows it matches (measured at 100k chunks:
+# about 6.5 us per matching row, 81 ms for one country in eight), while an unfiltered query that
+# returns only ids and distances grows with the number of results (about 8.3 us each: 3,601
+# results in 30 ms). So a filter is applied in Python to an over-fetched unfiltered result when
+# fetching that many results costs less than letting Chroma filter the matching rows; otherwise
+# it goes to Chroma. See BENCHMARKS.md.
+RESULT_COST_IN_ROWS = 1.3
 OVERFETCH_FACTOR = 1.5
+MAX_OVERFETCH = 5000
 
 
 @dataclass
@@ -171,7 +173,7 @@ class Searcher:
         if previous is not None and previous.index.key == key:
             return _State(records, previous.index, previous.translations)
         index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
-        translations = find_translations(records, self.store, index)
+        translations = load_or_find_translations(records, self.store, index, self.config.index_dir)
         return _State(records, index, translations)
 
     def _mask(self, state: _State, filters: Filters) -> np.ndarray | None:
@@ -201,7 +203,7 @@ class Searcher:
         share = float(mask.mean()) if state.total else 0.0
         if share == 0.0:
             return {}
-        n = min(state.total + 10, int(wanted / share * OVERFETCH_FACTOR) + 1)
+        n = min(state.total + 10, int(wanted / share * OVERFETCH_FACTOR) + 1, MAX_OVERFETCH)
         if RESULT_COST_IN_ROWS * n <= share * state.total:
             found = self.store.nearest(vector, n, None)
             kept = {position[cid]: sim for cid, sim in found if cid in position and mask[position[cid]]}
@@ -255,7 +257,13 @@ class Searcher:
         if self.config.fusion == "rrf":
             return fusion.rrf([fusion.ranked(dense), fusion.ranked(lexical)])
         weights = self._lexical_weights(state, lang, mode)
-        return fusion.convex(dense_n, lexical_n, lambda position: weights.get(langs[position], 0.0))
+        fused = fusion.convex(dense_n, lexical_n, lambda position: weights.get(langs[position], 0.0))
+        if self.config.normalisation == "per_lang" and self.config.renormalise_fused:
+            # A group scored by two signals only reaches 1.0 where both agree, a group scored by the
+            # dense side alone always does: normalise the fused scores again so every language's
+            # best passage stands level, and the raw similarity decides between them.
+            return fusion.minmax_by_group(fused, group_of)
+        return fused
 
     # --- documents ---------------------------------------------------------------------------
     def _score_documents(self, state: _State, passages: dict[int, float], intent: QueryIntent) -> dict[str, float]:

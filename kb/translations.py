@@ -11,12 +11,15 @@ into several files is not detected.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
 
+from kb.embed import DIM
 from kb.lexical import LexicalIndex
 from kb.store import Store
 
@@ -58,46 +61,45 @@ def declared_pairs(records: Mapping[str, Mapping[str, Any]]) -> set[frozenset[st
 
 
 def centroids(store: Store, index: LexicalIndex) -> dict[str, np.ndarray]:
-    """Unit-length mean passage embedding of every indexed document."""
-    sums: dict[str, np.ndarray] = {}
+    """Unit-length mean passage embedding (float32) of every indexed document, read in batches."""
+    doc_number = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(index.doc_ids))}
+    sums = np.zeros((len(doc_number), DIM), dtype=np.float32)
     for chunk_id, vector in store.iter_embeddings(index.chunk_ids):
         position = index.position.get(chunk_id)
-        if position is None:
-            continue
-        doc_id = index.doc_ids[position]
-        sums[doc_id] = sums[doc_id] + vector if doc_id in sums else np.array(vector, dtype=np.float64)
-    return {doc_id: total / (np.linalg.norm(total) or 1.0) for doc_id, total in sums.items()}
+        if position is not None and vector.shape == (DIM,):
+            sums[doc_number[index.doc_ids[position]]] += vector
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    sums /= np.where(norms > 0, norms, 1.0)
+    return {doc_id: sums[i] for doc_id, i in doc_number.items()}
 
 
 def detected_pairs(
     records: Mapping[str, Mapping[str, Any]], vectors: Mapping[str, np.ndarray], threshold: float = MIN_CENTROID_SIMILARITY
 ) -> set[frozenset[str]]:
-    """Mutual nearest neighbours across languages within a country, above ``threshold``."""
-    doc_ids = [doc_id for doc_id in records if doc_id in vectors]
-    if len(doc_ids) < 2:
-        return set()
-    matrix = np.stack([vectors[doc_id] for doc_id in doc_ids])
-    similarity = matrix @ matrix.T
-    langs = [str(records[d].get("lang", "")) for d in doc_ids]
-    countries = [str(records[d].get("country", "")) for d in doc_ids]
-    chunks = [max(int(records[d].get("chunks", 1) or 1), 1) for d in doc_ids]
-    eligible = np.array(
-        [
-            [
-                langs[i] != langs[j]
-                and (not countries[i] or not countries[j] or countries[i] == countries[j])
-                and max(chunks[i], chunks[j]) <= MAX_LENGTH_RATIO * min(chunks[i], chunks[j])
-                for j in range(len(doc_ids))
-            ]
-            for i in range(len(doc_ids))
-        ]
-    )
-    masked = np.where(eligible, similarity, -np.inf)
-    nearest = masked.argmax(axis=1)
+    """Mutual nearest neighbours across languages within a country, above ``threshold``.
+
+    Compared country by country (documents of unknown country among themselves), so the work and
+    memory grow with the largest country, not with the whole store.
+    """
+    by_country: dict[str, list[str]] = {}
+    for doc_id in records:
+        if doc_id in vectors:
+            by_country.setdefault(str(records[doc_id].get("country", "")), []).append(doc_id)
     pairs: set[frozenset[str]] = set()
-    for i, j in enumerate(nearest):
-        if np.isfinite(masked[i, j]) and nearest[j] == i and masked[i, j] >= threshold:
-            pairs.add(frozenset((doc_ids[i], doc_ids[int(j)])))
+    for doc_ids in by_country.values():
+        if len(doc_ids) < 2:
+            continue
+        matrix = np.stack([vectors[doc_id] for doc_id in doc_ids]).astype(np.float32)
+        langs = np.array([str(records[d].get("lang", "")) for d in doc_ids])
+        chunks = np.array([max(int(records[d].get("chunks", 1) or 1), 1) for d in doc_ids], dtype=np.float32)
+        eligible = (langs[:, None] != langs[None, :]) & (
+            np.maximum(chunks[:, None], chunks[None, :]) <= MAX_LENGTH_RATIO * np.minimum(chunks[:, None], chunks[None, :])
+        )
+        similarity = np.where(eligible, matrix @ matrix.T, -np.inf)
+        nearest = similarity.argmax(axis=1)
+        for i, j in enumerate(nearest):
+            if np.isfinite(similarity[i, j]) and nearest[j] == i and similarity[i, j] >= threshold:
+                pairs.add(frozenset((doc_ids[i], doc_ids[int(j)])))
     return pairs
 
 
@@ -110,3 +112,27 @@ def find_translations(records: Mapping[str, Mapping[str, Any]], store: Store, in
         linked.setdefault(first, set()).add(second)
         linked.setdefault(second, set()).add(first)
     return {doc_id: tuple(sorted(others)) for doc_id, others in linked.items()}
+
+
+def load_or_find_translations(
+    records: Mapping[str, Mapping[str, Any]], store: Store, index: LexicalIndex, directory: Path | None
+) -> dict[str, tuple[str, ...]]:
+    """The links saved beside the lexical index when they belong to the same store version, else found and saved.
+
+    Finding them reads every passage embedding once; a serving process should not pay that at start-up.
+    """
+    path = directory.with_name(f"{directory.name}.translations.json") if directory is not None else None
+    if path is not None:
+        try:
+            saved = json.loads(path.read_text(encoding="utf-8"))
+            if saved.get("key") == index.key:
+                return {doc_id: tuple(others) for doc_id, others in saved["links"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            pass  # missing or unreadable: found again below
+    links = find_translations(records, store, index)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_suffix(".tmp")
+        temp.write_text(json.dumps({"key": index.key, "links": links}, ensure_ascii=False), encoding="utf-8")
+        os.replace(temp, path)
+    return links
