@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.analysis import ANALYZER_VERSION, analyze, analyze_many
+from kb.analysis import ANALYZER_VERSION, analyze_many
 from kb.store import Store
 
 FORMAT_VERSION = "2"
@@ -226,11 +226,6 @@ def indexed_text(text: str, meta: Mapping[str, Any]) -> str:
     """The passage with its document title and headings, as the dense side embeds it."""
     context = (str(meta.get(key) or "") for key in ("title", "article", "section"))
     return "\n".join(part for part in (*context, text) if part)
-
-
-def query_tokens(text: str, langs: Iterable[str]) -> dict[str, list[str]]:
-    """The query analysed once per language group."""
-    return {lang: analyze(text, lang) for lang in langs}
 
 
 def clear(directory: Path) -> None:

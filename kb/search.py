@@ -184,14 +184,6 @@ class Searcher:
             state.masks[filters] = np.fromiter((doc_id in keep for doc_id in state.index.doc_ids), dtype=bool, count=state.total)
         return state.masks[filters]
 
-    def filter_share(self, filters: Filters) -> float:
-        """Share of committed chunks that ``filters`` keeps."""
-        state = self._current()
-        mask = self._mask(state, filters)
-        if mask is None:
-            return 1.0
-        return float(mask.mean()) if state.total else 0.0
-
     # --- candidates --------------------------------------------------------------------------
     def _dense(self, state: _State, vector: np.ndarray, filters: Filters, mask: np.ndarray | None) -> dict[int, float]:
         """Positions and cosine similarities of the nearest passages that pass the filters."""
