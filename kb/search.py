@@ -29,11 +29,12 @@ class Filters:
     doc_types: tuple[str, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+    doc_ids: tuple[str, ...] = ()  # only these documents (the assistant reads a cited text's translation)
 
     def where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause for these filters (None when there are none)."""
         clauses: list[dict[str, Any]] = []
-        for key, values in (("country", self.countries), ("doc_lang", self.langs), ("doc_type", self.doc_types)):
+        for key, values in (("country", self.countries), ("doc_lang", self.langs), ("doc_type", self.doc_types), ("doc_id", self.doc_ids)):
             if values:
                 clauses.append({key: {"$in": list(values)}})
         if self.year_min is not None:
@@ -51,6 +52,7 @@ class Filters:
             (not self.countries or meta.get("country") in self.countries)
             and (not self.langs or meta.get("doc_lang") in self.langs)
             and (not self.doc_types or meta.get("doc_type") in self.doc_types)
+            and (not self.doc_ids or meta.get("doc_id") in self.doc_ids)
             and (self.year_min is None or (year is not None and year >= self.year_min))
             and (self.year_max is None or (year is not None and year <= self.year_max))
         )
@@ -78,6 +80,9 @@ class Hit:
     text: str
     source: str  # file path relative to the ingested root
     translations: tuple[str, ...] = ()  # ids of the document's other-language versions in the store
+    # Raw cosine similarity of question and passage (None when the dense side did not propose it):
+    # unlike ``score``, comparable across questions, so callers can judge absolute relevance.
+    similarity: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,6 +140,7 @@ class _Ranking:
     passages: dict[int, float]
     documents: dict[str, float]
     tiebreak: dict[int, float]  # raw dense similarity (raw BM25 in lexical mode)
+    dense: dict[int, float] = field(default_factory=dict)  # raw cosine similarities
 
     def document_tiebreak(self) -> dict[str, float]:
         best: dict[str, float] = {}
@@ -292,7 +298,14 @@ class Searcher:
         lexical = self._lexical(state, query, intent.lang, mask, mode) if mode != "dense" else {}
         passages = self._fuse(state, dense, lexical, intent.lang, mode)
         tiebreak = dense or lexical
-        return _Ranking(state, passages, self._score_documents(state, passages, intent), tiebreak)
+        return _Ranking(state, passages, self._score_documents(state, passages, intent), tiebreak, dense)
+
+    def term_weights(self, text: str, lang: str) -> dict[str, float]:
+        """Analysed terms of ``text`` in ``lang`` with their BM25 inverse document frequency in the
+        store: how much finding each term in a passage says about it."""
+        from kb.analysis import analyze
+
+        return self._current().index.idf(analyze(text, lang), lang)
 
     def search_documents(self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None) -> list[DocHit]:
         """The ``k`` best documents, each with its best passages (at most ``passages_per_document``)."""
@@ -306,7 +319,7 @@ class Searcher:
             best = per_doc.get(state.index.doc_ids[position])
             if best is not None and len(best) < self.config.passages_per_document:
                 best.append(position)
-        hits = self._hits(state, [p for doc_id in top_docs for p in per_doc[doc_id]], passages)
+        hits = self._hits(state, [p for doc_id in top_docs for p in per_doc[doc_id]], passages, ranking.dense)
         by_doc: dict[str, list[Hit]] = {doc_id: [] for doc_id in top_docs}
         for hit in hits:
             by_doc[hit.doc_id].append(hit)
@@ -351,9 +364,9 @@ class Searcher:
                 taken[doc_id] = taken.get(doc_id, 0) + 1
                 if len(chosen) == k:
                     break
-        return [replace(hit, rank=i + 1) for i, hit in enumerate(self._hits(state, chosen, passages))]
+        return [replace(hit, rank=i + 1) for i, hit in enumerate(self._hits(state, chosen, passages, ranking.dense))]
 
-    def _hits(self, state: _State, positions: list[int], scores: dict[int, float]) -> list[Hit]:
+    def _hits(self, state: _State, positions: list[int], scores: dict[int, float], dense: dict[int, float]) -> list[Hit]:
         ids = [state.index.chunk_ids[p] for p in positions]
         stored = self.store.get_chunks(ids)
         hits: list[Hit] = []
@@ -379,6 +392,7 @@ class Searcher:
                     text=text,
                     source=str(meta.get("source", "")),
                     translations=state.translations.get(str(meta["doc_id"]), ()),
+                    similarity=round(dense[position], 6) if position in dense else None,
                 )
             )
         return hits

@@ -1,0 +1,230 @@
+"""From a question (with filters and the conversation so far) to a verified, cited answer.
+
+This is the one entry point the CLI, the web app and the evaluation share. The default answerer is
+extractive: every claim is a sentence (or the start of one) copied from a retrieved passage, and
+:func:`assistant.verify.is_verbatim` checks each quote against its stored passage before the answer
+is built; a quote that fails is dropped and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from assistant.config import AssistantConfig
+from assistant.evidence import Evidence, gather, translation_passage
+from assistant.extract import Candidate, candidates, refine_with_embeddings, select
+from assistant.model import Answer, Coverage, Citation, ClosestDocument, Finding, GridCell, Turn, Verification
+from assistant.question import Question, analyse
+from assistant.relevance import QuestionTerms, relevance
+from assistant.render import render
+from assistant.verify import is_verbatim, normalise_space
+from kb.query import without_places
+from kb.search import Filters, Hit, Searcher
+
+TRANSLATION_LOOKUPS = 3  # per country: the best hits only, each costs a search
+MIN_EMBEDDED_PER_COUNTRY = 4
+
+
+@dataclass(frozen=True)
+class Collected:
+    """The evidence for a question, before any answer is written: shared by every answerer."""
+
+    question: Question
+    candidates: dict[str, list[Candidate]]  # country -> scored sentences, best first
+    coverage: dict[str, Coverage]
+    top_relevance: float
+
+    @property
+    def abstain(self) -> bool:
+        return all(v == "no_evidence" for v in self.coverage.values())
+
+
+def collect(
+    searcher: Searcher,
+    question: str,
+    config: AssistantConfig = AssistantConfig(),
+    filters: Filters = Filters(),
+    history: Sequence[Turn] = (),
+    lang: str | None = None,
+) -> Collected:
+    """Understand the question, gather passages per country and score their sentences."""
+    if not question.strip():
+        raise ValueError("the question is empty")
+    asked = analyse(question, history, lang)
+    terms = QuestionTerms(asked.search_text, asked.lang, searcher.term_weights(without_places(asked.search_text), asked.lang))
+    evidence = [_in_question_language(searcher, asked, e, terms, config) for e in gather(searcher, asked, filters, config)]
+    per_country = {e.country: candidates(e.hits, terms, asked.dimensions) for e in evidence}
+    budget = max(MIN_EMBEDDED_PER_COUNTRY, config.sentence_embedding_budget // max(1, len(per_country)))
+    vector = searcher.embedder.embed_query(asked.search_text)
+    per_country = {c: refine_with_embeddings(found, vector, searcher.embedder, budget) for c, found in per_country.items()}
+    best = {c: max((x.passage_relevance for x in found), default=0.0) for c, found in per_country.items()}
+    coverage: dict[str, Coverage] = {c: ("evidence" if best[c] >= config.min_relevance else "no_evidence") for c in per_country}
+    return Collected(asked, per_country, coverage, max(best.values(), default=0.0))
+
+
+def answer_question(
+    searcher: Searcher,
+    question: str,
+    config: AssistantConfig = AssistantConfig(),
+    filters: Filters = Filters(),
+    history: Sequence[Turn] = (),
+    lang: str | None = None,
+) -> Answer:
+    """Answer ``question`` from the knowledge base behind ``searcher``.
+
+    ``filters`` narrow the evidence (a country filter also sets the countries answered for);
+    ``history`` holds earlier turns, oldest first, so that "and Jordan?" is understood; ``lang``
+    forces the framing language (default: the question's).
+    """
+    collected = collect(searcher, question, config, filters, history, lang)
+    asked, per_country, coverage = collected.question, collected.candidates, collected.coverage
+    countries = tuple(per_country)
+    if collected.abstain:
+        return _abstain(searcher, asked, filters, config, countries, collected.top_relevance)
+
+    findings_by_country = {
+        c: select(found, config.findings_per_country, config.redundancy, config.min_relevance) for c, found in per_country.items()
+    }
+    dimensions = _grid_dimensions(asked, findings_by_country)
+    book = _CitationBook()
+    findings: list[Finding] = []
+    for country in countries:
+        for chosen in findings_by_country[country]:
+            n = book.cite(chosen.hit, chosen.sentence.text)
+            if n is not None:
+                dimension = next((d for d in dimensions if d in chosen.dimensions), "")
+                findings.append(Finding(country, dimension, n, round(chosen.score, 4)))
+    grid: list[GridCell] = []
+    for country in countries:
+        used: set[int] = set()
+        for dimension in dimensions:
+            cell = _cell(country, dimension, per_country[country], coverage[country], book, config, used)
+            used.update(cell.citations)
+            grid.append(cell)
+    answer = Answer(
+        question=question,
+        language=asked.lang,
+        countries=countries,
+        dimensions=dimensions,
+        coverage=coverage,
+        findings=tuple(findings),
+        grid=tuple(grid),
+        citations=tuple(book.citations),
+        abstained=False,
+        verification=Verification(book.checked, tuple(book.dropped)),
+        relevance=collected.top_relevance,
+    )
+    return replace(answer, markdown=render(answer))
+
+
+def _in_question_language(searcher: Searcher, asked: Question, evidence: Evidence, terms: QuestionTerms, config: AssistantConfig) -> Evidence:
+    """Swap a passage for its counterpart in the question's language when the store holds a translation."""
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    for rank, hit in enumerate(evidence.hits):
+        if hit.lang != asked.lang and hit.translations and rank < TRANSLATION_LOOKUPS:
+            if relevance(hit.similarity, terms.coverage(hit.text, hit.lang)) >= config.min_relevance:
+                counterpart = translation_passage(searcher, asked, hit, asked.lang)
+                if counterpart is not None:
+                    hit = counterpart
+        if hit.chunk_id not in seen:
+            seen.add(hit.chunk_id)
+            hits.append(hit)
+    return Evidence(evidence.country, tuple(hits))
+
+
+def _grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> tuple[str, ...]:
+    """The asked dimensions; otherwise those the chosen findings speak to most (at most three)."""
+    if asked.dimensions:
+        return asked.dimensions
+    from assistant.dimensions import DIMENSIONS
+
+    counts = {d: sum(d in c.dimensions for found in findings.values() for c in found) for d in DIMENSIONS}
+    ranked = [d for d in DIMENSIONS if counts[d] > 0]
+    ranked.sort(key=lambda d: -counts[d])
+    return tuple(ranked[:3]) or ("answer",)
+
+
+def _cell(
+    country: str, dimension: str, found: list[Candidate], coverage: str, book: _CitationBook, config: AssistantConfig, used: set[int]
+) -> GridCell:
+    """The best sentence of ``country`` on ``dimension``; one already shown in the row only if nothing else speaks to it."""
+    if coverage != "evidence":
+        return GridCell(country, dimension, "", ())
+    pool = [c for c in found if c.passage_relevance >= config.min_relevance and (dimension == "answer" or dimension in c.dimensions)]
+    fresh = [c for c in pool if book.numbers.get((c.hit.chunk_id, c.sentence.text)) not in used]
+    for chosen in sorted(fresh, key=lambda c: -c.score) + sorted(pool, key=lambda c: -c.score):
+        n = book.cite(chosen.hit, chosen.sentence.text)
+        if n is None:
+            continue
+        short = _shorten(chosen.sentence.text, config.cell_words)
+        if is_verbatim(short.rstrip("…").rstrip(), chosen.hit.text):
+            return GridCell(country, dimension, short, (n,))
+    return GridCell(country, dimension, "", ())
+
+
+def _shorten(text: str, words: int) -> str:
+    parts = text.split(" ")
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+class _CitationBook:
+    """Numbers quotes in order of first use, after checking each one against its stored passage."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self.numbers: dict[tuple[str, str], int] = {}
+        self.checked = 0
+        self.dropped: list[str] = []
+
+    def cite(self, hit: Hit, quote: str) -> int | None:
+        key = (hit.chunk_id, quote)
+        if key in self.numbers:
+            return self.numbers[key]
+        self.checked += 1
+        if not is_verbatim(quote, hit.text):
+            self.dropped.append(quote)
+            return None
+        citation = Citation(
+            n=len(self.citations) + 1,
+            chunk_id=hit.chunk_id,
+            doc_id=hit.doc_id,
+            title=hit.title,
+            country=hit.country,
+            lang=hit.lang,
+            doc_type=hit.doc_type,
+            year=hit.year,
+            page=hit.page,
+            article=hit.article,
+            quote=normalise_space(quote),
+            passage=hit.text,
+            source=hit.source,
+            other_versions=hit.translations,
+        )
+        self.citations.append(citation)
+        self.numbers[key] = citation.n
+        return citation.n
+
+
+def _abstain(
+    searcher: Searcher, asked: Question, filters: Filters, config: AssistantConfig, countries: tuple[str, ...], top: float
+) -> Answer:
+    closest = tuple(
+        ClosestDocument(doc.doc_id, doc.title, doc.country, doc.lang, doc.year, doc.score)
+        for doc in searcher.search_documents(asked.search_text, k=config.closest_documents, filters=filters)
+    )
+    answer = Answer(
+        question=asked.text,
+        language=asked.lang,
+        countries=countries,
+        dimensions=(),
+        coverage=dict.fromkeys(countries, "no_evidence"),
+        findings=(),
+        grid=(),
+        citations=(),
+        abstained=True,
+        closest=closest,
+        relevance=top,
+    )
+    return replace(answer, markdown=render(answer))

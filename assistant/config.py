@@ -1,0 +1,46 @@
+"""Settings of the answerer, part of the one settings object built at the edge (policykb.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Answerer = Literal["extractive", "llm"]
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """An optional generator behind an OpenAI-compatible or Ollama endpoint (never required)."""
+
+    kind: Literal["openai", "ollama"] = "openai"
+    base_url: str = ""  # e.g. http://127.0.0.1:11434 (Ollama) or http://host:8000/v1 (OpenAI-compatible)
+    model: str = ""
+    api_key: str = "not-needed"
+    timeout_s: float = 60.0
+    temperature: float = 0.0
+
+
+@dataclass(frozen=True)
+class AssistantConfig:
+    answerer: Answerer = "extractive"
+    # Passages searched per country: enough to fill a grid row, few enough to stay fast.
+    passages_per_country: int = 8
+    # Countries a question without any place name is answered for, at most (the best-matching ones).
+    open_question_countries: int = 3
+    findings_per_country: int = 3
+    # Abstain when no passage reaches this relevance (assistant.relevance); a country whose best
+    # passage stays below it is reported as lacking evidence. Calibrated on the gold set's
+    # no-answer queries by `python -m eval.calibrate` (eval/README.md).
+    min_relevance: float = 0.5
+    # Sentences embedded per question to rank quotes across languages (about 16 ms each).
+    sentence_embedding_budget: int = 24
+    redundancy: float = 0.3  # MMR penalty for a sentence close to one already chosen
+    closest_documents: int = 5  # shown when the assistant abstains
+    cell_words: int = 25  # a grid cell shows the start of its quote, cut at a word
+    llm: LLMConfig = LLMConfig()
+
+    def __post_init__(self) -> None:
+        if self.passages_per_country < 1 or self.findings_per_country < 1 or self.open_question_countries < 1:
+            raise ValueError("passages_per_country, findings_per_country and open_question_countries must be at least 1")
+        if not 0.0 <= self.redundancy <= 1.0:
+            raise ValueError(f"redundancy must be within [0, 1], got {self.redundancy}")

@@ -1,0 +1,89 @@
+"""What a question asks: its language, countries, years, policy dimensions, and the context a
+follow-up ("and Jordan?", "et en Tunisie ?", "وماذا عن الأردن؟") carries over from the turn before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.dimensions import lexicon
+from assistant.model import Turn
+from kb.analysis import analyze
+from kb.query import PARTNERS, REGIONS, understand, without_places
+
+LANGS = ("ar", "fr", "en")
+# Words that open a follow-up; matched on the folded question (kb.query.normalize_query).
+_FOLLOW_UP = re.compile(
+    r"^\s*(?:and|what about|how about|same (?:for|in)|also|et|quid|qu'en est-il|et pour|et en|et au|et a|"
+    r"و|وماذا|ماذا عن|وما|وكذلك|وفي|وبالنسبة)(?:\W|$)",
+    re.IGNORECASE,
+)
+# "Which countries...", "dans quels pays", "أي الدول": the whole region is asked about.
+_ALL_COUNTRIES = re.compile(
+    r"(?:which|what|all|each|every|across|the)\s+(?:partner\s+)?countries|countries\s+of\s+the\s+region|"
+    r"(?:quels|tous\s+les|chaque|les)\s+pays|pays\s+(?:partenaires|de\s+la\s+region)|"
+    r"(?:اي|كل|جميع|مختلف)\s+(?:ال)?(?:دول|بلدان)|(?:ال)?(?:دول|بلدان)\s+(?:ال)?(?:شريكه|المنطقه)",
+    re.IGNORECASE,
+)
+FOLLOW_UP_MAX_TOKENS = 2  # content words left once places are removed: "and Jordan?" has none
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str  # as asked
+    search_text: str  # what is searched: a follow-up carries the earlier question's topic
+    lang: str  # framing language of the answer
+    countries: tuple[str, ...]  # named, from a named region, or carried from the previous turn
+    year_min: int | None
+    year_max: int | None
+    dimensions: tuple[str, ...]  # asked about, in grid order; empty when none is named
+    comparative: bool  # more than one country, a region, or "which countries"
+    follow_up: bool
+
+    def turn(self) -> Turn:
+        return Turn(self.search_text, self.countries, self.dimensions, self.search_text)
+
+
+def _content_tokens(text: str, lang: str) -> list[str]:
+    return analyze(without_places(text), lang)
+
+
+def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) -> Question:
+    """Understand ``text``; ``history`` is the conversation so far (oldest first), ``lang`` forces the framing."""
+    intent = understand(text)
+    language = lang if lang in LANGS else intent.lang if intent.lang in LANGS else "en"
+    dimensions = lexicon().asked(text, language)
+    folded = without_places(text)
+    countries = intent.all_countries
+    every_country = bool(_ALL_COUNTRIES.search(folded))
+    if every_country and not countries:
+        countries = PARTNERS
+    previous = history[-1] if history else None
+    content = _content_tokens(text, language)
+    follow_up = previous is not None and (
+        len(content) <= FOLLOW_UP_MAX_TOKENS or (bool(_FOLLOW_UP.match(folded)) and len(content) <= 2 * FOLLOW_UP_MAX_TOKENS)
+    )
+    search_text = text
+    if follow_up and previous is not None:
+        search_text = f"{previous.topic} {text}"
+        if not countries:
+            countries = previous.countries  # "and the funding?": same countries, new angle
+        if not dimensions:
+            dimensions = previous.dimensions  # "and Jordan?": same angle, new country
+    comparative = len(countries) > 1 or bool(intent.regions) or every_country
+    return Question(
+        text=text,
+        search_text=search_text,
+        lang=language,
+        countries=countries,
+        year_min=intent.year_min,
+        year_max=intent.year_max,
+        dimensions=dimensions,
+        comparative=comparative,
+        follow_up=follow_up,
+    )
+
+
+__all__ = ["REGIONS", "Question", "analyse"]

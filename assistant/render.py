@@ -1,0 +1,91 @@
+"""The answer as Markdown, framed in the question's language, quotes in their own language."""
+
+from __future__ import annotations
+
+from assistant.dimensions import lexicon
+from assistant.model import Answer, Citation
+from assistant.phrases import country_name, doc_type_name, join_names, phrase
+
+RTL_MARK = "\u200f"  # keeps an Arabic line's punctuation on the right side when a Latin quote ends it
+
+
+def _quote(text: str) -> str:
+    return f"«{text}»"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def source_line(citation: Citation, lang: str) -> str:
+    parts = [f"**{citation.title}**", country_name(citation.country, lang), doc_type_name(citation.doc_type, lang)]
+    if citation.year:
+        parts.append(str(citation.year))
+    if citation.page:
+        parts.append(f"{phrase('page', lang)} {citation.page}")
+    if citation.article:
+        parts.append(citation.article)
+    line = f"{citation.n}. " + ", ".join(parts) + f" — {_quote(citation.quote)} (`{citation.doc_id}`)"
+    if citation.other_versions:
+        line += " — " + phrase("other_versions", lang).format(", ".join(f"`{v}`" for v in citation.other_versions))
+    return line
+
+
+def render(answer: Answer) -> str:
+    lang = answer.language
+    lines: list[str] = [f"## {phrase('answer', lang)}", ""]
+    if answer.abstained:
+        lines += [phrase("abstain", lang), ""]
+        if answer.closest:
+            lines += [f"### {phrase('closest', lang)}", ""]
+            for doc in answer.closest:
+                year = f", {doc.year}" if doc.year else ""
+                lines.append(f"- **{doc.title}** ({country_name(doc.country, lang)}{year}) `{doc.doc_id}`")
+            lines.append("")
+        return "\n".join(lines).rstrip() + "\n"
+
+    found = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "evidence"]
+    lacking = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "no_evidence"]
+    if found:
+        lines.append(phrase("found_for", lang).format(join_names(found, lang)))
+    if lacking:
+        lines.append(phrase("lacking_for", lang).format(join_names(lacking, lang)))
+    lines += [phrase("method", lang), ""]
+
+    by_number = {c.n: c for c in answer.citations}
+    words = lexicon()
+    lines += [f"### {phrase('findings', lang)}", ""]
+    for country in answer.countries:
+        lines.append(f"#### {country_name(country, lang)}")
+        findings = [f for f in answer.findings if f.country == country]
+        if not findings:
+            lines.append(f"- {phrase('no_evidence', lang)}")
+        for finding in findings:
+            citation = by_number[finding.citation]
+            lines.append(f"- {_quote(citation.quote)} [{citation.n}]")
+        lines.append("")
+
+    if answer.grid:
+        columns = list(answer.dimensions)
+        label = {d: (words.label(d, lang) if d != "answer" else phrase("answer_column", lang)) for d in columns}
+        lines += [f"### {phrase('grid', lang)}", ""]
+        lines.append("| " + " | ".join([phrase("country", lang)] + [label[d] for d in columns]) + " |")
+        lines.append("|" + "---|" * (len(columns) + 1))
+        cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
+        for country in answer.countries:
+            row = [country_name(country, lang)]
+            for dimension in columns:
+                cell = cells.get((country, dimension))
+                if cell is None or not cell.citations:
+                    row.append(f"*{phrase('no_evidence_cell', lang)}*")
+                else:
+                    refs = "".join(f"[{n}]" for n in cell.citations)
+                    row.append(_cell(f"{_quote(cell.finding)} {refs}"))
+            lines.append("| " + " | ".join(row) + " |")
+        lines.append("")
+
+    lines += [f"### {phrase('sources', lang)}", ""]
+    lines += [source_line(c, lang) for c in answer.citations]
+    if answer.verification.dropped:
+        lines += ["", phrase("dropped", lang).format(len(answer.verification.dropped))]
+    return "\n".join(lines).rstrip() + "\n"
