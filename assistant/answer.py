@@ -13,17 +13,15 @@ from dataclasses import dataclass, replace
 
 from assistant.config import AssistantConfig
 from assistant.evidence import Evidence, gather, translation_passage
-from assistant.extract import Candidate, candidates, refine_with_embeddings, select
-from assistant.model import Answer, Coverage, Citation, ClosestDocument, Finding, GridCell, Turn, Verification
-from assistant.question import Question, analyse
+from assistant.extract import Candidate, candidates, select
+from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
+from assistant.question import Question, analyse, topic_text
 from assistant.relevance import QuestionTerms, relevance
 from assistant.render import render
 from assistant.verify import is_verbatim, normalise_space
-from kb.query import without_places
 from kb.search import Filters, Hit, Searcher
 
 TRANSLATION_LOOKUPS = 3  # per country: the best hits only, each costs a search
-MIN_EMBEDDED_PER_COUNTRY = 4
 
 
 @dataclass(frozen=True)
@@ -34,6 +32,7 @@ class Collected:
     candidates: dict[str, list[Candidate]]  # country -> scored sentences, best first
     coverage: dict[str, Coverage]
     top_relevance: float
+    evidence_floor: float  # the relevance a passage needs to be quoted
 
     @property
     def abstain(self) -> bool:
@@ -52,15 +51,15 @@ def collect(
     if not question.strip():
         raise ValueError("the question is empty")
     asked = analyse(question, history, lang)
-    terms = QuestionTerms(asked.search_text, asked.lang, searcher.term_weights(without_places(asked.search_text), asked.lang))
+    topic = topic_text(asked.search_text)
+    terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang))
     evidence = [_in_question_language(searcher, asked, e, terms, config) for e in gather(searcher, asked, filters, config)]
     per_country = {e.country: candidates(e.hits, terms, asked.dimensions) for e in evidence}
-    budget = max(MIN_EMBEDDED_PER_COUNTRY, config.sentence_embedding_budget // max(1, len(per_country)))
-    vector = searcher.embedder.embed_query(asked.search_text)
-    per_country = {c: refine_with_embeddings(found, vector, searcher.embedder, budget) for c, found in per_country.items()}
     best = {c: max((x.passage_relevance for x in found), default=0.0) for c, found in per_country.items()}
-    coverage: dict[str, Coverage] = {c: ("evidence" if best[c] >= config.min_relevance else "no_evidence") for c in per_country}
-    return Collected(asked, per_country, coverage, max(best.values(), default=0.0))
+    top = max(best.values(), default=0.0)
+    floor = config.min_relevance - config.country_margin if top >= config.min_relevance else config.min_relevance
+    coverage: dict[str, Coverage] = {c: ("evidence" if best[c] >= floor else "no_evidence") for c in per_country}
+    return Collected(asked, per_country, coverage, top, floor)
 
 
 def answer_question(
@@ -84,7 +83,8 @@ def answer_question(
         return _abstain(searcher, asked, filters, config, countries, collected.top_relevance)
 
     findings_by_country = {
-        c: select(found, config.findings_per_country, config.redundancy, config.min_relevance) for c, found in per_country.items()
+        c: select(found, config.findings_per_country, config.redundancy, collected.evidence_floor)
+        for c, found in per_country.items()
     }
     dimensions = _grid_dimensions(asked, findings_by_country)
     book = _CitationBook()
@@ -99,7 +99,9 @@ def answer_question(
     for country in countries:
         used: set[int] = set()
         for dimension in dimensions:
-            cell = _cell(country, dimension, per_country[country], coverage[country], book, config, used)
+            cell = _cell(
+                country, dimension, per_country[country], coverage[country], book, config, used, collected.evidence_floor
+            )
             used.update(cell.citations)
             grid.append(cell)
     answer = Answer(
@@ -118,16 +120,18 @@ def answer_question(
     return replace(answer, markdown=render(answer))
 
 
-def _in_question_language(searcher: Searcher, asked: Question, evidence: Evidence, terms: QuestionTerms, config: AssistantConfig) -> Evidence:
+def _in_question_language(
+    searcher: Searcher, asked: Question, evidence: Evidence, terms: QuestionTerms, config: AssistantConfig
+) -> Evidence:
     """Swap a passage for its counterpart in the question's language when the store holds a translation."""
     hits: list[Hit] = []
     seen: set[str] = set()
     for rank, hit in enumerate(evidence.hits):
-        if hit.lang != asked.lang and hit.translations and rank < TRANSLATION_LOOKUPS:
-            if relevance(hit.similarity, terms.coverage(hit.text, hit.lang)) >= config.min_relevance:
-                counterpart = translation_passage(searcher, asked, hit, asked.lang)
-                if counterpart is not None:
-                    hit = counterpart
+        worth_it = rank < TRANSLATION_LOOKUPS and hit.lang != asked.lang and bool(hit.translations)
+        if worth_it and relevance(hit.similarity, terms.coverage(hit.text, hit.lang), True) >= config.min_relevance:
+            counterpart = translation_passage(searcher, asked, hit, asked.lang)
+            if counterpart is not None:
+                hit = counterpart
         if hit.chunk_id not in seen:
             seen.add(hit.chunk_id)
             hits.append(hit)
@@ -147,12 +151,19 @@ def _grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> t
 
 
 def _cell(
-    country: str, dimension: str, found: list[Candidate], coverage: str, book: _CitationBook, config: AssistantConfig, used: set[int]
+    country: str,
+    dimension: str,
+    found: list[Candidate],
+    coverage: str,
+    book: _CitationBook,
+    config: AssistantConfig,
+    used: set[int],
+    floor: float,
 ) -> GridCell:
     """The best sentence of ``country`` on ``dimension``; one already shown in the row only if nothing else speaks to it."""
     if coverage != "evidence":
         return GridCell(country, dimension, "", ())
-    pool = [c for c in found if c.passage_relevance >= config.min_relevance and (dimension == "answer" or dimension in c.dimensions)]
+    pool = [c for c in found if c.passage_relevance >= floor and (dimension == "answer" or dimension in c.dimensions)]
     fresh = [c for c in pool if book.numbers.get((c.hit.chunk_id, c.sentence.text)) not in used]
     for chosen in sorted(fresh, key=lambda c: -c.score) + sorted(pool, key=lambda c: -c.score):
         n = book.cite(chosen.hit, chosen.sentence.text)
@@ -212,7 +223,9 @@ def _abstain(
 ) -> Answer:
     closest = tuple(
         ClosestDocument(doc.doc_id, doc.title, doc.country, doc.lang, doc.year, doc.score)
-        for doc in searcher.search_documents(asked.search_text, k=config.closest_documents, filters=filters)
+        for doc in searcher.search_documents(
+            asked.search_text, k=config.closest_documents, filters=replace(filters, countries=countries) if countries else filters
+        )
     )
     answer = Answer(
         question=asked.text,

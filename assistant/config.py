@@ -31,9 +31,11 @@ class AssistantConfig:
     # Abstain when no passage reaches this relevance (assistant.relevance); a country whose best
     # passage stays below it is reported as lacking evidence. Calibrated on the gold set's
     # no-answer queries by `python -m eval.calibrate` (eval/README.md).
-    min_relevance: float = 0.5
-    # Sentences embedded per question to rank quotes across languages (about 16 ms each).
-    sentence_embedding_budget: int = 24
+    min_relevance: float = 0.885
+    # Once one country clears min_relevance, the question is answerable: another country's passages
+    # count as evidence down to this much lower (comparative questions often match one country's
+    # wording best). Countries below are reported as lacking evidence.
+    country_margin: float = 0.03
     redundancy: float = 0.3  # MMR penalty for a sentence close to one already chosen
     closest_documents: int = 5  # shown when the assistant abstains
     cell_words: int = 25  # a grid cell shows the start of its quote, cut at a word

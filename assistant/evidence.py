@@ -45,11 +45,12 @@ def translation_passage(searcher: Searcher, question: Question, hit: Hit, lang: 
         return None
     found = searcher.search(question.search_text, k=3, filters=Filters(doc_ids=hit.translations, langs=(lang,)))
     same_article = [other for other in found if hit.article and _article_number(other.article) == _article_number(hit.article)]
-    return (same_article or found or [None])[0]
+    best = same_article or found
+    return best[0] if best else None
 
 
 def _article_number(label: str) -> str:
-    """"Article 12", "Art. 12", "المادة 12" -> "12"; "Article premier" -> "1"."""
+    """ "Article 12", "Art. 12", "المادة 12" -> "12"; "Article premier" -> "1"."""
     digits = "".join(ch for ch in label if ch.isdigit())
     if digits:
         return str(int(digits))

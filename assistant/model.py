@@ -110,7 +110,11 @@ class Answer:
             "abstained": self.abstained,
             "dimensions": list(self.dimensions),
             "closest": [asdict(doc) for doc in self.closest],
-            "verification": {"checked": self.verification.checked, "dropped": list(self.verification.dropped), "method": self.verification.method},
+            "verification": {
+                "checked": self.verification.checked,
+                "dropped": list(self.verification.dropped),
+                "method": self.verification.method,
+            },
             "answerer": self.answerer,
             "relevance": round(self.relevance, 4),
         }

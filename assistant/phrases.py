@@ -45,7 +45,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "fr": "La base de connaissances ne contient aucun élément pour : {}.",
         "ar": "لا تتضمن قاعدة المعرفة أي دليل بشأن: {}.",
     },
-    "no_evidence": {"en": "No evidence in the knowledge base.", "fr": "Aucun élément dans la base de connaissances.", "ar": "لا يوجد دليل في قاعدة المعرفة."},
+    "no_evidence": {
+        "en": "No evidence in the knowledge base.",
+        "fr": "Aucun élément dans la base de connaissances.",
+        "ar": "لا يوجد دليل في قاعدة المعرفة.",
+    },
     "no_evidence_cell": {"en": "no evidence", "fr": "aucun élément", "ar": "لا دليل"},
     "grid": {"en": "Comparison grid", "fr": "Grille comparative", "ar": "جدول المقارنة"},
     "country": {"en": "Country", "fr": "Pays", "ar": "البلد"},
@@ -54,7 +58,10 @@ PHRASES: dict[str, dict[str, str]] = {
     "other_versions": {"en": "other version held: {}", "fr": "autre version disponible : {}", "ar": "نسخة أخرى متاحة: {}"},
     "abstain": {
         "en": "The knowledge base has no answer to this question: no passage is relevant enough to quote.",
-        "fr": "La base de connaissances ne permet pas de répondre à cette question : aucun passage n'est assez pertinent pour être cité.",
+        "fr": (
+            "La base de connaissances ne permet pas de répondre à cette question : "
+            "aucun passage n'est assez pertinent pour être cité."
+        ),
         "ar": "لا تتضمن قاعدة المعرفة إجابة عن هذا السؤال: لا يوجد مقطع ذو صلة كافية للاقتباس منه.",
     },
     "closest": {"en": "Closest documents", "fr": "Documents les plus proches", "ar": "أقرب الوثائق"},
@@ -66,6 +73,46 @@ PHRASES: dict[str, dict[str, str]] = {
     "follow_up": {"en": "Follow-up on: {}", "fr": "Suite de la question : {}", "ar": "متابعة للسؤال: {}"},
     "findings": {"en": "Findings by country", "fr": "Constats par pays", "ar": "النتائج حسب البلد"},
     "answer_column": {"en": "Main finding", "fr": "Constat principal", "ar": "أبرز ما ورد"},
+    # The optional LLM answerer (assistant.llm): its text is checked sentence by sentence (assistant.support).
+    "llm_method": {
+        "en": "The answer below was written by a language model from the passages it cites; each sentence was checked "
+        "against them and kept only if a cited passage states it. The quotes under the findings and sources are "
+        "word for word.",
+        "fr": "La réponse ci-dessous a été rédigée par un modèle de langue à partir des passages qu'elle cite ; chaque "
+        "phrase a été vérifiée et n'est conservée que si un passage cité l'énonce. Les citations des constats et des "
+        "sources sont mot pour mot.",
+        "ar": "كتب نموذج لغوي الإجابة أدناه انطلاقًا من المقاطع التي يستشهد بها؛ وقد تُحقِّق من كل جملة ولم يُحتفظ "
+        "إلا بما ينص عليه مقطع مستشهد به. أما الاقتباسات الواردة في النتائج والمصادر فهي حرفية.",
+    },
+    "llm_check": {
+        "en": "Check: {} generated sentence(s), {} kept, {} removed (without a valid citation: {}; "
+        "not stated by the passage cited: {}).",
+        "fr": "Vérification : {} phrase(s) générée(s), {} conservée(s), {} retirée(s) (sans citation valide : {} ; "
+        "non énoncée(s) par le passage cité : {}).",
+        "ar": "التحقق: {} جملة مولَّدة، احتُفظ بـ{} وحُذفت {} (دون استشهاد صحيح: {}؛ لا ينص عليها المقطع المستشهد به: {}).",
+    },
+    "llm_semantic": {
+        "en": "Sentences in italics cite a passage in another language: only their closeness in meaning was checked; "
+        "read the quote.",
+        "fr": "Les phrases en italique citent un passage dans une autre langue : seule leur proximité de sens a été vérifiée ; "
+        "lisez la citation.",
+        "ar": "الجمل المكتوبة بخط مائل تستشهد بمقطع بلغة أخرى: لم يُتحقق إلا من تقاربها في المعنى؛ راجع الاقتباس.",
+    },
+    "llm_not_covered": {
+        "en": "According to the model, the passages do not cover: {}.",
+        "fr": "Selon le modèle, les passages ne couvrent pas : {}.",
+        "ar": "بحسب النموذج، لا تتناول المقاطع: {}.",
+    },
+    "llm_no_answer": {
+        "en": "According to the model, the passages do not answer part of the question.",
+        "fr": "Selon le modèle, les passages ne répondent pas à une partie de la question.",
+        "ar": "بحسب النموذج، لا تجيب المقاطع عن جزء من السؤال.",
+    },
+    "llm_nothing_kept": {
+        "en": "No generated sentence passed the check; the quotes below are the evidence found.",
+        "fr": "Aucune phrase générée n'a passé la vérification ; les citations ci-dessous sont les éléments trouvés.",
+        "ar": "لم تجتز أي جملة مولَّدة التحقق؛ الاقتباسات أدناه هي الأدلة التي وُجدت.",
+    },
 }
 
 

@@ -46,8 +46,13 @@ class Question:
         return Turn(self.search_text, self.countries, self.dimensions, self.search_text)
 
 
+def topic_text(text: str) -> str:
+    """The question without its places and "which countries" phrasing: the words that say what it is about."""
+    return _ALL_COUNTRIES.sub(" ", without_places(text))
+
+
 def _content_tokens(text: str, lang: str) -> list[str]:
-    return analyze(without_places(text), lang)
+    return analyze(topic_text(text), lang)
 
 
 def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) -> Question:

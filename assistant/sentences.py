@@ -26,11 +26,11 @@ _HEADING_START = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = ".!?؟"
-# Words after which a full stop is not a sentence end.
+# Words after which a full stop is not a sentence end (a word list reads better than a literal here).
 _ABBREVIATIONS = frozenset(
     "art arts al ann approx av cf ch chap dr e.g etc fig i.e inc jr ltd m mm mme mr mrs ms n no nos nº n° "
     "p pp para par prof st vol vs ca co corp dept gen gov hon jan feb mar apr jun jul aug sep sept oct nov dec "
-    "janv févr avr juil sept déc".split()
+    "janv févr avr juil déc".split()  # noqa: SIM905
 )
 _BOUNDARY = re.compile(r"(?<=[.!?؟])[»\"')\]]*\s+(?=[«\"'(\[]?[\w\u0600-\u06FF])")
 _CLAUSE = re.compile(r"(?<=[;؛:])\s+")
@@ -74,13 +74,13 @@ def _ends_sentence(before: str) -> bool:
     if not before or before[-1] != ".":
         return True  # ! ? ؟
     word = before[:-1].rsplit(" ", 1)[-1].strip("«\"'([").casefold()
+    word = re.split(r"['’]", word)[-1]  # "l'art." is "art."
     if not word:
         return False
     if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
         return False
-    if word.isdigit() and len(word) <= 2:
-        return False  # a list marker ("1.") or a day ("le 1. ") rather than an end
-    return True
+    # A list marker ("1.") or a day ("le 1. ") rather than an end.
+    return not (word.isdigit() and len(word) <= 2)
 
 
 def _cut(sentence: str) -> list[str]:

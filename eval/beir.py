@@ -41,6 +41,10 @@ class Query(NamedTuple):
     text: str
     lang: str  # ISO 639-1: given by the dataset, else detected
     kind: str  # e.g. single, comparative, no_answer; NO_KIND when not given
+    # Optional fields the answer evaluation reads (eval/answers.py): the countries a question is
+    # about (ISO alpha-2 or EU) and gold evidence quotes as (document id, quote) pairs.
+    countries: tuple[str, ...] = ()
+    evidence: tuple[tuple[str, str], ...] = ()
 
 
 class CorpusRecord(NamedTuple):
@@ -125,6 +129,22 @@ def _text_field(row: dict[str, Any], field: str, required: bool) -> str:
     return str(value).strip() if field != "text" else str(value)
 
 
+def _countries(row: dict[str, Any]) -> tuple[str, ...]:
+    value = row.get("countries")
+    return tuple(str(c).upper() for c in value if isinstance(c, str)) if isinstance(value, list) else ()
+
+
+def _evidence(row: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    value = row.get("evidence")
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        (str(item["corpus_id"]), str(item["quote"]))
+        for item in value
+        if isinstance(item, dict) and isinstance(item.get("corpus_id"), str) and isinstance(item.get("quote"), str)
+    )
+
+
 def read_queries(path: Path) -> tuple[list[Query], list[DatasetProblem]]:
     """Queries of a ``queries.jsonl``: ``_id`` and ``text`` required, ``lang`` and ``kind`` optional."""
     queries: list[Query] = []
@@ -151,7 +171,7 @@ def read_queries(path: Path) -> tuple[list[Query], list[DatasetProblem]]:
             problems.append(DatasetProblem(str(path), number, duplicate))
             continue
         first_line[query_id] = number
-        queries.append(Query(query_id, text, lang or query_language(text), kind))
+        queries.append(Query(query_id, text, lang or query_language(text), kind, _countries(row), _evidence(row)))
     return queries, problems
 
 

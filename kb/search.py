@@ -34,7 +34,12 @@ class Filters:
     def where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause for these filters (None when there are none)."""
         clauses: list[dict[str, Any]] = []
-        for key, values in (("country", self.countries), ("doc_lang", self.langs), ("doc_type", self.doc_types), ("doc_id", self.doc_ids)):
+        for key, values in (
+            ("country", self.countries),
+            ("doc_lang", self.langs),
+            ("doc_type", self.doc_types),
+            ("doc_id", self.doc_ids),
+        ):
             if values:
                 clauses.append({key: {"$in": list(values)}})
         if self.year_min is not None:

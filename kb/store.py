@@ -172,8 +172,9 @@ class Store:
                 yield chunk_id, texts.get(chunk_id), dict(meta)
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, tuple[str, dict[str, Any]]]:
-        """Text and metadata of the given chunks (those that exist), by id."""
+        """Text and metadata of the given chunks (those that exist), by id; an id may be repeated."""
         found: dict[str, tuple[str, dict[str, Any]]] = {}
+        ids = list(dict.fromkeys(ids))  # Chroma rejects a request that names an id twice
         for start in range(0, len(ids), self.max_batch):
             got = self.chunks.get(ids=list(ids[start : start + self.max_batch]), include=["documents", "metadatas"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):

@@ -18,7 +18,11 @@ from typing import TYPE_CHECKING, NoReturn
 from policykb.offline import enforce_offline
 
 if TYPE_CHECKING:  # kb is imported lazily at run time, after the offline switches are set
+    from assistant.model import Turn
+    from kb.embed import Embedder
     from kb.search import Hit
+    from kb.store import Store
+    from policykb.settings import Settings
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -55,6 +59,18 @@ SEARCH_EXAMPLES = """examples:
   policykb search "حوافز الاستثمار" --lang ar --type law --json
 """
 
+
+ASK_EXAMPLES = """examples:
+  policykb ask "How do Morocco and Tunisia fund cluster governance bodies?"
+  policykb ask "Quelles incitations pour les technopôles ?" --country TN --country MA
+  policykb ask "ما هي شروط الحصول على علامة مؤسسة ناشئة في الجزائر؟" --json
+  policykb ask "and Jordan?" --after "How does Morocco fund clusters?"   # a follow-up
+
+Every statement is a verbatim quote of a stored passage, cited to document, page and article;
+where the knowledge base holds nothing relevant enough, the answer says so and lists the closest
+documents. --json prints the structured answer (answer, language, countries, coverage, grid,
+citations, abstained).
+"""
 
 BENCH_EXAMPLES = """examples:
   policykb bench                                  # 1,000 and 10,000 chunks
@@ -108,6 +124,32 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="print a JSON list")
     _add_store_flags(search)
 
+    ask = commands.add_parser(
+        "ask",
+        help="answer a question with cited quotes",
+        epilog=ASK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ask.add_argument("question")
+    ask.add_argument(
+        "--country", action="append", default=[], metavar="CC", help="answer for this country (ISO alpha-2 or EU); repeatable"
+    )
+    ask.add_argument(
+        "--lang", action="append", default=[], metavar="xx", help="document language to quote from (ar, fr, en); repeatable"
+    )
+    ask.add_argument("--type", action="append", default=[], metavar="T", dest="doc_type", help="document type; repeatable")
+    ask.add_argument("--year-min", type=int, metavar="YYYY")
+    ask.add_argument("--year-max", type=int, metavar="YYYY")
+    ask.add_argument(
+        "--after",
+        action="append",
+        default=[],
+        metavar="QUESTION",
+        help="an earlier question of the conversation, oldest first; repeatable",
+    )
+    ask.add_argument("--json", action="store_true", help="print the structured answer as JSON")
+    _add_store_flags(ask)
+
     bench = commands.add_parser(
         "bench",
         help="measure ingest, search latency and memory, against the stock llama-index hybrid; write BENCHMARKS.md",
@@ -152,7 +194,37 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=10, help="metric cutoff (default 10; Recall@100 is always reported)")
     evaluate.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     evaluate.add_argument("--out", type=Path, metavar="DIR", help="write report.md, results.json and modes.png there")
+    evaluate.add_argument(
+        "--answers",
+        action="store_true",
+        help="measure the assistant's answers instead: citation precision, country coverage, abstention, latency",
+    )
     return parser
+
+
+def _ask(args: argparse.Namespace, store: Store, embedder: Embedder, settings: Settings) -> int:
+    from assistant import answer
+    from assistant.question import analyse
+    from kb.search import Filters, Searcher
+
+    filters = Filters(
+        countries=tuple(c.upper() for c in args.country),
+        langs=tuple(lang.lower() for lang in args.lang),
+        doc_types=tuple(t.lower() for t in args.doc_type),
+        year_min=args.year_min,
+        year_max=args.year_max,
+    )
+    history: list[Turn] = []
+    for earlier in args.after:
+        history.append(analyse(earlier, history).turn())
+    if not args.question.strip():
+        return _fail('the question is empty; ask something, e.g. policykb ask "How does Tunisia fund clusters?"', EXIT_USAGE)
+    result = answer(Searcher(store, embedder, settings.retrieval), args.question, settings.assistant, filters, history)
+    print(
+        json.dumps(result.as_json(), ensure_ascii=False, indent=2) if args.json else result.markdown,
+        end="" if not args.json else "\n",
+    )
+    return 0
 
 
 def _format_hit(hit: Hit) -> str:
@@ -250,6 +322,35 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_answers(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from eval.answers import evaluate_answers, render_summary, write_answers
+    from eval.beir import load_dataset
+    from kb.embed import Embedder
+    from policykb.settings import load_settings
+
+    settings = load_settings()
+    dataset = load_dataset(args.dataset)
+    embedder = Embedder(settings.embed)
+    try:
+        summary, records, answers = evaluate_answers(
+            dataset, embedder, replace(settings.retrieval, index_dir=None), settings.ingest, settings.assistant
+        )
+    finally:
+        embedder.close()
+    for problem in summary["problems"][:MAX_PROBLEMS_SHOWN]:
+        print(f"policykb: {problem}", file=sys.stderr)
+    written = write_answers(summary, records, answers, args.out) if args.out else []
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False, indent=2))
+        return 0
+    print(render_summary(summary), end="")
+    if written:
+        print("wrote " + ", ".join(map(str, written)))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from kb.embed import Embedder
     from kb.store import Store
@@ -263,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "bench":
         return _bench(args)
     if args.command == "eval":
-        return _eval(args)
+        return _eval_answers(args) if args.answers else _eval(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)
     store = Store(settings.store)
     embedder = Embedder(settings.embed)
@@ -302,6 +403,8 @@ def _run(args: argparse.Namespace) -> int:
             else:
                 print("\n".join(_format_hit(hit) for hit in hits))
             return 0
+        if args.command == "ask":
+            return _ask(args, store, embedder, settings)
         if args.command == "stats":
             from kb.stats import collect_stats
 

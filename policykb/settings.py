@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.config import AssistantConfig, LLMConfig
 from ingest.chunk import ChunkConfig
 from ingest.sandbox import ParseLimits
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
@@ -21,6 +22,12 @@ ENV_KEYS = {
     "POLICYKB_PARSE_TIMEOUT": "seconds one file may take to parse (default 120)",
     "POLICYKB_PARSE_MEMORY_MB": "address-space limit of the parser process in MiB (default 2048)",
     "POLICYKB_CHUNK_TOKENS": "maximum tokens per chunk, context included (default 256, at most 512)",
+    "POLICYKB_MIN_RELEVANCE": "relevance below which the assistant abstains (default 0.885; see 'policykb eval --answers')",
+    "POLICYKB_ANSWERER": "extractive (default, no LLM) or llm (needs POLICYKB_LLM_URL and POLICYKB_LLM_MODEL)",
+    "POLICYKB_LLM_KIND": "openai (any OpenAI-compatible server, default) or ollama",
+    "POLICYKB_LLM_URL": "LLM endpoint, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8080/v1",
+    "POLICYKB_LLM_MODEL": "model name the endpoint serves",
+    "POLICYKB_LLM_API_KEY": "API key for the endpoint, if it needs one",
 }
 
 
@@ -34,6 +41,7 @@ class Settings:
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     ingest: IngestConfig = field(default_factory=IngestConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    assistant: AssistantConfig = field(default_factory=AssistantConfig)
 
 
 def _number(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
@@ -92,4 +100,27 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
             chunk=ChunkConfig(max_tokens=chunk_tokens),
         ),
         retrieval=RetrievalConfig(index_dir=index_dir(store_config, env)),
+        assistant=_assistant(env),
+    )
+
+
+def _assistant(env: Mapping[str, str]) -> AssistantConfig:
+    answerer = (env.get("POLICYKB_ANSWERER") or "extractive").lower()
+    if answerer not in ("extractive", "llm"):
+        raise SettingsError(f"POLICYKB_ANSWERER='{answerer}' must be 'extractive' or 'llm'")
+    kind = (env.get("POLICYKB_LLM_KIND") or "openai").lower()
+    if kind not in ("openai", "ollama"):
+        raise SettingsError(f"POLICYKB_LLM_KIND='{kind}' must be 'openai' or 'ollama'")
+    llm = LLMConfig(
+        kind=kind,  # type: ignore[arg-type]  # checked just above
+        base_url=env.get("POLICYKB_LLM_URL", ""),
+        model=env.get("POLICYKB_LLM_MODEL", ""),
+        api_key=env.get("POLICYKB_LLM_API_KEY") or LLMConfig.api_key,
+    )
+    if answerer == "llm" and not (llm.base_url and llm.model):
+        raise SettingsError("POLICYKB_ANSWERER=llm needs POLICYKB_LLM_URL and POLICYKB_LLM_MODEL")
+    return AssistantConfig(
+        answerer=answerer,  # type: ignore[arg-type]  # checked just above
+        min_relevance=_number(env, "POLICYKB_MIN_RELEVANCE", AssistantConfig.min_relevance, 0.0, 2.0),
+        llm=llm,
     )

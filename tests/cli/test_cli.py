@@ -145,3 +145,43 @@ def test_progress_bar_on_a_terminal_and_not_with_quiet(fixture_docs: Path, tmp_p
     assert "ingest: 100%" in shown and "2 added" in shown
     quiet = on_terminal(["ingest", str(fixture_docs / "ma"), "--store", str(tmp_path / "b"), "--quiet"])
     assert "ingest:" not in quiet and "2 added" in quiet
+
+
+def test_ask_prints_a_cited_answer_and_the_documented_json(cli_store: str, cli_env: dict[str, str]) -> None:
+    question = "Comment le budget de la structure de gouvernance des pôles est-il financé au Maroc ?"
+    result = run(["ask", question, "--store", cli_store, "--json"], cli_env)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["language"] == "fr" and data["countries"] == ["MA"] and data["coverage"] == {"MA": "evidence"}
+    assert not data["abstained"]
+    first = data["citations"][0]
+    assert first["doc_id"] == "ma/loi-poles.fr.pdf" and first["article"] == "Article 3" and first["page"] == 2
+    assert first["quote"] in " ".join(first["passage"].split())
+    text = run(["ask", question, "--store", cli_store], cli_env)
+    assert text.returncode == 0 and text.stdout.startswith("## Réponse") and "ma/loi-poles.fr.pdf" in text.stdout
+
+
+def test_ask_follow_up_and_abstention(cli_store: str, cli_env: dict[str, str]) -> None:
+    result = run(
+        [
+            "ask",
+            "and Egypt?",
+            "--after",
+            "Which customs exemptions apply in technology parks in Tunisia?",
+            "--store",
+            cli_store,
+            "--json",
+        ],
+        cli_env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["countries"] == ["EG"]
+    off_topic = run(
+        ["ask", "What is the recipe for Moroccan couscous with seven vegetables?", "--store", cli_store, "--json"], cli_env
+    )
+    assert json.loads(off_topic.stdout)["abstained"] is True
+
+
+def test_ask_rejects_an_empty_question(cli_store: str, cli_env: dict[str, str]) -> None:
+    result = run(["ask", "  ", "--store", cli_store], cli_env)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "empty" in result.stderr

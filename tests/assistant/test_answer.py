@@ -1,0 +1,137 @@
+"""The extractive answerer over the whole sample corpus: real model, real Chroma, real documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import answer
+from assistant.answer import _CitationBook
+from assistant.config import AssistantConfig
+from assistant.model import Answer
+from assistant.question import analyse
+from kb.search import Filters, Searcher
+
+CONFIG = AssistantConfig()
+
+
+def _check_citations(result: Answer, searcher: Searcher) -> None:
+    """Every quote is word for word in the passage it cites, read back from the store."""
+    stored = searcher.store.get_chunks([c.chunk_id for c in result.citations])
+    for citation in result.citations:
+        text, meta = stored[citation.chunk_id]
+        assert meta["doc_id"] == citation.doc_id
+        assert citation.passage == text
+        assert " ".join(citation.quote.split()) in " ".join(text.split()), citation.quote
+    assert [c.n for c in result.citations] == list(range(1, len(result.citations) + 1))
+
+
+def test_comparative_answer_covers_each_country_with_verified_quotes(corpus_searcher: Searcher) -> None:
+    result = answer(corpus_searcher, "How do Morocco and Tunisia support technology parks and clusters?", CONFIG)
+    assert not result.abstained
+    assert result.countries == ("MA", "TN") and set(result.coverage) == {"MA", "TN"}
+    assert {f.country for f in result.findings} == {c for c, v in result.coverage.items() if v == "evidence"}
+    _check_citations(result, corpus_searcher)
+    cited_countries = {c.country for c in result.citations}
+    assert cited_countries == {"MA", "TN"}, "balanced evidence: both countries are quoted"
+    cells = {(cell.country, cell.dimension) for cell in result.grid}
+    assert cells == {(c, d) for c in result.countries for d in result.dimensions}, "a full grid"
+    for cell in result.grid:
+        if cell.citations:
+            quote = result.citations[cell.citations[0] - 1].quote
+            assert quote.startswith(cell.finding.removesuffix(" …")), "a cell shows the start of its cited quote"
+    assert "## Answer" in result.markdown and "### Sources" in result.markdown and "| Country |" in result.markdown
+
+
+def test_a_country_without_evidence_is_reported_not_filled(corpus_searcher: Searcher) -> None:
+    # The EU texts of the corpus say nothing on Lebanese banking circulars; Lebanon's do.
+    result = answer(
+        corpus_searcher,
+        "How do Lebanon and the European Union regulate bank investments in start-ups under Circular 331?",
+        CONFIG,
+    )
+    assert result.coverage.get("LB") == "evidence"
+    if result.coverage.get("EU") == "no_evidence":
+        assert all(not cell.citations for cell in result.grid if cell.country == "EU")
+        assert "no evidence" in result.markdown.lower()
+
+
+def test_regional_question_gathers_evidence_country_by_country(corpus_searcher: Searcher) -> None:
+    result = answer(corpus_searcher, "Which countries of the region give tax incentives to investors?", CONFIG)
+    assert len(result.countries) == 7 and set(result.coverage) == set(result.countries)
+    assert len({c.country for c in result.citations}) >= 4, "evidence from many countries, not ten passages from one"
+    _check_citations(result, corpus_searcher)
+
+
+def test_unanswerable_question_abstains_and_shows_closest_documents(corpus_searcher: Searcher) -> None:
+    result = answer(corpus_searcher, "What is the recipe for couscous with seven vegetables in Morocco?", CONFIG)
+    assert result.abstained and not result.citations and not result.grid
+    assert result.closest and all(doc.country == "MA" for doc in result.closest)
+    assert "no answer" in result.markdown
+
+
+def test_answer_framing_follows_the_question_language(corpus_searcher: Searcher) -> None:
+    arabic = answer(corpus_searcher, "ما هي الحوافز الجبائية للاستثمار في تونس؟", CONFIG)
+    assert arabic.language == "ar" and arabic.markdown.startswith("## الإجابة")
+    french = answer(corpus_searcher, "Quelles incitations fiscales la loi tunisienne accorde-t-elle aux investisseurs ?", CONFIG)
+    assert french.language == "fr" and french.markdown.startswith("## Réponse")
+    _check_citations(french, corpus_searcher)
+
+
+def test_the_translation_in_the_question_language_is_quoted(corpus_searcher: Searcher) -> None:
+    # The Tunisian investment law is held in French and Arabic: a French question quotes French.
+    result = answer(corpus_searcher, "Quel est le rôle du Fonds tunisien de l'investissement ?", CONFIG)
+    tunisian = [c for c in result.citations if c.doc_id.startswith("tn/loi-investissement")]
+    assert tunisian, "the investment law answers"
+    assert all(c.lang == "fr" for c in tunisian), "fr: the French version is quoted"
+    assert any("tn/loi-investissement.ar.pdf" in c.other_versions for c in tunisian), "the Arabic version is named"
+
+
+def test_a_follow_up_answers_for_the_new_country(corpus_searcher: Searcher) -> None:
+    first = analyse("How does Morocco fund its industrial clusters?")
+    result = answer(corpus_searcher, "and Jordan?", CONFIG, history=[first.turn()])
+    assert result.countries == ("JO",)
+    assert all(c.country == "JO" for c in result.citations)
+
+
+def test_a_country_filter_sets_the_countries(corpus_searcher: Searcher) -> None:
+    result = answer(corpus_searcher, "start-up label conditions", CONFIG, filters=Filters(countries=("DZ",)))
+    assert result.countries == ("DZ",) and all(c.country == "DZ" for c in result.citations)
+
+
+def test_a_quote_that_is_not_verbatim_is_dropped(corpus_searcher: Searcher) -> None:
+    hit = corpus_searcher.search("Fonds tunisien de l'investissement", k=1)[0]
+    book = _CitationBook()
+    words = hit.text.split()
+    assert book.cite(hit, " ".join(words[2:9])) == 1
+    assert book.cite(hit, " ".join(words[2:9]).upper() + " invented") is None
+    assert book.checked == 2 and len(book.dropped) == 1 and len(book.citations) == 1
+
+
+def test_json_shape_is_the_documented_one(corpus_searcher: Searcher) -> None:
+    data = answer(corpus_searcher, "Quelles aides pour les clusters au Maroc ?", CONFIG).as_json()
+    for key in ("answer", "language", "countries", "coverage", "grid", "citations", "abstained"):
+        assert key in data, key
+    assert set(data["coverage"].values()) <= {"evidence", "no_evidence"}
+    for cell in data["grid"]:
+        assert set(cell) == {"country", "dimension", "finding", "citations"}
+    for citation in data["citations"]:
+        for key in (
+            "n",
+            "doc_id",
+            "title",
+            "country",
+            "lang",
+            "doc_type",
+            "year",
+            "page",
+            "article",
+            "quote",
+            "passage",
+            "source",
+        ):
+            assert key in citation, key
+
+
+def test_an_empty_question_is_refused(corpus_searcher: Searcher) -> None:
+    with pytest.raises(ValueError, match="empty"):
+        answer(corpus_searcher, "   ", CONFIG)
