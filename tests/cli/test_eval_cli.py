@@ -73,3 +73,15 @@ def test_bad_flags_and_help(cli_env: dict[str, str], dataset: Path) -> None:
     assert result.returncode == 2 and "invalid choice: 'sparse'" in result.stderr
     help_text = run(["eval", "--help"], cli_env).stdout
     assert "policykb eval --dataset my-set/ --mode hybrid" in help_text and "results.json" in help_text
+
+
+def test_eval_answers_measures_the_assistant(dataset: Path, cli_env: dict[str, str], tmp_path: Path) -> None:
+    result = run(["eval", "--answers", "--dataset", str(dataset), "--json", "--out", str(tmp_path / "out")], cli_env)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    for key in ("citation_verbatim", "citation_from_relevant", "country_coverage", "abstention_accuracy", "false_abstention"):
+        assert key in summary, key
+    assert summary["answerable"] >= 1 and summary["latency_ms"]["p95"] > 0
+    assert summary["citation_verbatim"] in (None, 1.0), "every quote is verbatim in its passage"
+    assert (tmp_path / "out" / "answers.md").read_text(encoding="utf-8").startswith("# Answers on")
+    assert "answers" in json.loads((tmp_path / "out" / "answers.json").read_text(encoding="utf-8"))

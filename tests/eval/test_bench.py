@@ -94,10 +94,13 @@ def test_bench_command_prints_the_issue_json_and_writes_benchmarks_md(
     assert set(baseline["search"]) == {"60"} and baseline["search"]["60"]["p95_ms"] > 0
     assert report["serve_rss_mb"] > 0 and report["serve"]["chunks"] == 60
     assert set(report["serve"]["stages"]) == {"lexical_index", "translations", "queries"}
+    ask = report["ask"]
+    assert ask["queries"] == 3 and 0 < ask["p50_ms"] <= ask["p95_ms"], "ask latency on every query of the set"
 
     markdown = out.read_text(encoding="utf-8")
     assert markdown.startswith("# Benchmarks") and "## Machine" in markdown and "cores" in markdown
     assert "| 60 |" in markdown and "## Ingest" in markdown and "not used" in markdown and "llama-index" in markdown
+    assert "## Answers (`policykb ask`)" in markdown and "ask p95 (extractive, warm)" in markdown
 
 
 def test_ingest_bench_on_files_times_every_part(fixture_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
