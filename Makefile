@@ -39,11 +39,12 @@ system-deps:
 	fi
 
 # Ingest the sample corpus into the default embedded store (./.policykb), then show a search.
-# The web assistant is not built yet; until it is, `make run` ends with a sample search.
+# The web assistant is not built yet; until it is, `make run` ends with a sample search and answer.
 run: install
 	$(BIN)/policykb ingest corpus/documents
 	$(BIN)/policykb stats
 	$(BIN)/policykb search "$(QUESTION)" --k 5
+	$(BIN)/policykb ask "$(QUESTION)"
 
 test: install-test system-deps
 	$(PY) -m pytest

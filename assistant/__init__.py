@@ -1,35 +1,45 @@
-"""The assistant: questions in, cited answers out. Built on kb; see the open issues for its scope."""
+"""The assistant: questions in, cited answers out.
+
+:func:`answer` is the one entry point shared by the CLI, the web app and the evaluation. The
+answerers are imported on first use, so that importing the package (for its errors or settings)
+stays cheap.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-# The submodule ``assistant.answer`` is loaded here, before the function of the same name below is
-# defined: loading a submodule sets the package attribute of its name, so loading it later (on first
-# use) would replace the function ``assistant.answer`` with the module.
-from assistant.answer import answer_question
 from assistant.config import AssistantConfig
 from assistant.model import Answer, Turn
-from kb.search import Filters, Searcher
+
+if TYPE_CHECKING:
+    from kb.search import Filters, Searcher
 
 
 def answer(
     searcher: Searcher,
     question: str,
     config: AssistantConfig = AssistantConfig(),
-    filters: Filters = Filters(),
+    filters: Filters | None = None,
     history: Sequence[Turn] = (),
     lang: str | None = None,
 ) -> Answer:
-    """Answer ``question`` with the answerer ``config.answerer`` names: "extractive" (default) or "llm".
+    """Answer with the configured answerer: extractive by default, an LLM (verified) when configured.
 
-    The LLM answerer (assistant.llm) and its llama-index integration are imported on first use only.
+    ``filters`` narrow the evidence (a country filter sets the countries answered for); ``history``
+    holds the earlier turns, oldest first; ``lang`` forces the framing language.
     """
+    from kb.search import Filters
+
+    filters = filters or Filters()
     if config.answerer == "llm":
-        from assistant.llm import answer_with_llm
+        from assistant.llm import answer_with_llm  # only deployments with an LLM import its client
 
         return answer_with_llm(searcher, question, config, filters, history, lang)
+    from assistant.extractive import answer_question
+
     return answer_question(searcher, question, config, filters, history, lang)
 
 
-__all__ = ["answer"]
+__all__ = ["Answer", "AssistantConfig", "Turn", "answer"]

@@ -7,7 +7,7 @@ OpenAI-compatible server (vLLM, llama.cpp, LM Studio...) or Ollama sets ``answer
 ``llama-index-llms-openai-like`` and ``llama-index-llms-ollama`` (``pip install 'policykb[llm]'``),
 imported only here and only when called; llama-index's global ``Settings`` are never read or set.
 
-The evidence is the extractive answerer's (:func:`assistant.answer.collect`): an abstention is the
+The evidence is the extractive answerer's (:func:`assistant.extractive.collect`): an abstention is the
 same and costs no request. Retrieved text is data: the prompt says so and fences it
 (:mod:`assistant.prompt`), but nothing relies on the model obeying: :mod:`assistant.support` keeps
 only sentences a cited passage states, each citation carries a verbatim quote of its passage
@@ -20,10 +20,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from assistant.answer import _abstain, _cell, _CitationBook, _grid_dimensions, collect
 from assistant.config import AssistantConfig, LLMConfig
 from assistant.dimensions import lexicon
+from assistant.errors import AssistantError
 from assistant.extract import select
+from assistant.extractive import CitationBook, abstention, collect, grid_cell, grid_dimensions
 from assistant.model import Answer, Finding, GridCell, Turn, Verification
 from assistant.phrases import country_name, join_names, phrase
 from assistant.prompt import Message, build_messages, choose_passages
@@ -47,7 +48,7 @@ METHOD = (
 )
 
 
-class LLMError(Exception):
+class LLMError(AssistantError):
     """Base class of the LLM answerer's errors; ``str(err)`` is a one-line message saying what to do."""
 
 
@@ -135,7 +136,7 @@ def answer_with_llm(
 ) -> Answer:
     """Answer ``question`` with the configured LLM, keeping only the sentences its passages state.
 
-    Arguments as :func:`assistant.answer.answer_question`. Raises :class:`LLMConfigError` before any
+    Arguments as :func:`assistant.extractive.answer_question`. Raises :class:`LLMConfigError` before any
     search when ``config.llm`` is incomplete, :class:`LLMUnavailableError` when its integration is not
     installed and :class:`LLMRequestError` when the server fails; the caller may fall back to the
     extractive answerer. An abstention is the extractive answerer's own (``answerer="extractive"``):
@@ -146,7 +147,7 @@ def answer_with_llm(
     asked, per_country, coverage = collected.question, collected.candidates, collected.coverage
     countries = tuple(per_country)
     if collected.abstain:
-        return _abstain(searcher, asked, filters, config, countries, collected.top_relevance)
+        return abstention(searcher, asked, filters, config, countries, collected.top_relevance)
 
     covered = [c for c in countries if coverage[c] == "evidence"]
     lacking = [c for c in countries if coverage[c] != "evidence"]
@@ -160,9 +161,9 @@ def answer_with_llm(
     suspect = {p.hit.chunk_id for p in passages if p.suspect}
     clean = {c: [x for x in found if x.hit.chunk_id not in suspect] for c, found in per_country.items()}
     chosen = {c: select(found, config.findings_per_country, config.redundancy, floor) for c, found in clean.items()}
-    dimensions = _grid_dimensions(asked, chosen)
+    dimensions = grid_dimensions(asked, chosen)
 
-    book = _CitationBook()
+    book = CitationBook()
     written = _Written(asked.lang)
     findings: dict[int, Finding] = {}
     by_number = {p.n: p for p in passages}
@@ -193,7 +194,7 @@ def answer_with_llm(
     for country in countries:
         used: set[int] = set()
         for dimension in dimensions:
-            cell = _cell(country, dimension, clean[country], coverage[country], book, config, used, floor)
+            cell = grid_cell(country, dimension, clean[country], coverage[country], book, config, used, floor)
             used.update(cell.citations)
             grid.append(cell)
     answer = Answer(

@@ -1,6 +1,6 @@
 """What an LLM is shown: numbered passages as data, and the rules its answer is checked against.
 
-The passages are the evidence :func:`assistant.answer.collect` gathered, the best few per country,
+The passages are the evidence :func:`assistant.extractive.collect` gathered, the best few per country,
 numbered [1]..[n]. They travel inside a ``<passages>`` block whose angle brackets no passage can
 reproduce (they are replaced by look-alike guillemets), so a passage cannot close its block and
 write outside it. Nothing here trusts the LLM to obey: :mod:`assistant.support` checks its answer.

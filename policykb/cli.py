@@ -424,6 +424,7 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     enforce_offline()
     args = build_parser().parse_args(argv)
+    from assistant.errors import AssistantError
     from eval.beir import EvalError
     from ingest.errors import IngestError
     from kb.errors import KBError
@@ -433,7 +434,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except SettingsError as err:
         return _fail(str(err), EXIT_USAGE)
-    except (KBError, IngestError, EvalError) as err:
+    except (KBError, IngestError, EvalError, AssistantError) as err:
         return _fail(str(err))
     except KeyboardInterrupt:
         return _fail("interrupted; nothing half-written is visible (run the command again)", 130)

@@ -21,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from kb.config import EmbedConfig, StoreConfig  # noqa: E402
 from kb.embed import Embedder  # noqa: E402
+from kb.search import Searcher  # noqa: E402
 from kb.store import Store  # noqa: E402
 from kb.sync import IngestReport, ingest_paths  # noqa: E402
 from tests.fixtures.documents import write_all  # noqa: E402
@@ -92,3 +93,9 @@ def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -
     store = Store(StoreConfig(path=tmp_path_factory.mktemp("corpus-store")))
     report = ingest_paths([CORPUS / "documents"], store, embedder)
     return store, report
+
+
+@pytest.fixture(scope="session")
+def corpus_searcher(corpus_index: tuple[Store, IngestReport], embedder: Embedder) -> Searcher:
+    """A searcher over the whole sample corpus, for the answer tests."""
+    return Searcher(corpus_index[0], embedder)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant import answer
-from assistant.answer import _CitationBook
 from assistant.config import AssistantConfig
+from assistant.extractive import CitationBook
 from assistant.model import Answer
 from assistant.question import analyse
 from kb.search import Filters, Searcher
@@ -100,7 +100,7 @@ def test_a_country_filter_sets_the_countries(corpus_searcher: Searcher) -> None:
 
 def test_a_quote_that_is_not_verbatim_is_dropped(corpus_searcher: Searcher) -> None:
     hit = corpus_searcher.search("Fonds tunisien de l'investissement", k=1)[0]
-    book = _CitationBook()
+    book = CitationBook()
     words = hit.text.split()
     assert book.cite(hit, " ".join(words[2:9])) == 1
     assert book.cite(hit, " ".join(words[2:9]).upper() + " invented") is None

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import assistant
-from assistant.answer import answer_question
 from assistant.config import AssistantConfig, LLMConfig
+from assistant.extractive import answer_question
 from assistant.llm import OLLAMA_CONTEXT_WINDOW, LLMConfigError, LLMRequestError, LLMUnavailableError, answer_with_llm
 from assistant.model import Answer
 from assistant.phrases import phrase

@@ -80,14 +80,14 @@ def answer_question(
     asked, per_country, coverage = collected.question, collected.candidates, collected.coverage
     countries = tuple(per_country)
     if collected.abstain:
-        return _abstain(searcher, asked, filters, config, countries, collected.top_relevance)
+        return abstention(searcher, asked, filters, config, countries, collected.top_relevance)
 
     findings_by_country = {
         c: select(found, config.findings_per_country, config.redundancy, collected.evidence_floor)
         for c, found in per_country.items()
     }
-    dimensions = _grid_dimensions(asked, findings_by_country)
-    book = _CitationBook()
+    dimensions = grid_dimensions(asked, findings_by_country)
+    book = CitationBook()
     findings: list[Finding] = []
     for country in countries:
         for chosen in findings_by_country[country]:
@@ -99,7 +99,7 @@ def answer_question(
     for country in countries:
         used: set[int] = set()
         for dimension in dimensions:
-            cell = _cell(
+            cell = grid_cell(
                 country, dimension, per_country[country], coverage[country], book, config, used, collected.evidence_floor
             )
             used.update(cell.citations)
@@ -138,7 +138,7 @@ def _in_question_language(
     return Evidence(evidence.country, tuple(hits))
 
 
-def _grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> tuple[str, ...]:
+def grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> tuple[str, ...]:
     """The asked dimensions; otherwise those the chosen findings speak to most (at most three)."""
     if asked.dimensions:
         return asked.dimensions
@@ -150,12 +150,12 @@ def _grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> t
     return tuple(ranked[:3]) or ("answer",)
 
 
-def _cell(
+def grid_cell(
     country: str,
     dimension: str,
     found: list[Candidate],
     coverage: str,
-    book: _CitationBook,
+    book: CitationBook,
     config: AssistantConfig,
     used: set[int],
     floor: float,
@@ -180,7 +180,7 @@ def _shorten(text: str, words: int) -> str:
     return text if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
-class _CitationBook:
+class CitationBook:
     """Numbers quotes in order of first use, after checking each one against its stored passage."""
 
     def __init__(self) -> None:
@@ -218,7 +218,7 @@ class _CitationBook:
         return citation.n
 
 
-def _abstain(
+def abstention(
     searcher: Searcher, asked: Question, filters: Filters, config: AssistantConfig, countries: tuple[str, ...], top: float
 ) -> Answer:
     closest = tuple(
