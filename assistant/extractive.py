@@ -1,9 +1,10 @@
-"""From a question (with filters and the conversation so far) to a verified, cited answer.
+"""The default answerer, extractive: from a question (with filters and the conversation so far) to a
+verified, cited answer, without any LLM.
 
-This is the one entry point the CLI, the web app and the evaluation share. The default answerer is
-extractive: every claim is a sentence (or the start of one) copied from a retrieved passage, and
+Every claim is a sentence (or the start of one) copied from a retrieved passage, and
 :func:`assistant.verify.is_verbatim` checks each quote against its stored passage before the answer
-is built; a quote that fails is dropped and counted.
+is built; a quote that fails is dropped and counted. :func:`collect` (the evidence) is shared with
+the LLM answerer; callers use :func:`assistant.answer`, which picks the answerer.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from policykb.offline import enforce_offline
 if TYPE_CHECKING:  # kb is imported lazily at run time, after the offline switches are set
     from assistant.model import Turn
     from kb.embed import Embedder
-    from kb.search import Hit
+    from kb.search import Filters, Hit
     from kb.store import Store
     from policykb.settings import Settings
 
@@ -202,18 +202,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ask(args: argparse.Namespace, store: Store, embedder: Embedder, settings: Settings) -> int:
-    from assistant import answer
-    from assistant.question import analyse
-    from kb.search import Filters, Searcher
+def _filters(args: argparse.Namespace) -> Filters:
+    """The filter flags that search and ask share."""
+    from kb.search import Filters
 
-    filters = Filters(
+    return Filters(
         countries=tuple(c.upper() for c in args.country),
         langs=tuple(lang.lower() for lang in args.lang),
         doc_types=tuple(t.lower() for t in args.doc_type),
         year_min=args.year_min,
         year_max=args.year_max,
     )
+
+
+def _ask(args: argparse.Namespace, store: Store, embedder: Embedder, settings: Settings) -> int:
+    from assistant import answer
+    from assistant.question import analyse
+    from kb.search import Searcher
+
+    filters = _filters(args)
     history: list[Turn] = []
     for earlier in args.after:
         history.append(analyse(earlier, history).turn())
@@ -384,17 +391,11 @@ def _run(args: argparse.Namespace) -> int:
             print(f"{settings.store.describe()}: {report.summary()}")
             return 0 if report.ok else EXIT_FAILED
         if args.command == "search":
-            from kb.search import Filters, Searcher
+            from kb.search import Searcher
 
             if args.k < 1:
                 return _fail("--k must be at least 1", EXIT_USAGE)
-            filters = Filters(
-                countries=tuple(c.upper() for c in args.country),
-                langs=tuple(lang.lower() for lang in args.lang),
-                doc_types=tuple(t.lower() for t in args.doc_type),
-                year_min=args.year_min,
-                year_max=args.year_max,
-            )
+            filters = _filters(args)
             hits = Searcher(store, embedder, settings.retrieval).search(args.query, k=args.k, filters=filters, mode=args.mode)
             if args.json:
                 print(json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False, indent=2))
