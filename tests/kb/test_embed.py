@@ -46,3 +46,16 @@ def test_llama_index_embedding_wraps_the_same_model(embedder: Embedder) -> None:
     assert np.allclose(wrapped.get_query_embedding("SME definition"), embedder.embed_query("SME definition"))
     batch = wrapped.get_text_embedding_batch(["a", "b"])
     assert np.allclose(batch, embedder.embed_passages(["a", "b"]))
+
+
+def test_query_vectors_are_cached_unless_the_cache_is_off(embedder: Embedder) -> None:
+    from dataclasses import replace
+
+    first = embedder.embed_query("cluster governance funding")
+    assert embedder.embed_query("cluster governance funding") is first, "a repeated question is not embedded again"
+    uncached = Embedder(replace(embedder.config, cache_path=None, query_cache_size=0))
+    try:
+        a, b = uncached.embed_query("cluster governance funding"), uncached.embed_query("cluster governance funding")
+        assert a is not b and np.allclose(a, b) and np.allclose(a, first)
+    finally:
+        uncached.close()
