@@ -117,6 +117,7 @@ def answer_question(
         abstained=False,
         verification=Verification(book.checked, tuple(book.dropped)),
         relevance=collected.top_relevance,
+        period=(asked.year_min, asked.year_max),
     )
     return replace(answer, markdown=render(answer))
 

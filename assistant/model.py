@@ -94,6 +94,7 @@ class Answer:
     markdown: str = ""
     answerer: str = "extractive"
     relevance: float = 0.0  # the evidence score the abstention decision was taken on
+    period: tuple[int | None, int | None] = (None, None)  # the years the question asks about, as understood
 
     def as_json(self) -> dict[str, Any]:
         """The shape documented for ``policykb ask --json``."""
@@ -117,6 +118,7 @@ class Answer:
             },
             "answerer": self.answerer,
             "relevance": round(self.relevance, 4),
+            "period": list(self.period),
         }
 
 

@@ -64,6 +64,21 @@ PHRASES: dict[str, dict[str, str]] = {
         ),
         "ar": "لا تتضمن قاعدة المعرفة إجابة عن هذا السؤال: لا يوجد مقطع ذو صلة كافية للاقتباس منه.",
     },
+    "period_from": {
+        "en": "Period asked about: from {}; texts of every year were searched, those of the period first.",
+        "fr": "Période visée : dès {} ; les textes de toutes les années ont été consultés, en premier ceux de la période.",
+        "ar": "الفترة المطلوبة: ابتداءً من {}؛ بُحث في نصوص كل السنوات مع تقديم نصوص الفترة.",
+    },
+    "period_to": {
+        "en": "Period asked about: up to {}; texts of every year were searched, those of the period first.",
+        "fr": "Période visée : jusqu'à {} ; les textes de toutes les années ont été consultés, en premier ceux de la période.",
+        "ar": "الفترة المطلوبة: حتى {}؛ بُحث في نصوص كل السنوات مع تقديم نصوص الفترة.",
+    },
+    "period_span": {
+        "en": "Period asked about: {} to {}; texts of every year were searched, those of the period first.",
+        "fr": "Période visée : de {} à {} ; les textes de toutes les années ont été consultés, en premier ceux de la période.",
+        "ar": "الفترة المطلوبة: من {} إلى {}؛ بُحث في نصوص كل السنوات مع تقديم نصوص الفترة.",
+    },
     "closest": {"en": "Closest documents", "fr": "Documents les plus proches", "ar": "أقرب الوثائق"},
     "dropped": {
         "en": "{} quote(s) failed the verbatim check and were removed.",

@@ -31,6 +31,17 @@ def source_line(citation: Citation, lang: str) -> str:
     return line
 
 
+def _period(period: tuple[int | None, int | None], lang: str) -> str:
+    start, end = period
+    if start is not None and end is not None:
+        return phrase("period_span", lang).format(start, end)
+    if start is not None:
+        return phrase("period_from", lang).format(start)
+    if end is not None:
+        return phrase("period_to", lang).format(end)
+    return ""
+
+
 def render(answer: Answer) -> str:
     lang = answer.language
     lines: list[str] = [f"## {phrase('answer', lang)}", ""]
@@ -50,6 +61,8 @@ def render(answer: Answer) -> str:
         lines.append(phrase("found_for", lang).format(join_names(found, lang)))
     if lacking:
         lines.append(phrase("lacking_for", lang).format(join_names(lacking, lang)))
+    if period := _period(answer.period, lang):
+        lines.append(period)
     lines += [phrase("method", lang), ""]
 
     by_number = {c.n: c for c in answer.citations}

@@ -133,3 +133,9 @@ def test_json_shape_is_the_documented_one(corpus_searcher: Searcher) -> None:
 def test_an_empty_question_is_refused(corpus_searcher: Searcher) -> None:
     with pytest.raises(ValueError, match="empty"):
         answer(corpus_searcher, "   ", CONFIG)
+
+
+def test_the_period_asked_about_is_stated(corpus_searcher: Searcher) -> None:
+    result = answer(corpus_searcher, "Quelles mesures la Tunisie a-t-elle prises pour les start-up depuis 2018 ?", CONFIG)
+    assert result.period == (2018, None) and result.as_json()["period"] == [2018, None]
+    assert "Période visée : dès 2018" in result.markdown, "fr: the framing states the period"
