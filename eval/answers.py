@@ -20,10 +20,9 @@ The check here is independent of the assistant's own: it re-reads each cited pas
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -237,16 +236,11 @@ def evaluate_answers(
     """Ingest the dataset's corpus into a temporary store and measure the assistant's answers on it."""
     from assistant import answer
     from assistant.config import AssistantConfig
-    from eval.harness import ingest_corpus, store_languages
-    from kb.config import StoreConfig
+    from eval.harness import ingested_store, jsonable
     from kb.search import Searcher
 
     config: AssistantConfig = assistant or AssistantConfig()
-    with tempfile.TemporaryDirectory(prefix="policykb-answers-", ignore_cleanup_errors=True) as tmp:
-        store = Store(StoreConfig(path=Path(tmp)))
-        report = ingest_corpus(dataset, store, embedder, ingest)
-        if not store_languages(store):
-            raise DatasetError(f"{dataset.name}: no document of the corpus could be ingested")
+    with ingested_store(dataset, embedder, ingest) as (store, report, _):
         searcher = Searcher(store, embedder, retrieval)
 
         def ask(text: str) -> dict[str, Any]:
@@ -256,18 +250,10 @@ def evaluate_answers(
     summary = {
         "dataset": dataset.name,
         **summary,
-        "config": {"assistant": _plain(asdict(config)), "retrieval": _plain(asdict(replace(retrieval)))},
+        "config": {"assistant": jsonable(asdict(config)), "retrieval": jsonable(asdict(retrieval))},
         "problems": [str(err) for err in report.failed] + [str(p) for p in dataset.problems],
     }
     return summary, records, answers
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return str(value) if isinstance(value, Path) else value
 
 
 def render_summary(summary: Mapping[str, Any]) -> str:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -153,7 +154,7 @@ def run_evaluation(
         "evaluated": len(judged),
         "skipped_no_relevant": len(dataset.queries) - len(judged),
         "documents": len(doc_langs),
-        "config": {"k": k, "depth": depth, "measures": [str(m) for m in measures], **_jsonable(dict(config or {}))},
+        "config": {"k": k, "depth": depth, "measures": [str(m) for m in measures], **jsonable(dict(config or {}))},
         "modes": modes_out,
         "problems": problems,
     }
@@ -179,11 +180,12 @@ def evaluate(
     return run_evaluation(dataset, retrieve, modes, k, doc_langs, config).summary
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Plain JSON values: dict keys as strings, tuples as lists, paths as strings."""
     if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     return str(value) if isinstance(value, Path) else value
 
 
@@ -207,6 +209,27 @@ def ingest_corpus(
     return ingest_paths([dataset.documents_dir], store, embedder, config, progress=progress)
 
 
+@contextmanager
+def ingested_store(
+    dataset: Dataset, embedder: Embedder, ingest: IngestConfig = IngestConfig(), progress: Progress | None = None
+) -> Iterator[tuple[Store, IngestReport, dict[str, str]]]:
+    """A temporary embedded store holding the dataset's corpus, deleted on exit: (store, report, doc id -> language).
+
+    Raises :class:`DatasetError` when no document of the corpus could be ingested.
+    """
+    from kb.config import StoreConfig
+    from kb.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="policykb-eval-", ignore_cleanup_errors=True) as tmp:
+        store = Store(StoreConfig(path=Path(tmp)))
+        report = ingest_corpus(dataset, store, embedder, ingest, progress)
+        doc_langs = store_languages(store)
+        if not doc_langs:
+            first = f" (first error: {report.failed[0]})" if report.failed else ""
+            raise DatasetError(f"{dataset.name}: no document of the corpus could be ingested{first}")
+        yield store, report, doc_langs
+
+
 def evaluate_kb(
     dataset: Dataset,
     embedder: Embedder,
@@ -222,21 +245,13 @@ def evaluate_kb(
     same corpus only pays for parsing and searching. The store is deleted at the end. Documents that
     fail to ingest are listed in the summary's ``problems``, and the run goes on without them.
     """
-    from kb.config import StoreConfig
     from kb.embed import MODEL_ID
     from kb.search import Searcher
-    from kb.store import Store
 
     unknown = [mode for mode in modes if mode not in MODES]
     if unknown:
         raise EvalError(f"unknown mode '{unknown[0]}'; known: {', '.join(MODES)}")
-    with tempfile.TemporaryDirectory(prefix="policykb-eval-", ignore_cleanup_errors=True) as tmp:
-        store = Store(StoreConfig(path=Path(tmp)))
-        report = ingest_corpus(dataset, store, embedder, ingest, progress)
-        doc_langs = store_languages(store)
-        if not doc_langs:
-            first = f" (first error: {report.failed[0]})" if report.failed else ""
-            raise DatasetError(f"{dataset.name}: no document of the corpus could be ingested{first}")
+    with ingested_store(dataset, embedder, ingest, progress) as (store, report, doc_langs):
         searcher = Searcher(store, embedder, retrieval)
 
         def retrieve(text: str, mode: str, depth: int) -> Ranking:
