@@ -43,7 +43,11 @@ class Lexicon:
 
     def of_text(self, text: str, lang: str) -> frozenset[str]:
         """Dimensions a passage sentence speaks to."""
-        return frozenset(self.text.concepts_in(text, lang))
+        return self.of_tokens(analyze(text, lang), lang)
+
+    def of_tokens(self, tokens: list[str], lang: str) -> frozenset[str]:
+        """Dimensions a passage sentence speaks to, from its analysed tokens (kb.analysis.analyze)."""
+        return frozenset(self.text.concepts_in_tokens(tokens, lang))
 
 
 @cache

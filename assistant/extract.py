@@ -43,14 +43,15 @@ def candidates(hits: Sequence[Hit], terms: QuestionTerms, asked: Sequence[str]) 
     for hit in hits:
         passage_relevance = relevance(hit.similarity, terms.coverage(hit.text, hit.lang), hit.lang != terms.lang)
         for sentence in split_sentences(hit.text, (hit.section, hit.article)):
-            dimensions = words.of_text(sentence.text, hit.lang)
+            analysed = analyze(sentence.text, hit.lang)
+            tokens = frozenset(analysed)
+            dimensions = words.of_tokens(analysed, hit.lang)
             score = (
                 passage_relevance
-                + SENTENCE_COVERAGE_WEIGHT * terms.coverage(sentence.text, hit.lang)
+                + SENTENCE_COVERAGE_WEIGHT * terms.coverage_of(tokens, hit.lang)
                 + DIMENSION_BONUS * bool(dimensions & set(asked))
                 + FIRST_SENTENCE_BONUS * (sentence.index == 0)
             )
-            tokens = frozenset(analyze(sentence.text, hit.lang))
             found.append(Candidate(hit, sentence, passage_relevance, dimensions, tokens, score))
     found.sort(key=lambda c: -c.score)
     return found

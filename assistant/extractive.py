@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from assistant.config import AssistantConfig
+from assistant.dimensions import DIMENSIONS
 from assistant.evidence import Evidence, gather, translation_passage
 from assistant.extract import Candidate, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
@@ -144,8 +145,6 @@ def grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> tu
     """The asked dimensions; otherwise those the chosen findings speak to most (at most three)."""
     if asked.dimensions:
         return asked.dimensions
-    from assistant.dimensions import DIMENSIONS
-
     counts = {d: sum(d in c.dimensions for found in findings.values() for c in found) for d in DIMENSIONS}
     ranked = [d for d in DIMENSIONS if counts[d] > 0]
     ranked.sort(key=lambda d: -counts[d])

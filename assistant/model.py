@@ -104,10 +104,7 @@ class Answer:
             "countries": list(self.countries),
             "coverage": dict(self.coverage),
             "grid": [cell.as_dict() for cell in self.grid],
-            "citations": [
-                {k: v for k, v in citation.as_dict().items() if k != "chunk_id"} | {"chunk_id": citation.chunk_id}
-                for citation in self.citations
-            ],
+            "citations": [citation.as_dict() for citation in self.citations],
             "abstained": self.abstained,
             "dimensions": list(self.dimensions),
             "closest": [asdict(doc) for doc in self.closest],

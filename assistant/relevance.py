@@ -11,7 +11,7 @@ relevance used to abstain combines two absolute signals (measured on the gold se
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 from kb.analysis import analyze
 from kb.glossary import default_glossary
@@ -42,7 +42,10 @@ class QuestionTerms:
 
     def coverage(self, text: str, lang: str) -> float:
         """Share of the question (idf-weighted in its own language) found in ``text``; 0..1."""
-        tokens = set(analyze(text, lang))
+        return self.coverage_of(set(analyze(text, lang)), lang)
+
+    def coverage_of(self, tokens: Set[str], lang: str) -> float:
+        """:meth:`coverage` of a text already analysed as ``lang``."""
         if lang == self.lang:
             total = sum(self.weights.values())
             return sum(w for t, w in self.weights.items() if t in tokens) / total if total else 0.0

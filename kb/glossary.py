@@ -71,7 +71,11 @@ class Glossary:
 
     def concepts_in(self, text: str, lang: str) -> set[str]:
         """Concepts with a ``lang`` term whose tokens occur as a contiguous run in ``analyze(text, lang)``."""
-        return set(self._found(analyze(text, lang), lang))
+        return self.concepts_in_tokens(analyze(text, lang), lang)
+
+    def concepts_in_tokens(self, tokens: list[str], lang: str) -> set[str]:
+        """:meth:`concepts_in` for a text already analysed as ``lang``."""
+        return set(self._found(tokens, lang))
 
     def expand(self, text: str, source_lang: str, target_lang: str) -> list[str]:
         """Analysed tokens of the ``target_lang`` terms of the concepts found in ``text``.
