@@ -3,3 +3,19 @@
 
 class AssistantError(Exception):
     """Base class: ``str(err)`` is one line that says what to do."""
+
+
+class AccessError(AssistantError):
+    """A users file, a password or a login setting is wrong; the message names the file and line or the variable."""
+
+
+class AuditError(AssistantError):
+    """The audit log cannot be written."""
+
+
+class UploadError(AssistantError):
+    """An uploaded file was refused (name, size or count); the message names the file as uploaded."""
+
+
+class BriefError(AssistantError):
+    """A brief cannot be exported as asked (empty, a malformed timestamp, an unknown language)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from ingest.records import Document
 from ingest.sandbox import ParseLimits, ParserProcess
 from kb.embed import Embedder
 from kb.lock import writer_lock
-from kb.store import Store, store_lock_path
+from kb.store import Store, StoredDocument, store_lock_path
 
 
 @dataclass(frozen=True)
@@ -83,48 +83,78 @@ def ingest_paths(
                 report.failed.append(item)
             else:
                 sources.append(item)
-
-        todo: list[tuple[SourceFile, str]] = []
-        seen: set[str] = set()
-        for source in sources:
-            seen.add(source.doc_id)
-            try:
-                digest = content_hash(source)
-            except (IngestError, OSError) as err:
-                report.failed.append(err if isinstance(err, IngestError) else IngestError(source.path, f"cannot read ({err})"))
-                continue
-            previous = stored.get(source.doc_id)
-            if previous is not None and previous.content_hash == digest:
-                report.unchanged.append(source.doc_id)
-            else:
-                todo.append((source, "updated" if previous is not None else "added"))
-
-        with ParserProcess(config.parse) as parser:
-            pending = iter(progress(s for s, _ in todo))
-            kinds = {s.doc_id: kind for s, kind in todo}
-            current = next(pending, None)
-            if current is not None:
-                parser.submit(current)
-            while current is not None:
-                try:
-                    doc: Document | None = parser.result()
-                except IngestError as err:
-                    report.failed.append(err)
-                    doc = None
-                following = next(pending, None)
-                if following is not None:
-                    parser.submit(following)  # parse the next file while this one is embedded
-                if doc is not None:
-                    _record(report, doc, kinds[current.doc_id], _index(doc, str(current.root), store, embedder, config))
-                current = following
+        _ingest_sources(report, sources, stored, store, embedder, config, progress)
 
         if prune:
+            seen = {source.doc_id for source in sources}
             roots = {str(source.root) for source in sources} | {str(p.resolve()) for p in paths if p.is_dir()}
             for doc_id, previous in stored.items():
                 if doc_id not in seen and previous.metadata.get("root") in roots:
                     store.delete_document(doc_id)
                     report.pruned.append(doc_id)
     return report
+
+
+def ingest_sources(
+    sources: Sequence[SourceFile],
+    store: Store,
+    embedder: Embedder,
+    config: IngestConfig = IngestConfig(),
+    progress: Progress = _no_progress,
+) -> IngestReport:
+    """Ingest the given files, each with the root its document id is relative to; nothing is pruned.
+
+    The caller holds the store's writer lock, ``with writer_lock(store_lock_path(store.config)):``,
+    around this call, so that it can prepare the files under the same lock (the web app's uploads
+    stage files, ingest them, then keep or restore them). A failed file is reported and skipped.
+    """
+    report = IngestReport()
+    report.orphans_removed = store.remove_orphans()
+    _ingest_sources(report, sources, store.stored_documents(), store, embedder, config, progress)
+    return report
+
+
+def _ingest_sources(
+    report: IngestReport,
+    sources: Sequence[SourceFile],
+    stored: Mapping[str, StoredDocument],
+    store: Store,
+    embedder: Embedder,
+    config: IngestConfig,
+    progress: Progress,
+) -> None:
+    """Hash, parse and index ``sources`` into ``report``; the caller holds the writer lock."""
+    todo: list[tuple[SourceFile, str]] = []
+    for source in sources:
+        try:
+            digest = content_hash(source)
+        except (IngestError, OSError) as err:
+            report.failed.append(err if isinstance(err, IngestError) else IngestError(source.path, f"cannot read ({err})"))
+            continue
+        previous = stored.get(source.doc_id)
+        if previous is not None and previous.content_hash == digest:
+            report.unchanged.append(source.doc_id)
+        else:
+            todo.append((source, "updated" if previous is not None else "added"))
+
+    with ParserProcess(config.parse) as parser:
+        pending = iter(progress(s for s, _ in todo))
+        kinds = {s.doc_id: kind for s, kind in todo}
+        current = next(pending, None)
+        if current is not None:
+            parser.submit(current)
+        while current is not None:
+            try:
+                doc: Document | None = parser.result()
+            except IngestError as err:
+                report.failed.append(err)
+                doc = None
+            following = next(pending, None)
+            if following is not None:
+                parser.submit(following)  # parse the next file while this one is embedded
+            if doc is not None:
+                _record(report, doc, kinds[current.doc_id], _index(doc, str(current.root), store, embedder, config))
+            current = following
 
 
 def ingest_documents(

@@ -1,0 +1,390 @@
+"""Admin uploads: refuse unsafe names and oversized files, stage the rest, ingest them with the ingest rules.
+
+An upload is kept as ``<upload_dir>/uploads/<safe name>`` (with ``<safe name>.meta.json`` when the
+form gave metadata) and ingested with ``upload_dir`` as its root, so its document id is
+``uploads/<safe name>``: corpus ingests use other roots, so they never prune or overwrite uploads.
+The file a browser names is never trusted as a path (:func:`safe_name`).
+
+Everything from staging to the store write happens under the store's writer lock. A file that
+fails is reported and its staged copy removed, or, when it was meant to replace an earlier upload,
+the earlier file is put back: the folder always matches what the store holds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import stat
+import tempfile
+import unicodedata
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from assistant.errors import UploadError
+from ingest.errors import IngestError
+from ingest.load import SourceFile, content_hash
+from ingest.metadata import sidecar_paths
+from ingest.readers import READERS, is_sidecar, reader_for
+from kb.embed import Embedder
+from kb.errors import StoreLockedError
+from kb.lock import writer_lock
+from kb.store import Store, store_lock_path
+from kb.sync import IngestConfig, IngestReport, ingest_sources
+
+MiB = 1024 * 1024
+UPLOADS = "uploads"  # the folder under upload_dir, and the first part of every uploaded document id
+SIDECAR = ".meta.json"
+# Linux allows 255 bytes per name; leave room for the ".meta.json" sidecar beside it.
+MAX_NAME_BYTES = 200
+_ALLOWED_PUNCTUATION = frozenset("._-()")
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    max_file_bytes: int = 50 * MiB
+    max_files: int = 20  # per upload
+
+
+@dataclass(frozen=True)
+class UploadMeta:
+    """Metadata given in the upload form; it applies to every file of the upload.
+
+    Only given fields are written to the sidecar; ingest validates them (a bad country or year fails
+    with ingest's own message) and infers the rest from the document.
+    """
+
+    country: str | None = None
+    doc_type: str | None = None
+    year: int | None = None
+    lang: str | None = None
+    title: str | None = None
+
+    @classmethod
+    def from_form(
+        cls,
+        country: str | None = None,
+        doc_type: str | None = None,
+        year: str | float | None = None,
+        lang: str | None = None,
+        title: str | None = None,
+    ) -> UploadMeta:
+        """From form values: blanks mean "not given"; a year may come as text or as a number field's float."""
+
+        def text(value: str | None) -> str | None:
+            return value.strip() or None if value is not None else None
+
+        given_year: int | None = None
+        if isinstance(year, float):
+            if not year.is_integer():
+                raise UploadError(f"year {year:g} is not a whole year; write a four-digit year such as 2021")
+            given_year = int(year)
+        elif isinstance(year, str) and year.strip():
+            if not year.strip().isdigit():
+                raise UploadError(f"year '{year.strip()}' is not a number; write a four-digit year such as 2021")
+            given_year = int(year.strip())
+        return cls(text(country), text(doc_type), given_year, text(lang), text(title))
+
+    def sidecar_fields(self) -> dict[str, str | int]:
+        """The fields given, as the sidecar file holds them."""
+        given = {"country": self.country, "doc_type": self.doc_type, "year": self.year, "lang": self.lang, "title": self.title}
+        return {name: value for name, value in given.items() if value is not None and value != ""}
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """Document ids added, updated or unchanged, and one line per refused or failed file."""
+
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        """Whether the store changed (the app then refreshes its searcher)."""
+        return bool(self.added or self.updated)
+
+    def summary(self) -> str:
+        return f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, {len(self.errors)} failed"
+
+
+def _shown(name: str) -> str:
+    """The name as the browser sent it, fit for a one-line message: control characters escaped, length capped."""
+    escaped = "".join(ch if not unicodedata.category(ch).startswith("C") else ascii(ch)[1:-1] for ch in name)
+    if not escaped.strip():
+        return "(unnamed file)"
+    return escaped if len(escaped) <= 120 else escaped[:119] + "…"
+
+
+def safe_name(name: str) -> str:
+    """A file name safe to write inside the upload folder, made from the name a browser sent.
+
+    Keeps only the last path component (``/`` or ``\\``), NFC-normalises it, drops control
+    characters and everything but letters (any script), digits, spaces and ``._-()``, turns spaces
+    into ``-``, strips leading dots and dashes, and caps the length (keeping the suffix). A name
+    whose stem ends in another document suffix (``x.pdf.md``) becomes ``x-pdf.md``, so one upload's
+    sidecar can never describe another. Raises UploadError, naming the original, when nothing
+    usable is left or the suffix is not a supported document type.
+    """
+    shown = _shown(name)
+    last = re.split(r"[/\\]", name)[-1]
+    kept: list[str] = []
+    for ch in unicodedata.normalize("NFC", last):
+        category = unicodedata.category(ch)
+        if category.startswith("C"):
+            continue  # control, format (bidi overrides), unassigned
+        if category.startswith("Z"):
+            kept.append(" ")
+        elif category[0] in "LM" or category == "Nd" or ch in _ALLOWED_PUNCTUATION:
+            kept.append(ch)
+    cleaned = re.sub(r" +", "-", "".join(kept).strip()).lstrip(".-")  # a leading '-' reads as an option to shell tools
+    known = ", ".join(sorted(READERS))
+    if is_sidecar(Path(cleaned)):
+        raise UploadError(f"{shown}: metadata files are made from the upload form; upload the document and fill in the form")
+    path = PurePosixPath(cleaned or "-")
+    if not path.suffix:
+        raise UploadError(f"{shown}: the name has no document type; name the file like report.pdf ({known})")
+    if reader_for(Path(cleaned)) is None:
+        raise UploadError(f"{shown}: '{path.suffix}' files cannot be ingested; upload one of {known}")
+    stem, suffix = path.stem, path.suffix
+    while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    stem = stem.rstrip("-.")
+    inner = PurePosixPath(stem).suffix
+    if inner and reader_for(Path(stem)) is not None:
+        stem = f"{stem[: -len(inner)]}-{inner[1:]}"
+    if not any(ch.isalnum() for ch in stem):
+        raise UploadError(f"{shown}: the name has no letters or digits before '{suffix}'; rename the file")
+    return stem + suffix
+
+
+@dataclass(frozen=True)
+class _Staged:
+    shown: str  # the name as uploaded, for messages
+    source: SourceFile
+    sidecar: Path
+    previous: Path | None  # the earlier upload of the same name, kept until the new one is stored
+    previous_sidecar: Path | None
+
+
+def _check_file(shown: str, temporary: Path, limits: UploadLimits) -> None:
+    try:
+        info = temporary.stat()
+    except OSError:
+        raise UploadError(f"{shown}: the uploaded file is missing on the server; upload it again") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise UploadError(f"{shown}: the upload is not a regular file; upload it again")
+    if info.st_size == 0:
+        raise UploadError(f"{shown}: the file is empty; upload the document again")
+    if info.st_size > limits.max_file_bytes:
+        raise UploadError(
+            f"{shown}: the file is {_size(info.st_size)}, over the {_size(limits.max_file_bytes)} limit per file; "
+            "split or compress the document"
+        )
+
+
+def _size(count: int) -> str:
+    if count < 1024:
+        return f"{count} bytes"
+    return f"{count / 1024:.0f} KiB" if count < MiB else f"{count / MiB:.1f} MiB"
+
+
+def _uploads_folder(upload_dir: Path) -> Path:
+    root = upload_dir.resolve()
+    folder = root / UPLOADS
+    if folder.is_symlink():
+        raise UploadError(f"{folder} is a symbolic link; uploads are written only inside {root}: make it a plain folder")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep_previous(path: Path) -> Path | None:
+    """A second name for the file at ``path`` (hidden, same folder), so it can be put back."""
+    if not os.path.lexists(path):
+        return None
+    backup = path.with_name(f".upload-previous-{secrets.token_hex(8)}")
+    try:
+        os.link(path, backup, follow_symlinks=False)  # instant, and ``path`` stays in place meanwhile
+    except OSError:
+        shutil.copy2(path, backup, follow_symlinks=False)  # a file system without hard links
+    return backup
+
+
+@contextmanager
+def _replacing(target: Path) -> Iterator[BinaryIO]:
+    """Write through a hidden temporary file in the same folder, then rename: never half a file at ``target``."""
+    handle, temporary = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _copy_in(temporary: Path, target: Path, shown: str, limit: int) -> None:
+    with _replacing(target) as out, temporary.open("rb") as upload:
+        copied = 0
+        while block := upload.read(MiB):
+            copied += len(block)
+            if copied > limit:  # the file grew after it was checked
+                raise UploadError(f"{shown}: the file is over the {_size(limit)} limit per file; split or compress the document")
+            out.write(block)
+
+
+def _stage(shown: str, name: str, temporary: Path, folder: Path, fields: dict[str, str | int], limits: UploadLimits) -> _Staged:
+    """Put the upload (and its sidecar) in place, keeping any earlier version aside."""
+    target = folder / name
+    if target.parent != folder:  # safe_name guarantees it; checked again because the cost of a slip is a write elsewhere
+        raise UploadError(f"{shown}: '{name}' is not a plain file name; rename the file")
+    sidecar = folder / (name + SIDECAR)
+    previous = _keep_previous(target)
+    try:
+        previous_sidecar = _keep_previous(sidecar)
+    except BaseException:
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+        raise
+    staged = _Staged(shown, SourceFile(path=target, root=folder.parent), sidecar, previous, previous_sidecar)
+    try:
+        _copy_in(temporary, target, shown, limits.max_file_bytes)
+        if fields:
+            with _replacing(sidecar) as out:
+                out.write(json.dumps(fields, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+        else:
+            sidecar.unlink(missing_ok=True)  # the upload replaces the document and its metadata together
+    except BaseException:
+        _restore(staged)
+        raise
+    return staged
+
+
+def _restore(staged: _Staged) -> None:
+    """Put back what was there before the upload: the earlier version, or nothing."""
+    for path, previous in ((staged.source.path, staged.previous), (staged.sidecar, staged.previous_sidecar)):
+        if previous is not None:
+            os.replace(previous, path)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _keep(staged: _Staged) -> None:
+    for previous in (staged.previous, staged.previous_sidecar):
+        if previous is not None:
+            previous.unlink(missing_ok=True)
+
+
+def _failure_message(staged: _Staged, failed: Sequence[IngestError]) -> str:
+    """The ingest error for this file (its own path or its sidecar's), told with the uploaded name."""
+    own = {str(staged.source.path), *(str(p) for p in sidecar_paths(staged.source.path))}
+    error = next((err for err in failed if err.path in own), None)
+    reason = f"{error.reason}; {error.hint}" if error is not None else "could not be ingested; check the file"
+    kept = " (the earlier upload of this name is kept)" if staged.previous is not None else ""
+    return f"{staged.shown}: {reason}{kept}"
+
+
+def _settle_after_crash(staged: Sequence[_Staged], store: Store) -> None:
+    """After an unexpected error, keep only the files the store committed; put the rest back."""
+    try:
+        committed = store.committed_hashes()
+    except Exception:  # the store itself is failing: trust nothing
+        committed = {}
+    for item in staged:
+        try:
+            stored = committed.get(item.source.doc_id) == content_hash(item.source)
+        except (IngestError, OSError):
+            stored = False
+        if stored:
+            _keep(item)
+        else:
+            _restore(item)
+
+
+def ingest_uploads(
+    files: Sequence[tuple[str, Path]],
+    meta: UploadMeta,
+    upload_dir: Path,
+    store: Store,
+    embedder: Embedder,
+    config: IngestConfig = IngestConfig(),
+    limits: UploadLimits = UploadLimits(),
+    index_dir: Path | None = None,
+) -> UploadReport:
+    """Check, stage and ingest uploaded files; each failure is one line naming the file as uploaded.
+
+    ``files`` are (name the browser sent, temporary path the web framework saved it to); the
+    temporary files are copied, never moved or changed. A refused or failed file is reported and
+    the others go on; nothing already stored is lost. With ``index_dir``, the saved lexical index is
+    brought in step when the store changed (as ``policykb ingest`` does); the caller then refreshes
+    its searcher (:meth:`kb.search.Searcher.refresh`). Raises UploadError only when the upload folder
+    itself is unusable; a store busy with another writer makes every file fail with a message.
+    """
+    errors: list[str] = []
+    accepted: list[tuple[str, str, Path]] = []  # (shown, safe name, temporary path)
+    taken: dict[str, str] = {}
+    for position, (original, temporary) in enumerate(files):
+        shown = _shown(original)
+        if position >= limits.max_files:
+            errors.append(f"{shown}: more than {limits.max_files} files in one upload; upload it with the next batch")
+            continue
+        try:
+            name = safe_name(original)
+            _check_file(shown, temporary, limits)
+        except UploadError as err:
+            errors.append(str(err))
+            continue
+        if name in taken:
+            errors.append(f"{shown}: another file of this upload ({taken[name]}) is also named '{name}'; rename one")
+            continue
+        taken[name] = shown
+        accepted.append((shown, name, temporary))
+    if not accepted:
+        return UploadReport(errors=tuple(errors))
+
+    folder = _uploads_folder(upload_dir)
+    fields = meta.sidecar_fields()
+    with ExitStack() as held:
+        try:
+            held.enter_context(writer_lock(store_lock_path(store.config)))
+        except StoreLockedError as err:
+            # "<store>: the store is being written by pid N; wait for it to finish ..." says what to do.
+            return UploadReport(errors=tuple(errors + [f"{shown}: not stored: {err}" for shown, _, _ in accepted]))
+        staged: list[_Staged] = []
+        try:
+            for shown, name, temporary in accepted:
+                try:
+                    staged.append(_stage(shown, name, temporary, folder, fields, limits))
+                except UploadError as err:
+                    errors.append(str(err))
+                except OSError as err:
+                    reason = err.strerror or str(err)
+                    errors.append(f"{shown}: cannot be saved in {folder} ({reason}); check its permissions and free space")
+            report = ingest_sources([item.source for item in staged], store, embedder, config) if staged else IngestReport()
+        except BaseException:
+            _settle_after_crash(staged, store)
+            raise
+        stored = {*report.added, *report.updated, *report.unchanged}
+        for item in staged:
+            if item.source.doc_id in stored:
+                _keep(item)
+            else:
+                _restore(item)
+                errors.append(_failure_message(item, report.failed))
+        if index_dir is not None and (report.added or report.updated):
+            from kb.lexical import update_index  # bm25s loads only when an index is kept
+
+            update_index(store, index_dir)
+    return UploadReport(tuple(report.added), tuple(report.updated), tuple(report.unchanged), tuple(errors))

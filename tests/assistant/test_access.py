@@ -1,0 +1,219 @@
+"""Login for the web app: scrypt hashes, the users file, the env admin and the lockout guard."""
+
+from __future__ import annotations
+
+import re
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.access import LoginGuard, User, add_user, hash_password, load_users, users_from_env, verify_password
+from assistant.errors import AccessError, AssistantError
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def hashed() -> str:
+    return hash_password(PASSWORD)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_hash_round_trip_and_wrong_password(hashed: str) -> None:
+    assert re.fullmatch(r"scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+", hashed)
+    assert verify_password(PASSWORD, hashed)
+    assert not verify_password(PASSWORD + "!", hashed)
+    assert not verify_password("", hashed)
+    assert hash_password(PASSWORD) != hashed, "a fresh random salt each time"
+    assert PASSWORD not in hashed
+
+
+def test_arabic_password_round_trip() -> None:
+    hashed = hash_password("كلمة سر طويلة")
+    assert verify_password("كلمة سر طويلة", hashed) and not verify_password("كلمة سر", hashed)
+
+
+@pytest.mark.parametrize("bad", ["", "plain", "md5$abc", "scrypt$16384$8$1$c2FsdA==", "scrypt$3$8$1$c2FsdHNhbHQ=$" + "A" * 44])
+def test_unknown_hash_formats_are_refused(bad: str) -> None:
+    with pytest.raises(AccessError, match="hash_password"):
+        verify_password(PASSWORD, bad)
+
+
+def test_users_file_is_parsed_with_comments_and_blank_lines(tmp_path: Path, hashed: str) -> None:
+    path = tmp_path / "users"
+    path.write_text(f"# policykb users\n\namina:admin:{hashed}\n  karim.b@example.org:reader:{hashed}  \n", encoding="utf-8")
+    users = load_users(path)
+    assert users == {
+        "amina": User("amina", "admin", hashed),
+        "karim.b@example.org": User("karim.b@example.org", "reader", hashed),
+    }
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("amina:admin", r"line 3: expected 'name:role:hash', found 2 field"),
+        ("ami na:admin:{h}", r"line 3: user name 'ami na' is not allowed"),
+        ("amina:root:{h}", r"line 3: role 'root' is not one of reader, admin"),
+        ("amina:admin:md5$0cc175b9c0f1b6a831c399e269772661", r"line 3: bad password hash for 'amina'"),
+        ("amina:admin:scrypt$16384$8$1$!!$!!", r"line 3: bad password hash for 'amina' \(salt or hash is not valid base64\)"),
+        ("karim:reader:{h}", r"line 3: user 'karim' is already defined on line 2; keep one"),
+    ],
+)
+def test_users_file_errors_name_the_file_and_line(tmp_path: Path, hashed: str, line: str, message: str) -> None:
+    path = tmp_path / "users"
+    path.write_text(f"# users\nkarim:reader:{hashed}\n{line.replace('{h}', hashed)}\n", encoding="utf-8")
+    with pytest.raises(AccessError, match=re.escape(str(path)) + ", " + message):
+        load_users(path)
+
+
+def test_missing_users_file_says_how_to_create_one(tmp_path: Path) -> None:
+    with pytest.raises(
+        AccessError, match=rf"{re.escape(str(tmp_path / 'nope'))}: no users file; create it .*POLICYKB_ADMIN_PASSWORD"
+    ):
+        load_users(tmp_path / "nope")
+
+
+def test_add_user_creates_a_private_file_then_replaces_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "conf" / "users"
+    add_user(path, "amina", PASSWORD, "admin")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    path.write_text("# keep this comment\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    add_user(path, "karim", "reader-password", "reader")
+    add_user(path, "amina", "a new password", "reader")  # replaces amina's line, keeps the rest
+    users = load_users(path)
+    assert set(users) == {"amina", "karim"} and users["amina"].role == "reader"
+    assert verify_password("a new password", users["amina"].password_hash)
+    assert not verify_password(PASSWORD, users["amina"].password_hash)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# keep this comment" and lines[1].startswith("amina:reader:")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["users"], "no temporary file left behind"
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "role", "message"),
+    [
+        ("amina", "short", "admin", "shorter than 8 characters"),
+        ("a:b", PASSWORD, "admin", "user name 'a:b' is not allowed"),
+        ("x" * 65, PASSWORD, "admin", "is not allowed"),
+        ("amina", PASSWORD, "root", "role 'root' is not one of reader, admin"),
+    ],
+)
+def test_add_user_refuses_bad_input(tmp_path: Path, name: str, password: str, role: str, message: str) -> None:
+    with pytest.raises(AccessError, match=message):
+        add_user(tmp_path / "users", name, password, role)  # type: ignore[arg-type]
+    assert not (tmp_path / "users").exists()
+
+
+def test_add_user_refuses_to_rewrite_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "users"
+    path.write_text("amina:admin\n", encoding="utf-8")
+    with pytest.raises(AccessError, match="line 1"):
+        add_user(path, "karim", PASSWORD, "reader")
+    assert path.read_text(encoding="utf-8") == "amina:admin\n"
+
+
+def test_env_admin_is_hashed_at_once() -> None:
+    assert users_from_env({}) == {}
+    assert users_from_env({"POLICYKB_ADMIN_USER": "root"}) == {}
+    users = users_from_env({"POLICYKB_ADMIN_PASSWORD": PASSWORD})
+    assert list(users) == ["admin"] and users["admin"].role == "admin"
+    assert PASSWORD not in users["admin"].password_hash and verify_password(PASSWORD, users["admin"].password_hash)
+    named = users_from_env({"POLICYKB_ADMIN_PASSWORD": PASSWORD, "POLICYKB_ADMIN_USER": "ops@ministry"})
+    assert list(named) == ["ops@ministry"]
+
+
+def test_env_admin_errors_name_the_variable() -> None:
+    with pytest.raises(AccessError, match="POLICYKB_ADMIN_PASSWORD: the password is shorter than 8"):
+        users_from_env({"POLICYKB_ADMIN_PASSWORD": "admin"})
+    with pytest.raises(AccessError, match="POLICYKB_ADMIN_USER: user name 'bad name' is not allowed"):
+        users_from_env({"POLICYKB_ADMIN_PASSWORD": PASSWORD, "POLICYKB_ADMIN_USER": "bad name"})
+    assert issubclass(AccessError, AssistantError)
+
+
+def test_lockout_after_max_failures_then_recovery(hashed: str) -> None:
+    clock = FakeClock()
+    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=3, lockout_s=60, clock=clock)
+    assert [guard.check("amina", "wrong") for _ in range(3)] == [False, False, False]
+    assert guard.locked("amina")
+    assert not guard.check("amina", PASSWORD), "refused while locked, even with the right password"
+    clock.now += 59
+    assert guard.locked("amina") and not guard.check("amina", PASSWORD)
+    clock.now += 2
+    assert not guard.locked("amina")
+    assert guard.check("amina", PASSWORD), "the lockout has passed"
+
+
+def test_success_resets_the_count(hashed: str) -> None:
+    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=3, clock=FakeClock())
+    assert not guard.check("amina", "wrong") and not guard.check("amina", "wrong")
+    assert guard.check("amina", PASSWORD)
+    assert not guard.check("amina", "wrong") and not guard.check("amina", "wrong")
+    assert not guard.locked("amina"), "only consecutive failures count"
+
+
+def test_old_failures_are_forgotten(hashed: str) -> None:
+    clock = FakeClock()
+    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=2, lockout_s=60, clock=clock)
+    assert not guard.check("amina", "wrong")
+    clock.now += 61
+    assert not guard.check("amina", "wrong")
+    assert not guard.locked("amina")
+
+
+def test_unknown_users_are_counted_and_take_as_long(hashed: str) -> None:
+    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=2, clock=FakeClock())
+
+    def timed(name: str) -> float:
+        start = time.perf_counter()
+        assert not guard.check(name, "wrong")
+        return time.perf_counter() - start
+
+    known, unknown = timed("amina"), timed("nobody")
+    assert unknown > 0.3 * known, f"an unknown name is checked against a dummy hash ({unknown:.3f}s vs {known:.3f}s)"
+    assert not guard.check("nobody", "wrong") and guard.locked("nobody")
+    assert not guard.locked("amina")
+    assert guard.role("nobody") is None
+
+
+def test_roles(hashed: str) -> None:
+    guard = LoginGuard({"amina": User("amina", "admin", hashed), "karim": User("karim", "reader", hashed)})
+    assert (guard.role("amina"), guard.role("karim"), guard.role(None), guard.role("x")) == ("admin", "reader", None, None)
+
+
+def test_parallel_guesses_never_exceed_the_limit(hashed: str) -> None:
+    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=3, clock=FakeClock())
+    checked: list[float] = []
+    barrier = threading.Barrier(8)
+
+    def guess() -> None:
+        barrier.wait()
+        start = time.perf_counter()
+        assert not guard.check("amina", "wrong")
+        checked.append(time.perf_counter() - start)
+
+    threads = [threading.Thread(target=guess) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert guard.locked("amina")
+    assert not guard.check("amina", PASSWORD)
+    slow = [t for t in checked if t > 0.02]  # a password actually verified (scrypt) rather than refused at once
+    assert len(slow) <= 3, f"{len(slow)} parallel guesses were verified; at most max_failures may be"
+
+
+def test_a_guard_refuses_a_user_with_a_broken_hash() -> None:
+    with pytest.raises(AccessError, match="user 'amina': bad password hash"):
+        LoginGuard({"amina": User("amina", "admin", "plain-text-password")})
