@@ -88,6 +88,22 @@ PHRASES: dict[str, dict[str, str]] = {
     "follow_up": {"en": "Follow-up on: {}", "fr": "Suite de la question : {}", "ar": "متابعة للسؤال: {}"},
     "findings": {"en": "Findings by country", "fr": "Constats par pays", "ar": "النتائج حسب البلد"},
     "answer_column": {"en": "Main finding", "fr": "Constat principal", "ar": "أبرز ما ورد"},
+    # Briefs (assistant.brief): answers gathered for a policy dialogue and exported together.
+    "brief_created": {"en": "Prepared on {}", "fr": "Préparé le {}", "ar": "أُعدّ في {}"},
+    "brief_asked": {"en": "Asked on {}", "fr": "Question posée le {}", "ar": "طُرح السؤال في {}"},
+    "brief_filters": {"en": "Filters: {}", "fr": "Filtres : {}", "ar": "عوامل التصفية: {}"},
+    "brief_references": {"en": "References", "fr": "Références", "ar": "المراجع"},
+    "brief_numbering": {
+        "en": "References are numbered across the whole brief; a source quoted by several answers keeps one number.",
+        "fr": "Les références sont numérotées sur l'ensemble de la note ; une source citée par plusieurs réponses garde "
+        "un seul numéro.",
+        "ar": "رُقّمت المراجع على امتداد الموجز كله؛ ويحتفظ المصدر الذي تقتبس منه عدة إجابات برقم واحد.",
+    },
+    "brief_no_references": {
+        "en": "No answer in this brief quotes a source.",
+        "fr": "Aucune réponse de cette note ne cite de source.",
+        "ar": "لا تقتبس أي إجابة في هذا الموجز من مصدر.",
+    },
     # The optional LLM answerer (assistant.llm): its text is checked sentence by sentence (assistant.support).
     "llm_method": {
         "en": "The answer below was written by a language model from the passages it cites; each sentence was checked "

@@ -1,4 +1,8 @@
-"""The answer as Markdown, framed in the question's language, quotes in their own language."""
+"""The answer as Markdown, framed in the question's language, quotes in their own language.
+
+The small helpers (``quoted``, ``source_parts``, ``overview``, ``column_label``) are shared with
+:mod:`assistant.brief`, which lays the same answer out in a brief.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +13,29 @@ from assistant.phrases import country_name, doc_type_name, join_names, phrase
 RTL_MARK = "\u200f"  # keeps an Arabic line's punctuation on the right side when a Latin quote ends it
 
 
-def _quote(text: str) -> str:
+def quoted(text: str) -> str:
     return f"«{text}»"
 
 
-def _cell(text: str) -> str:
+def table_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def source_line(citation: Citation, lang: str) -> str:
-    parts = [f"**{citation.title}**", country_name(citation.country, lang), doc_type_name(citation.doc_type, lang)]
+def source_parts(citation: Citation, lang: str) -> list[str]:
+    """Title, country and document type, then year, page and article where known, in reading order."""
+    parts = [citation.title, country_name(citation.country, lang), doc_type_name(citation.doc_type, lang)]
     if citation.year:
         parts.append(str(citation.year))
     if citation.page:
         parts.append(f"{phrase('page', lang)} {citation.page}")
     if citation.article:
         parts.append(citation.article)
-    line = f"{citation.n}. " + ", ".join(parts) + f" — {_quote(citation.quote)} (`{citation.doc_id}`)"
+    return parts
+
+
+def source_line(citation: Citation, lang: str) -> str:
+    title, *rest = source_parts(citation, lang)
+    line = f"{citation.n}. " + ", ".join([f"**{title}**", *rest]) + f" — {quoted(citation.quote)} (`{citation.doc_id}`)"
     if citation.other_versions:
         line += " — " + phrase("other_versions", lang).format(", ".join(f"`{v}`" for v in citation.other_versions))
     return line
@@ -42,6 +52,25 @@ def _period(period: tuple[int | None, int | None], lang: str) -> str:
     return ""
 
 
+def overview(answer: Answer, lang: str) -> list[str]:
+    """The framing lines above the findings: countries with and without evidence, and the period asked about."""
+    lines: list[str] = []
+    found = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "evidence"]
+    lacking = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "no_evidence"]
+    if found:
+        lines.append(phrase("found_for", lang).format(join_names(found, lang)))
+    if lacking:
+        lines.append(phrase("lacking_for", lang).format(join_names(lacking, lang)))
+    if period := _period(answer.period, lang):
+        lines.append(period)
+    return lines
+
+
+def column_label(dimension: str, lang: str) -> str:
+    """A grid column's name; "answer" is the one column of a grid whose question named no dimension."""
+    return phrase("answer_column", lang) if dimension == "answer" else lexicon().label(dimension, lang)
+
+
 def render(answer: Answer) -> str:
     lang = answer.language
     lines: list[str] = [f"## {phrase('answer', lang)}", ""]
@@ -55,18 +84,10 @@ def render(answer: Answer) -> str:
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 
-    found = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "evidence"]
-    lacking = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "no_evidence"]
-    if found:
-        lines.append(phrase("found_for", lang).format(join_names(found, lang)))
-    if lacking:
-        lines.append(phrase("lacking_for", lang).format(join_names(lacking, lang)))
-    if period := _period(answer.period, lang):
-        lines.append(period)
+    lines += overview(answer, lang)
     lines += [phrase("method", lang), ""]
 
     by_number = {c.n: c for c in answer.citations}
-    words = lexicon()
     lines += [f"### {phrase('findings', lang)}", ""]
     for country in answer.countries:
         lines.append(f"#### {country_name(country, lang)}")
@@ -75,14 +96,13 @@ def render(answer: Answer) -> str:
             lines.append(f"- {phrase('no_evidence', lang)}")
         for finding in findings:
             citation = by_number[finding.citation]
-            lines.append(f"- {_quote(citation.quote)} [{citation.n}]")
+            lines.append(f"- {quoted(citation.quote)} [{citation.n}]")
         lines.append("")
 
     if answer.grid:
         columns = list(answer.dimensions)
-        label = {d: (words.label(d, lang) if d != "answer" else phrase("answer_column", lang)) for d in columns}
         lines += [f"### {phrase('grid', lang)}", ""]
-        lines.append("| " + " | ".join([phrase("country", lang)] + [label[d] for d in columns]) + " |")
+        lines.append("| " + " | ".join([phrase("country", lang)] + [column_label(d, lang) for d in columns]) + " |")
         lines.append("|" + "---|" * (len(columns) + 1))
         cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
         for country in answer.countries:
@@ -93,7 +113,7 @@ def render(answer: Answer) -> str:
                     row.append(f"*{phrase('no_evidence_cell', lang)}*")
                 else:
                     refs = "".join(f"[{n}]" for n in cell.citations)
-                    row.append(_cell(f"{_quote(cell.finding)} {refs}"))
+                    row.append(table_cell(f"{quoted(cell.finding)} {refs}"))
             lines.append("| " + " | ".join(row) + " |")
         lines.append("")
 

@@ -1,0 +1,398 @@
+"""Policy-dialogue briefs: answers gathered in the web app, exported as Markdown and as DOCX.
+
+A brief is laid out once from each answer's structured fields (findings, grid, citations, closest
+documents), never from ``Answer.markdown``, into a few blocks (headings, paragraphs, tables) that
+the Markdown and DOCX writers each turn into their format. Framing is in the interface language;
+quotes stay in their own.
+
+References are numbered once for the whole brief: every answer numbers its citations from 1, so
+the same passage quoted by two answers gets one number, and each answer's markers are rewritten to
+the brief's numbers (:func:`number_references`).
+
+Limits: an LLM answer's generated sentences live only in its Markdown, so a brief shows that
+answer's verified quotes, not the model's prose. Right-to-left text is marked as such (U+200F in
+Markdown; ``w:bidi`` and ``w:rtl`` in DOCX) but its display still depends on the reader's software.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from assistant.errors import BriefError
+from assistant.model import Answer, Citation
+from assistant.phrases import country_name, phrase
+from assistant.render import RTL_MARK, column_label, overview, quoted, source_parts, table_cell
+
+if TYPE_CHECKING:
+    from docx.document import Document
+    from docx.styles.style import BaseStyle
+    from docx.text.paragraph import Paragraph
+
+LANGS = ("ar", "fr", "en")
+CS_FONT = "Arial"  # Word shows complex-script (Arabic) runs in the cs font: it must hold Arabic glyphs
+CODE_FONT = "Courier New"
+# w:pPr children that must follow w:bidi (ECMA-376 CT_PPrBase order); python-docx has no bidi property.
+_AFTER_BIDI = (
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)  # fmt: skip
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]])")
+
+
+@dataclass(frozen=True)
+class BriefEntry:
+    answer: Answer
+    asked_at: str  # ISO 8601 UTC timestamp
+    filters: str = ""  # a human-readable description of the filters in force, may be ""
+
+
+@dataclass(frozen=True)
+class Brief:
+    title: str
+    entries: tuple[BriefEntry, ...]
+    created_at: str  # ISO 8601
+
+
+@dataclass(frozen=True)
+class References:
+    """The brief's reference list and, per entry, how its answer's numbers map onto the brief's."""
+
+    citations: tuple[Citation, ...]  # in order, ``n`` running 1..N
+    numbers: tuple[Mapping[int, int], ...]  # one per entry: the answer's citation number -> the brief's
+
+
+def number_references(brief: Brief) -> References:
+    """Number the brief's sources 1..N in order of first citation; one number per (chunk, quote).
+
+    Keyed on the chunk as well as the quote: the same clause can stand verbatim in two policies,
+    and those are two sources.
+    """
+    numbered: dict[tuple[str, str], Citation] = {}
+    numbers: list[dict[int, int]] = []
+    for entry in brief.entries:
+        mapping: dict[int, int] = {}
+        for citation in entry.answer.citations:
+            key = (citation.chunk_id, " ".join(citation.quote.split()))
+            if key not in numbered:
+                numbered[key] = replace(citation, n=len(numbered) + 1)
+            mapping[citation.n] = numbered[key].n
+        numbers.append(mapping)
+    return References(tuple(numbered.values()), tuple(numbers))
+
+
+def escape_markdown(text: str) -> str:
+    """Document or user text as literal Markdown: one line, no HTML, no emphasis, code or links."""
+    text = html.escape(" ".join(text.split()), quote=False)  # "<script>" shows as text, never runs
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
+def mostly_arabic(text: str) -> bool:
+    """True when right-to-left letters outnumber left-to-right ones (Unicode bidi classes R/AL vs L)."""
+    classes = [unicodedata.bidirectional(ch) for ch in text]
+    return sum(c in ("R", "AL") for c in classes) > sum(c == "L" for c in classes)
+
+
+def brief_filename(brief: Brief, suffix: str) -> str:
+    """A safe ASCII file name from the title and creation date, e.g. ``policy-brief-2026-11-26.docx``.
+
+    ``suffix`` is a file suffix with its dot, like :attr:`pathlib.Path.suffix` (".docx", ".md").
+    """
+    if not re.fullmatch(r"\.[a-z0-9]{1,8}", suffix):
+        raise BriefError(f"file suffix {suffix!r} is not a lower-case suffix with its dot; use '.docx' or '.md'")
+    ascii_title = unicodedata.normalize("NFKD", brief.title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-") or "policy-brief"
+    return f"{slug}-{_timestamp(brief.created_at, 'created_at').date().isoformat()}{suffix}"
+
+
+# Layout: what a brief says, in blocks both writers share.
+
+
+@dataclass(frozen=True)
+class _Span:
+    text: str
+    style: Literal["plain", "bold", "italic", "code", "marker"] = "plain"  # a marker ("[3]") is our own text, not escaped
+
+
+@dataclass(frozen=True)
+class _Heading:
+    level: int  # 0 is the brief's title
+    text: str
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    spans: tuple[_Span, ...]
+    bullet: bool = False
+    number: int | None = None  # a reference's number
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+
+@dataclass(frozen=True)
+class _Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[tuple[_Span, ...], ...], ...]  # each row: country, then one cell per column
+
+
+_Block = _Heading | _Paragraph | _Table
+
+
+def _timestamp(value: str, field: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise BriefError(f"the brief's {field} {value!r} is not an ISO 8601 timestamp; use e.g. 2026-11-26T14:03:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)  # naive means UTC
+
+
+def _when(value: str, field: str) -> str:
+    return _timestamp(value, field).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _check(brief: Brief, lang: str) -> None:
+    if lang not in LANGS:
+        raise BriefError(f"unknown interface language {lang!r}; use one of {', '.join(LANGS)}")
+    if not brief.entries:
+        raise BriefError("the brief is empty; add an answer to it first")
+
+
+def _plain(text: str) -> _Paragraph:
+    return _Paragraph((_Span(text),))
+
+
+def _layout(brief: Brief, lang: str) -> list[_Block]:
+    references = number_references(brief)
+    blocks: list[_Block] = [
+        _Heading(0, brief.title),
+        _Paragraph((_Span(phrase("brief_created", lang).format(_when(brief.created_at, "created_at")), "italic"),)),
+    ]
+    for index, (entry, numbers) in enumerate(zip(brief.entries, references.numbers, strict=True), start=1):
+        blocks += _entry(index, entry, numbers, lang)
+    blocks.append(_Heading(1, phrase("brief_references", lang)))
+    if not references.citations:
+        return [*blocks, _plain(phrase("brief_no_references", lang))]
+    blocks.append(_plain(phrase("brief_numbering", lang)))
+    blocks += [_reference(citation, lang) for citation in references.citations]
+    return blocks
+
+
+def _entry(index: int, entry: BriefEntry, numbers: Mapping[int, int], lang: str) -> list[_Block]:
+    answer = entry.answer
+    asked = phrase("brief_asked", lang).format(_when(entry.asked_at, f"asked_at of answer {index}"))
+    if entry.filters.strip():
+        asked += " · " + phrase("brief_filters", lang).format(entry.filters.strip())
+    blocks: list[_Block] = [_Heading(1, f"{index}. {answer.question}"), _Paragraph((_Span(asked, "italic"),))]
+    if answer.abstained:
+        blocks.append(_plain(phrase("abstain", lang)))
+        if answer.closest:
+            blocks.append(_Heading(2, phrase("closest", lang)))
+        for doc in answer.closest:
+            year = f", {doc.year}" if doc.year else ""
+            named = (_Span(doc.title, "bold"), _Span(f" ({country_name(doc.country, lang)}{year}) "), _Span(doc.doc_id, "code"))
+            blocks.append(_Paragraph(named, bullet=True))
+        return blocks
+
+    blocks += [_plain(line) for line in [*overview(answer, lang), phrase("method", lang)]]
+    by_number = {c.n: c for c in answer.citations}
+    blocks.append(_Heading(2, phrase("findings", lang)))
+    for country in answer.countries:
+        blocks.append(_Heading(3, country_name(country, lang)))
+        findings = [f for f in answer.findings if f.country == country]
+        if not findings:
+            blocks.append(_Paragraph((_Span(phrase("no_evidence", lang), "italic"),), bullet=True))
+        for finding in findings:
+            spans = (_Span(quoted(by_number[finding.citation].quote)), _Span(f" [{numbers[finding.citation]}]", "marker"))
+            blocks.append(_Paragraph(spans, bullet=True))
+    if answer.grid:
+        blocks += [_Heading(2, phrase("grid", lang)), _grid(answer, numbers, lang)]
+    if answer.verification.dropped:
+        blocks.append(_plain(phrase("dropped", lang).format(len(answer.verification.dropped))))
+    return blocks
+
+
+def _grid(answer: Answer, numbers: Mapping[int, int], lang: str) -> _Table:
+    """Countries by dimensions; a cell without a citation says "no evidence" rather than staying blank."""
+    cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
+    rows: list[tuple[tuple[_Span, ...], ...]] = []
+    for country in answer.countries:
+        row: list[tuple[_Span, ...]] = [(_Span(country_name(country, lang)),)]
+        for dimension in answer.dimensions:
+            cell = cells.get((country, dimension))
+            if cell is None or not cell.citations:
+                row.append((_Span(phrase("no_evidence_cell", lang), "italic"),))
+            else:
+                markers = "".join(f"[{numbers[n]}]" for n in cell.citations)
+                row.append((_Span(quoted(cell.finding)), _Span(f" {markers}", "marker")))
+        rows.append(tuple(row))
+    header = (phrase("country", lang), *(column_label(d, lang) for d in answer.dimensions))
+    return _Table(header, tuple(rows))
+
+
+def _reference(citation: Citation, lang: str) -> _Paragraph:
+    title, *rest = source_parts(citation, lang)
+    spans = [_Span(title, "bold"), _Span(", " + ", ".join(rest) + " — "), _Span(quoted(citation.quote)), _Span(" (")]
+    spans += [_Span(citation.doc_id, "code"), _Span(")")]
+    if citation.other_versions:
+        before, _, after = phrase("other_versions", lang).partition("{}")
+        spans.append(_Span(" — " + before))
+        for i, version in enumerate(citation.other_versions):
+            spans += [_Span(", ")] if i else []
+            spans.append(_Span(version, "code"))
+        spans.append(_Span(after))
+    return _Paragraph(tuple(s for s in spans if s.text), number=citation.n)
+
+
+# Markdown
+
+
+def brief_markdown(brief: Brief, lang: str) -> str:
+    """The brief as Markdown, framed in ``lang`` (ar, fr or en); document text is escaped, never HTML."""
+    _check(brief, lang)
+    chunks: list[tuple[bool, str]] = []  # (a list item, its text): list items stay on consecutive lines
+    for block in _layout(brief, lang):
+        if isinstance(block, _Heading):
+            chunks.append((False, "#" * (block.level + 1) + " " + _rtl(block.text, lang) + escape_markdown(block.text)))
+        elif isinstance(block, _Table):
+            chunks.append((False, _markdown_table(block, lang)))
+        else:
+            text = _rtl(block.text, lang) + _markdown_spans(block.spans)
+            if block.number is not None:
+                chunks.append((True, f"{block.number}. {text}"))
+            else:
+                chunks.append((block.bullet, f"- {text}" if block.bullet else text))
+    out = chunks[0][1]
+    for (was_item, _), (is_item, text) in zip(chunks, chunks[1:], strict=False):
+        out += ("\n" if was_item and is_item else "\n\n") + text
+    return out + "\n"
+
+
+def _rtl(text: str, lang: str) -> str:
+    """The right-to-left mark that opens an Arabic line, placed after any Markdown prefix ("## ", "- ")."""
+    return RTL_MARK if lang == "ar" or mostly_arabic(text) else ""
+
+
+def _markdown_spans(spans: Sequence[_Span]) -> str:
+    out = []
+    for span in spans:
+        if span.style == "code":
+            out.append(_code(span.text))
+            continue
+        if span.style == "marker":
+            out.append(span.text)
+            continue
+        # Emphasis markers must touch the text: keep the span's outer spaces outside them.
+        lead = " " if span.text[:1].isspace() else ""
+        trail = " " if span.text[-1:].isspace() else ""
+        text = escape_markdown(span.text)
+        mark = {"bold": "**", "italic": "*"}.get(span.style, "")
+        out.append(f"{lead}{mark}{text}{mark}{trail}" if text else lead + trail)
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    """A code span whose fence is longer than any backtick run in ``text`` (a file name may hold one)."""
+    text = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _markdown_table(table: _Table, lang: str) -> str:
+    def row(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(cells) + " |"
+
+    header = [_rtl(label, lang) + table_cell(escape_markdown(label)) for label in table.header]
+    lines = [row(header), "|" + "---|" * len(table.header)]
+    for cells in table.rows:
+        texts = ["".join(span.text for span in spans) for spans in cells]
+        lines.append(row([_rtl(t, lang) + table_cell(_markdown_spans(s)) for t, s in zip(texts, cells, strict=True)]))
+    return "\n".join(lines)
+
+
+# DOCX
+
+
+def write_brief_docx(brief: Brief, lang: str, path: Path) -> Path:
+    """Write the brief to ``path`` as DOCX (headings, real tables, the reference list) and return ``path``.
+
+    Arabic paragraphs are right-to-left (``w:bidi``), as is every paragraph and table when ``lang`` is
+    "ar"; Arabic runs carry ``w:rtl`` and every run names a complex-script font with Arabic glyphs.
+    """
+    import docx
+    from docx.enum.table import WD_TABLE_DIRECTION
+
+    _check(brief, lang)
+    blocks = _layout(brief, lang)
+    document = docx.Document()
+    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet"):
+        _complex_script_font(document.styles[name])
+    properties = document.core_properties
+    properties.title = brief.title[:255]  # the core properties' limit
+    properties.created = _timestamp(brief.created_at, "created_at")
+    properties.language = lang
+    for block in blocks:
+        if isinstance(block, _Heading):
+            paragraph = document.add_paragraph(style="Title" if block.level == 0 else f"Heading {block.level}")
+            _write(paragraph, [_Span(block.text)], lang)
+        elif isinstance(block, _Paragraph):
+            paragraph = document.add_paragraph(style="List Bullet" if block.bullet else None)
+            number = [_Span(f"{block.number}. ")] if block.number is not None else []
+            _write(paragraph, [*number, *block.spans], lang)
+        else:
+            _docx_table(document, block, lang)
+            if lang == "ar":
+                document.tables[-1].table_direction = WD_TABLE_DIRECTION.RTL  # w:bidiVisual: first column on the right
+    document.save(str(path))
+    return path
+
+
+def _docx_table(document: Document, table: _Table, lang: str) -> None:
+    grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
+    grid.style = "Table Grid"
+    for cell, label in zip(grid.rows[0].cells, table.header, strict=True):
+        _write(cell.paragraphs[0], [_Span(label, "bold")], lang)
+    for row, cells in zip(grid.rows[1:], table.rows, strict=True):
+        for cell, spans in zip(row.cells, cells, strict=True):
+            _write(cell.paragraphs[0], spans, lang)
+
+
+def _write(paragraph: Paragraph, spans: Sequence[_Span], lang: str) -> None:
+    """Add ``spans`` as runs; the paragraph is right-to-left in Arabic or when its text mostly is."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    if lang == "ar" or mostly_arabic("".join(span.text for span in spans)):
+        properties = paragraph._p.get_or_add_pPr()
+        if properties.find(qn("w:bidi")) is None:
+            properties.insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
+    for span in spans:
+        run = paragraph.add_run(span.text)
+        font = run.font
+        if span.style == "bold":
+            font.bold = font.cs_bold = True
+        elif span.style == "italic":
+            font.italic = font.cs_italic = True
+        elif span.style == "code":
+            font.name = CODE_FONT
+        run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:cs"), CS_FONT)
+        if mostly_arabic(span.text):
+            font.rtl = True  # w:rtl: Word shapes and orders the run as Arabic
+
+
+def _complex_script_font(style: BaseStyle) -> None:
+    """Name the cs font outright: a theme's cs font (w:cstheme) would take precedence over it."""
+    from docx.oxml.ns import qn
+
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.attrib.pop(qn("w:cstheme"), None)
+    fonts.set(qn("w:cs"), CS_FONT)
