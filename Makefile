@@ -3,11 +3,11 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 BIN     := $(VENV)/bin
-# Debian packages the tests need: a font with Arabic glyphs for the PDF writers, poppler for
-# rendering pages when a test or a person wants to look at them.
-APT_PACKAGES := fonts-dejavu-core poppler-utils
+# Debian packages the tests need: a font with Arabic glyphs for the PDF writers and the browser,
+# poppler for rendering pages when a test or a person wants to look at them, and the headless
+# browser the web tests drive (Playwright launches /usr/bin/chromium; it downloads nothing).
+APT_PACKAGES := fonts-dejavu-core poppler-utils chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-QUESTION ?= How do Morocco and Tunisia support clusters and technology parks?
 
 .PHONY: run test install install-test system-deps lint typecheck corpus eval bench clean
 
@@ -38,13 +38,13 @@ system-deps:
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-# Ingest the sample corpus into the default embedded store (./.policykb), then show a search.
-# The web assistant is not built yet; until it is, `make run` ends with a sample search and answer.
+# Ingest the sample corpus into the default embedded store (./.policykb), then serve the web
+# assistant on http://127.0.0.1:7860 (PORT=8080 make run to change it; Ctrl+C stops).
+PORT ?= 7860
 run: install
 	$(BIN)/policykb ingest corpus/documents
 	$(BIN)/policykb stats
-	$(BIN)/policykb search "$(QUESTION)" --k 5
-	$(BIN)/policykb ask "$(QUESTION)"
+	$(BIN)/policykb serve --port $(PORT)
 
 test: install-test system-deps
 	$(PY) -m pytest

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 Answerer = Literal["extractive", "llm"]
@@ -46,3 +47,25 @@ class AssistantConfig:
             raise ValueError("passages_per_country, findings_per_country and open_question_countries must be at least 1")
         if not 0.0 <= self.redundancy <= 1.0:
             raise ValueError(f"redundancy must be within [0, 1], got {self.redundancy}")
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """How ``policykb serve`` listens, who may do what, and the limits on what a request may carry."""
+
+    host: str = "127.0.0.1"  # loopback unless the operator says otherwise
+    port: int = 7860
+    users_file: Path | None = None  # name:role:scrypt-hash lines (policykb user add); None and no env admin = no login
+    audit_log: Path | None = None  # JSONL of questions, answers, citations and uploads; None = off
+    upload_dir: Path | None = None  # where uploaded originals are kept (they are served back as sources)
+    anonymous_upload: bool = False  # without login, may anyone add documents? (a one-person local install)
+    max_question_chars: int = 2000
+    max_upload_mb: int = 50  # per file
+    max_upload_files: int = 20
+    max_request_mb: int = 60  # any request body; a little above one upload
+    # 16 users at once: answers take tens of milliseconds on 2 cores, so a few workers drain the
+    # queue; more would only contend for the cores. Ingestion has its own queue of one.
+    ask_concurrency: int = 4
+    queue_size: int = 64
+    max_failed_logins: int = 5
+    lockout_s: float = 300.0

@@ -20,4 +20,11 @@ def collect_stats(store: Store) -> dict[str, Any]:
         "by_country": count("country"),
         "by_lang": count("lang"),
         "by_type": count("doc_type"),
+        "by_year": count("year"),
     }
+
+
+def list_documents(store: Store) -> list[dict[str, Any]]:
+    """Every stored document's metadata, by country, then year (newest first), then title."""
+    docs = [dict(doc.metadata) for doc in store.stored_documents().values()]
+    return sorted(docs, key=lambda d: (str(d.get("country") or ""), -int(d.get("year") or 0), str(d.get("title") or "")))

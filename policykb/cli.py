@@ -72,6 +72,21 @@ documents. --json prints the structured answer (answer, language, countries, cov
 citations, abstained).
 """
 
+SERVE_EXAMPLES = """examples:
+  policykb serve                                  # http://127.0.0.1:7860, the store in ./.policykb
+  policykb serve --port 8080 --store /srv/policykb
+  policykb serve --chroma-url http://127.0.0.1:8000 --users /etc/policykb/users
+  policykb serve --host 0.0.0.0 --users users.txt  # reachable from other machines: use a login
+
+Without --users (or POLICYKB_USERS / POLICYKB_ADMIN_PASSWORD) there is no login and nobody may add
+documents unless --allow-anonymous-upload is given. The API endpoint /ask is documented in README.
+"""
+
+USER_EXAMPLES = """examples:
+  policykb user add amina --users users.txt --admin     # asks for the password twice
+  printf '%s\\n' "$PASSWORD" | policykb user add staff1 --users users.txt --password-stdin
+"""
+
 BENCH_EXAMPLES = """examples:
   policykb bench                                  # 1,000 and 10,000 chunks
   policykb bench --sizes 1000,10000,100000 --json
@@ -173,6 +188,28 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--out", type=Path, default=Path("BENCHMARKS.md"), help="where to write the report (default BENCHMARKS.md)"
     )
+
+    serve = commands.add_parser(
+        "serve", help="serve the web assistant", epilog=SERVE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument("--users", type=Path, metavar="FILE", help="users file for login and roles (env POLICYKB_USERS)")
+    serve.add_argument("--audit-log", type=Path, metavar="FILE", help="JSONL audit log (env POLICYKB_AUDIT_LOG)")
+    serve.add_argument(
+        "--allow-anonymous-upload", action="store_true", help="without login, let anyone add documents (a one-person install)"
+    )
+    _add_store_flags(serve)
+
+    user = commands.add_parser(
+        "user", help="manage the web app's users", epilog=USER_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    user_commands = user.add_subparsers(dest="user_command", required=True, parser_class=_Parser)
+    add_user = user_commands.add_parser("add", help="add a user or change a password")
+    add_user.add_argument("name")
+    add_user.add_argument("--users", type=Path, metavar="FILE", help="users file (env POLICYKB_USERS)")
+    add_user.add_argument("--admin", action="store_true", help="may add documents")
+    add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
 
     stats = commands.add_parser("stats", help="what the knowledge base holds")
     stats.add_argument("--json", action="store_true")
@@ -358,6 +395,48 @@ def _eval_answers(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from assistant.server import ServeConfig, serve
+    from policykb.settings import load_settings
+
+    settings = load_settings(store=args.store, chroma_url=args.chroma_url)
+    if not 0 < args.port < 65536:
+        return _fail(f"--port {args.port} is not a port number", EXIT_USAGE)
+    web = replace(
+        settings.web,
+        host=args.host,
+        port=args.port,
+        users_file=args.users or settings.web.users_file,
+        audit_log=args.audit_log or settings.web.audit_log,
+        anonymous_upload=args.allow_anonymous_upload,
+    )
+    config = ServeConfig(settings.store, settings.embed, settings.retrieval, settings.ingest, settings.assistant, web)
+    print(f"policykb: serving {settings.store.describe()} on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
+    serve(config)
+    return 0
+
+
+def _user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from assistant.access import add_user
+
+    users = args.users or (Path(os.environ["POLICYKB_USERS"]) if os.environ.get("POLICYKB_USERS") else None)
+    if users is None:
+        return _fail("no users file: pass --users FILE or set POLICYKB_USERS", EXIT_USAGE)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("again: ") != password:
+            return _fail("the two passwords differ; nothing changed")
+    add_user(users, args.name, password, "admin" if args.admin else "reader")
+    print(f"{users}: {args.name} ({'admin' if args.admin else 'reader'}) saved")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from kb.embed import Embedder
     from kb.store import Store
@@ -370,6 +449,10 @@ def _run(args: argparse.Namespace) -> int:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     if args.command == "bench":
         return _bench(args)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "user":
+        return _user(args)
     if args.command == "eval":
         return _eval_answers(args) if args.answers else _eval(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)

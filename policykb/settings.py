@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.config import AssistantConfig, LLMConfig
+from assistant.config import AssistantConfig, LLMConfig, WebConfig
 from ingest.chunk import ChunkConfig
 from ingest.sandbox import ParseLimits
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
@@ -28,6 +28,10 @@ ENV_KEYS = {
     "POLICYKB_LLM_URL": "LLM endpoint, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8080/v1",
     "POLICYKB_LLM_MODEL": "model name the endpoint serves",
     "POLICYKB_LLM_API_KEY": "API key for the endpoint, if it needs one",
+    "POLICYKB_USERS": "users file for the web app's login (policykb user add); without it and POLICYKB_ADMIN_PASSWORD, no login",
+    "POLICYKB_ADMIN_USER": "name of the administrator defined by POLICYKB_ADMIN_PASSWORD (default admin)",
+    "POLICYKB_ADMIN_PASSWORD": "password of a web administrator, for deployments that pass secrets in the environment",
+    "POLICYKB_AUDIT_LOG": "JSONL audit log of the web app (default <store>/audit.jsonl, or the cache folder for a server); 'off'",
 }
 
 
@@ -42,6 +46,7 @@ class Settings:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     assistant: AssistantConfig = field(default_factory=AssistantConfig)
+    web: WebConfig = field(default_factory=WebConfig)
 
 
 def _number(env: Mapping[str, str], key: str, default: float, low: float, high: float) -> float:
@@ -101,7 +106,22 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
         ),
         retrieval=RetrievalConfig(index_dir=index_dir(store_config, env)),
         assistant=_assistant(env),
+        web=_web(env, store_config),
     )
+
+
+def _web(env: Mapping[str, str], store: StoreConfig) -> WebConfig:
+    users = env.get("POLICYKB_USERS")
+    audit = env.get("POLICYKB_AUDIT_LOG")
+    if audit and audit.lower() == "off":
+        audit_path = None
+    elif audit:
+        audit_path = Path(audit)
+    else:
+        audit_path = (_cache_base(env) if store.chroma_url else store.path) / "audit.jsonl"
+    # Uploaded originals live in the embedded store's folder; with a server, in this machine's cache.
+    upload_dir = _cache_base(env) / "uploads" / index_dir(store, env).name if store.chroma_url else store.path
+    return WebConfig(users_file=Path(users) if users else None, audit_log=audit_path, upload_dir=upload_dir)
 
 
 def _assistant(env: Mapping[str, str]) -> AssistantConfig:

@@ -1,0 +1,605 @@
+"""The Gradio web assistant: chat, sources, comparison grid, brief builder and library.
+
+The only module that imports Gradio. Everything it shows comes from ``assistant.answer`` and the
+views in ``assistant.views`` (which escape all document text); this module wires components and
+events, checks roles on the server side, and writes the audit log.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from assistant import answer as answer_question
+from assistant.access import LoginGuard
+from assistant.audit import AuditLog, answer_fields
+from assistant.brief import Brief, BriefEntry, brief_filename, brief_markdown, write_brief_docx
+from assistant.config import AssistantConfig, WebConfig
+from assistant.errors import AssistantError
+from assistant.model import Answer, Citation, Turn
+from assistant.phrases import COUNTRY_NAMES, DOC_TYPE_NAMES, country_name, doc_type_name
+from assistant.question import analyse
+from assistant.uploads import UploadLimits, UploadMeta, ingest_uploads
+from assistant.views import answer_html, citation_choices, esc, grid_html, library_html, passage_html
+from assistant.webtext import UI_LANG_NAMES, UI_LANGS, direction, text
+from kb.embed import Embedder
+from kb.query import REGIONS
+from kb.search import Filters, Searcher
+from kb.stats import collect_stats, list_documents
+from kb.store import Store
+from kb.sync import IngestConfig
+
+COUNTRY_CODES: tuple[str, ...] = tuple(COUNTRY_NAMES)
+LANG_CODES: tuple[str, ...] = ("ar", "fr", "en")
+DOC_TYPE_CODES: tuple[str, ...] = tuple(DOC_TYPE_NAMES)
+
+# One per language; they name countries the sample corpus covers, and a held-out corpus answers or
+# abstains on them just the same.
+EXAMPLES: tuple[str, ...] = (
+    "How do Morocco and Tunisia fund cluster governance bodies?",
+    "Quelles incitations la Tunisie accorde-t-elle aux pôles de compétitivité ?",
+    "ما هي شروط الحصول على علامة مؤسسة ناشئة في الجزائر؟",
+)
+
+
+@dataclass
+class Services:
+    """What the handlers need, built once when the server starts."""
+
+    searcher: Searcher
+    store: Store
+    embedder: Embedder
+    assistant: AssistantConfig
+    ingest: IngestConfig
+    web: WebConfig
+    index_dir: Path | None
+    audit: AuditLog
+    guard: LoginGuard | None
+    upload_dir: Path | None
+    export_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="policykb-export-")))
+
+
+# --- pure helpers (no Gradio state) ---------------------------------------------------------
+
+
+def _filters(
+    countries: Sequence[str] | None,
+    langs: Sequence[str] | None,
+    doc_types: Sequence[str] | None,
+    year_min: float | None,
+    year_max: float | None,
+) -> Filters:
+    def year(value: float | None) -> int | None:
+        # An empty number field arrives as 0 from the browser: 0 means "not set".
+        if value is None or value == "" or value == 0:
+            return None
+        if float(value) != int(value) or not 1800 <= int(value) <= 2100:
+            raise gr.Error(f"year {value} is not a four-digit year; write one such as 2021, or leave the field empty")
+        return int(value)
+
+    low, high = year(year_min), year(year_max)
+    if low is not None and high is not None and low > high:
+        raise gr.Error(f"the year range {low}-{high} is empty: 'from' must not be after 'to'")
+    unknown = [c for c in countries or () if c.upper() not in COUNTRY_CODES]
+    if unknown:
+        raise gr.Error(f"unknown country '{unknown[0]}': use one of {', '.join(COUNTRY_CODES)}")
+    return Filters(
+        countries=tuple(c.upper() for c in countries or ()),
+        langs=tuple(lang.lower() for lang in langs or ()),
+        doc_types=tuple(t.lower() for t in doc_types or ()),
+        year_min=low,
+        year_max=high,
+    )
+
+
+def _describe_filters(filters: Filters) -> str:
+    parts = []
+    if filters.countries:
+        parts.append("countries " + ", ".join(filters.countries))
+    if filters.langs:
+        parts.append("languages " + ", ".join(filters.langs))
+    if filters.doc_types:
+        parts.append("types " + ", ".join(filters.doc_types))
+    if filters.year_min is not None or filters.year_max is not None:
+        parts.append(f"years {filters.year_min or '…'}-{filters.year_max or '…'}")
+    return "; ".join(parts)
+
+
+def _checked_question(question: str, config: WebConfig) -> str:
+    question = (question or "").strip()
+    if not question:
+        raise gr.Error("the question is empty: type a question, e.g. 'How does Tunisia fund clusters?'")
+    if len(question) > config.max_question_chars:
+        raise gr.Error(f"the question has {len(question)} characters; keep it under {config.max_question_chars}")
+    return question
+
+
+def _user(request: gr.Request | None) -> str | None:
+    return getattr(request, "username", None) if request is not None else None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+
+def build_app(services: Services) -> gr.Blocks:
+    web = services.web
+
+    def ask(question: str, filters: Filters, history: Sequence[Turn], user: str | None) -> Answer:
+        try:
+            result = answer_question(services.searcher, question, services.assistant, filters, history)
+        except AssistantError as err:
+            raise gr.Error(str(err)) from err
+        services.audit.record("ask", user, filters=_describe_filters(filters), **answer_fields(result))
+        return result
+
+    def can_upload(request: gr.Request | None) -> bool:
+        if services.upload_dir is None:
+            return False
+        if services.guard is None:
+            return web.anonymous_upload
+        return services.guard.role(_user(request)) == "admin"
+
+    def library(ui_lang: str) -> str:
+        return library_html(collect_stats(services.store), list_documents(services.store), ui_lang)
+
+    with gr.Blocks(title=text("title", "en"), analytics_enabled=False) as app:
+        ui_lang = gr.State("en")
+        turns = gr.State([])  # list[Turn]: the conversation so far, for follow-up questions
+        last_answer = gr.State(None)  # Answer | None
+        brief = gr.State([])  # list[BriefEntry]
+
+        with gr.Row(elem_id="pkb-header"):
+            heading = gr.HTML(_heading("en"), elem_id="pkb-heading")
+            language = gr.Radio(
+                choices=[(UI_LANG_NAMES[code], code) for code in UI_LANGS],
+                value="en",
+                label=text("interface", "en"),
+                elem_id="pkb-ui-lang",
+                scale=0,
+                min_width=260,
+            )
+        with gr.Tabs():
+            with gr.Tab(text("tab_assistant", "en"), id="assistant") as assistant_tab:
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chat = gr.Chatbot(
+                            label=text("chat", "en"),
+                            elem_id="pkb-chat",
+                            height=520,
+                            feedback_options=None,
+                            buttons=["copy"],
+                            sanitize_html=True,
+                        )
+                        with gr.Row():
+                            question = gr.Textbox(
+                                label=text("question", "en"),
+                                placeholder=text("question_placeholder", "en"),
+                                elem_id="pkb-question",
+                                scale=5,
+                                max_lines=4,
+                                max_length=web.max_question_chars,
+                            )
+                            ask_button = gr.Button(text("ask", "en"), variant="primary", elem_id="pkb-ask", scale=1)
+                        with gr.Row():
+                            example_buttons = [
+                                gr.Button(example, size="sm", elem_classes=["pkb-example"]) for example in EXAMPLES
+                            ]
+                        new_conversation = gr.Button(text("new_conversation", "en"), size="sm", elem_id="pkb-new")
+                        with gr.Accordion(text("filters", "en"), open=False, elem_id="pkb-filters") as filters_box:
+                            countries = gr.CheckboxGroup(
+                                choices=[(country_name(c, "en"), c) for c in COUNTRY_CODES],
+                                label=text("countries", "en"),
+                                elem_id="pkb-countries",
+                            )
+                            with gr.Row():
+                                maghreb = gr.Button(text("maghreb", "en"), size="sm", elem_id="pkb-maghreb")
+                                mashreq = gr.Button(text("mashreq", "en"), size="sm", elem_id="pkb-mashreq")
+                                every = gr.Button(text("all", "en"), size="sm", elem_id="pkb-all")
+                                nobody = gr.Button(text("none", "en"), size="sm", elem_id="pkb-none")
+                            langs = gr.CheckboxGroup(choices=list(LANG_CODES), label=text("languages", "en"), elem_id="pkb-langs")
+                            doc_types = gr.CheckboxGroup(
+                                choices=[(doc_type_name(t, "en"), t) for t in DOC_TYPE_CODES],
+                                label=text("doc_types", "en"),
+                                elem_id="pkb-types",
+                            )
+                            with gr.Row():
+                                year_min = gr.Number(label=text("year_min", "en"), precision=0)
+                                year_max = gr.Number(label=text("year_max", "en"), precision=0)
+                    with gr.Column(scale=2, elem_id="pkb-sources-panel"):
+                        sources = gr.Radio(choices=[], label=text("sources", "en"), elem_id="pkb-sources")
+                        passage = gr.HTML(passage_html(None, "en"), elem_id="pkb-passage")
+                grid_title = gr.Markdown(f"### {text('grid', 'en')}")
+                grid = gr.HTML(grid_html(None, "en"), elem_id="pkb-grid")
+                with gr.Accordion(text("brief", "en"), open=True, elem_id="pkb-brief") as brief_box:
+                    brief_title = gr.Textbox(value=text("brief_default_title", "en"), label=text("brief_title", "en"))
+                    brief_status = gr.Markdown(text("brief_empty", "en"), elem_id="pkb-brief-status")
+                    with gr.Row():
+                        add_button = gr.Button(text("add_to_brief", "en"), elem_id="pkb-add")
+                        docx_button = gr.Button(text("export_docx", "en"), elem_id="pkb-export-docx")
+                        md_button = gr.Button(text("export_md", "en"), elem_id="pkb-export-md")
+                        clear_button = gr.Button(text("clear_brief", "en"), elem_id="pkb-clear")
+                    export_file = gr.File(
+                        label=text("download", "en"), interactive=False, visible=False, elem_id="pkb-export-file"
+                    )
+            with gr.Tab(text("tab_library", "en"), id="library") as library_tab:
+                library_view = gr.HTML(elem_id="pkb-library")
+                with gr.Group(visible=False, elem_id="pkb-upload") as upload_box:
+                    upload_title = gr.Markdown(f"### {text('upload', 'en')}")
+                    upload_files = gr.File(
+                        label=text("upload_files", "en"), file_count="multiple", type="filepath", elem_id="pkb-upload-files"
+                    )
+                    with gr.Row():
+                        upload_country = gr.Dropdown(
+                            choices=[("", "")] + [(country_name(c, "en"), c) for c in COUNTRY_CODES],
+                            value="",
+                            label=text("upload_country", "en"),
+                        )
+                        upload_type = gr.Dropdown(
+                            choices=[("", "")] + [(doc_type_name(t, "en"), t) for t in DOC_TYPE_CODES],
+                            value="",
+                            label=text("upload_type", "en"),
+                        )
+                        upload_year = gr.Number(label=text("upload_year", "en"), precision=0)
+                        upload_lang = gr.Dropdown(choices=["", *LANG_CODES], value="", label=text("upload_lang", "en"))
+                    ingest_button = gr.Button(text("ingest", "en"), variant="primary", elem_id="pkb-ingest")
+                    upload_result = gr.Markdown(elem_id="pkb-upload-result")
+                upload_note = gr.Markdown(text("upload_admin_only", "en"), visible=True, elem_id="pkb-upload-note")
+
+        # --- asking -----------------------------------------------------------------------------
+        def respond(
+            message: str,
+            messages: list[dict[str, Any]],
+            history: list[Turn],
+            country_codes: list[str],
+            lang_codes: list[str],
+            type_codes: list[str],
+            low: float | None,
+            high: float | None,
+            lang: str,
+            request: gr.Request,
+        ) -> Generator[tuple[Any, ...], None, None]:
+            question_text = _checked_question(message, web)
+            filters = _filters(country_codes, lang_codes, type_codes, low, high)
+            understood = analyse(question_text, history)
+            targets = filters.countries or understood.countries
+            names = ", ".join(country_name(c, lang) for c in targets) or text("every_country", lang)
+            shown = [*messages, {"role": "user", "content": f'<div dir="auto">{esc(question_text)}</div>'}]
+            progress = {
+                "role": "assistant",
+                "content": f'<p class="pkb-progress">{esc(text("searching", lang).format(names))}</p>',
+            }
+            yield shown + [progress], history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+            result = ask(question_text, filters, history, _user(request))
+            choices = citation_choices(result, lang)
+            first = result.citations[0] if result.citations else None
+            yield (
+                shown + [{"role": "assistant", "content": answer_html(result)}],
+                [*history, understood.turn()],
+                result,
+                gr.update(choices=choices, value=str(first.n) if first else None),
+                passage_html(first, lang),
+                grid_html(result, lang),
+                "",
+            )
+
+        ask_inputs = [question, chat, turns, countries, langs, doc_types, year_min, year_max, ui_lang]
+        ask_outputs = [chat, turns, last_answer, sources, passage, grid, question]
+        ask_settings: dict[str, Any] = {
+            "concurrency_limit": web.ask_concurrency,
+            "concurrency_id": "ask",
+            "api_visibility": "private",
+        }
+        # The chat turn is callable by clients (undocumented: /ask is the documented endpoint), so a
+        # client session can build and export a brief as a person does.
+        ask_button.click(respond, ask_inputs, ask_outputs, **{**ask_settings, "api_visibility": "undocumented"}, api_name="chat")
+        question.submit(respond, ask_inputs, ask_outputs, **ask_settings)
+        for button in example_buttons:
+            button.click(lambda value: value, [button], [question], queue=False, api_visibility="private").then(
+                respond, ask_inputs, ask_outputs, **ask_settings
+            )
+        new_conversation.click(
+            lambda lang: ([], [], None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
+            [ui_lang],
+            [chat, turns, last_answer, sources, passage, grid],
+            queue=False,
+            api_visibility="private",
+        )
+
+        def open_source(number: str | None, current: Answer | None, lang: str) -> str:
+            chosen = _citation(current, number)
+            return passage_html(chosen, lang)
+
+        sources.change(open_source, [sources, last_answer, ui_lang], [passage], queue=False, api_visibility="private")
+
+        # Region shortcuts fill the country filter (kb.query.REGIONS is the one definition).
+        for button, codes in (
+            (maghreb, REGIONS["maghreb"]),
+            (mashreq, REGIONS["mashreq"]),
+            (every, COUNTRY_CODES),
+            (nobody, ()),
+        ):
+            button.click(lambda codes=codes: list(codes), None, [countries], queue=False, api_visibility="private")
+
+        # --- the API: one named endpoint with the structured answer of `policykb ask --json` ------
+        def ask_api(
+            question: str,
+            countries: list[str] | None = None,
+            languages: list[str] | None = None,
+            doc_types: list[str] | None = None,
+            years: list[int] | None = None,
+            request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
+        ) -> dict[str, Any]:
+            """Answer a question with verbatim, cited quotes. years: [from, to], [year] or empty."""
+            question = _checked_question(question, web)
+            years = list(years or [])
+            if len(years) > 2:
+                raise gr.Error("years takes at most two values: [from, to]")
+            low = years[0] if years else None
+            high = years[-1] if years else None
+            return ask(question, _filters(countries, languages, doc_types, low, high), (), _user(request)).as_json()
+
+        gr.api(ask_api, api_name="ask", concurrency_limit=web.ask_concurrency, concurrency_id="ask")
+
+        # --- the brief ----------------------------------------------------------------------------
+        def add_to_brief(entries: list[BriefEntry], current: Answer | None, lang: str, request: gr.Request) -> tuple[Any, str]:
+            if current is None:
+                raise gr.Error(text("no_answer_yet", lang))
+            updated = [*entries, BriefEntry(answer=current, asked_at=_now())]
+            services.audit.record("brief_add", _user(request), question=current.question)
+            return updated, text("brief_count", lang).format(len(updated))
+
+        def export(kind: str) -> Any:
+            def run(entries: list[BriefEntry], title: str, lang: str, request: gr.Request) -> Any:
+                if not entries:
+                    raise gr.Error(text("brief_empty", lang))
+                document = Brief(
+                    title=(title or "").strip() or text("brief_default_title", lang), entries=tuple(entries), created_at=_now()
+                )
+                folder = Path(tempfile.mkdtemp(dir=services.export_dir))  # one folder per export: names never collide
+                path = folder / brief_filename(document, f".{kind}")
+                try:
+                    if kind == "docx":
+                        write_brief_docx(document, lang, path)
+                    else:
+                        path.write_text(brief_markdown(document, lang), encoding="utf-8")
+                except AssistantError as err:
+                    raise gr.Error(str(err)) from err
+                services.audit.record("brief_export", _user(request), format=kind, answers=len(entries))
+                return str(path)
+
+            return run
+
+        add_button.click(add_to_brief, [brief, last_answer, ui_lang], [brief, brief_status], api_name="add_to_brief")
+        for button, kind, name in ((docx_button, "docx", "export_docx"), (md_button, "md", "export_markdown")):
+            button.click(export(kind), [brief, brief_title, ui_lang], [export_file], api_name=name).success(
+                lambda: gr.update(visible=True), None, [export_file], queue=False, api_visibility="private"
+            )
+        clear_button.click(
+            lambda lang: ([], text("brief_empty", lang), gr.update(value=None, visible=False)),
+            [ui_lang],
+            [brief, brief_status, export_file],
+            api_visibility="private",
+        )
+
+        # --- the library and uploads ----------------------------------------------------------
+        def show_library(lang: str, request: gr.Request) -> tuple[str, Any, Any]:
+            allowed = can_upload(request)
+            return library(lang), gr.update(visible=allowed), gr.update(visible=not allowed)
+
+        def upload(
+            files: list[str] | None,
+            country: str | None,
+            doc_type: str | None,
+            year: float | None,
+            lang_code: str | None,
+            lang: str,
+            request: gr.Request,
+        ) -> tuple[str, str, None]:
+            if not can_upload(request):
+                raise gr.Error(text("upload_admin_only", lang))
+            if not files:
+                raise gr.Error("no file given: choose one or more files to add")
+            assert services.upload_dir is not None  # can_upload checked it
+            named = [(_original_name(path), Path(path)) for path in files]
+            try:
+                meta = UploadMeta.from_form(country, doc_type, year or None, lang_code)  # an empty number field sends 0
+            except AssistantError as err:
+                raise gr.Error(str(err)) from err
+            limits = UploadLimits(max_file_bytes=web.max_upload_mb * 1024 * 1024, max_files=web.max_upload_files)
+            report = ingest_uploads(
+                named, meta, services.upload_dir, services.store, services.embedder, services.ingest, limits, services.index_dir
+            )
+            if report.changed:
+                services.searcher.refresh()
+            services.audit.record(
+                "upload",
+                _user(request),
+                files=[name for name, _ in named],
+                added=list(report.added),
+                updated=list(report.updated),
+                unchanged=list(report.unchanged),
+                errors=list(report.errors),
+            )
+            return _upload_summary(report), library(lang), None
+
+        library_tab.select(
+            show_library, [ui_lang], [library_view, upload_box, upload_note], queue=False, api_visibility="private"
+        )
+        app.load(show_library, [ui_lang], [library_view, upload_box, upload_note], queue=False, api_visibility="private")
+        ingest_button.click(
+            upload,
+            [upload_files, upload_country, upload_type, upload_year, upload_lang, ui_lang],
+            [upload_result, library_view, upload_files],
+            api_name="upload",
+            concurrency_limit=1,
+            concurrency_id="ingest",
+        )
+
+        # --- interface language -------------------------------------------------------------------
+        relabelled = [
+            heading, language, assistant_tab, library_tab, chat, question, ask_button, new_conversation, filters_box,
+            countries, maghreb, mashreq, every, nobody, langs, doc_types, year_min, year_max, sources, passage,
+            grid_title, grid, brief_box, brief_title, brief_status, add_button, docx_button, md_button, clear_button,
+            export_file, library_view, upload_title, upload_files, upload_country, upload_type, upload_year,
+            upload_lang, ingest_button, upload_note,
+        ]  # fmt: skip
+
+        def switch_language(
+            lang: str, current: Answer | None, chosen: str | None, entries: list[BriefEntry], title: str
+        ) -> list[Any]:
+            citation = _citation(current, chosen)
+            default_titles = {text("brief_default_title", code) for code in UI_LANGS}
+            return [
+                lang,
+                _heading(lang),
+                gr.update(label=text("interface", lang)),
+                gr.update(label=text("tab_assistant", lang)),
+                gr.update(label=text("tab_library", lang)),
+                gr.update(label=text("chat", lang), rtl=lang == "ar"),
+                gr.update(label=text("question", lang), placeholder=text("question_placeholder", lang), rtl=lang == "ar"),
+                gr.update(value=text("ask", lang)),
+                gr.update(value=text("new_conversation", lang)),
+                gr.update(label=text("filters", lang)),
+                gr.update(label=text("countries", lang), choices=[(country_name(c, lang), c) for c in COUNTRY_CODES]),
+                gr.update(value=text("maghreb", lang)),
+                gr.update(value=text("mashreq", lang)),
+                gr.update(value=text("all", lang)),
+                gr.update(value=text("none", lang)),
+                gr.update(label=text("languages", lang)),
+                gr.update(label=text("doc_types", lang), choices=[(doc_type_name(t, lang), t) for t in DOC_TYPE_CODES]),
+                gr.update(label=text("year_min", lang)),
+                gr.update(label=text("year_max", lang)),
+                gr.update(label=text("sources", lang), choices=citation_choices(current, lang)),
+                passage_html(citation, lang),
+                f"### {text('grid', lang)}",
+                grid_html(current, lang),
+                gr.update(label=text("brief", lang)),
+                gr.update(
+                    label=text("brief_title", lang),
+                    value=text("brief_default_title", lang) if title in default_titles else title,
+                    rtl=lang == "ar",
+                ),
+                text("brief_count", lang).format(len(entries)) if entries else text("brief_empty", lang),
+                gr.update(value=text("add_to_brief", lang)),
+                gr.update(value=text("export_docx", lang)),
+                gr.update(value=text("export_md", lang)),
+                gr.update(value=text("clear_brief", lang)),
+                gr.update(label=text("download", lang)),
+                library(lang),
+                f"### {text('upload', lang)}",
+                gr.update(label=text("upload_files", lang)),
+                gr.update(
+                    label=text("upload_country", lang), choices=[("", "")] + [(country_name(c, lang), c) for c in COUNTRY_CODES]
+                ),
+                gr.update(
+                    label=text("upload_type", lang), choices=[("", "")] + [(doc_type_name(t, lang), t) for t in DOC_TYPE_CODES]
+                ),
+                gr.update(label=text("upload_year", lang)),
+                gr.update(label=text("upload_lang", lang)),
+                gr.update(value=text("ingest", lang)),
+                text("upload_admin_only", lang),
+            ]
+
+        language.change(
+            switch_language,
+            [language, last_answer, sources, brief, brief_title],
+            [ui_lang, *relabelled],
+            queue=False,
+            api_visibility="private",
+            js=_DIRECTION_JS,
+        )
+    return app
+
+
+def _citation(current: Answer | None, number: str | None) -> Citation | None:
+    if current is None or not number:
+        return None
+    return next((c for c in current.citations if str(c.n) == str(number)), None)
+
+
+def _heading(lang: str) -> str:
+    return (
+        f'<div dir="{direction(lang)}"><h1 class="pkb-title">{esc(text("title", lang))}</h1>'
+        f'<p class="pkb-muted">{esc(text("subtitle", lang))}</p></div>'
+    )
+
+
+def _original_name(path: str) -> str:
+    """Gradio keeps the browser's file name as the last component of the temporary path."""
+    return Path(path).name
+
+
+def _upload_summary(report: Any) -> str:
+    lines = []
+    for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
+        if ids:
+            lines.append(f"- {label}: " + ", ".join(f"`{esc(doc_id)}`" for doc_id in ids))
+    lines += [f"- error: {esc(error)}" for error in report.errors]
+    return "\n".join(lines) or "- nothing to ingest"
+
+
+# Sets the page's direction and language when the interface language changes. Runs in the browser
+# before the Python handler; returns the arguments unchanged.
+_DIRECTION_JS = """
+(lang, ...rest) => {
+  const rtl = lang === "ar";
+  document.documentElement.setAttribute("dir", rtl ? "rtl" : "ltr");
+  document.documentElement.setAttribute("lang", lang);
+  const root = document.querySelector(".gradio-container");
+  if (root) { root.setAttribute("dir", rtl ? "rtl" : "ltr"); }
+  return [lang, ...rest];
+}
+"""
+
+# Clicking a citation number in the chat or the grid opens that source in the sources panel.
+HEAD = """
+<script>
+document.addEventListener("click", (event) => {
+  const marker = event.target.closest ? event.target.closest("a.pkb-cite, a[href^='#pkb-source-']") : null;
+  if (!marker) { return; }
+  event.preventDefault();
+  const number = (marker.getAttribute("data-cite") || marker.textContent || "").replace(/[^0-9]/g, "");
+  const option = document.querySelector(`#pkb-sources input[type=radio][value="${number}"]`);
+  if (option) { option.click(); document.getElementById("pkb-sources-panel")?.scrollIntoView({block: "nearest"}); }
+});
+</script>
+"""
+
+CSS = """
+#pkb-header { align-items: flex-start; }
+.pkb-title { font-size: 1.4rem; margin: 0.2rem 0; }
+.pkb-muted { color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.pkb-quote { quotes: "«" "»"; }
+.pkb-answer ul { margin-top: 0.2rem; }
+.pkb-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
+/* Labels mixing scripts (a French title in the Arabic interface) take their direction from their own text. */
+.pkb-example, #pkb-sources label span { unicode-bidi: plaintext; }
+.pkb-no-evidence { font-style: italic; color: #8a4b00; background: #fff4e0; }
+table.pkb-grid, table.pkb-docs, table.pkb-counts { border-collapse: collapse; width: 100%; margin: 0.4rem 0; }
+table.pkb-grid th, table.pkb-grid td, table.pkb-docs th, table.pkb-docs td, table.pkb-counts td {
+  border: 1px solid var(--border-color-primary); padding: 0.35rem 0.5rem; vertical-align: top; text-align: start;
+}
+.pkb-counts-row { display: flex; flex-wrap: wrap; gap: 1rem; }
+.pkb-counts-row table { width: auto; min-width: 12rem; }
+.pkb-passage { border-inline-start: 4px solid var(--color-accent); padding-inline-start: 0.8rem; margin-inline: 0; }
+.pkb-passage mark { background: #ffe58f; color: inherit; }
+.pkb-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.8rem; }
+.pkb-facts dt { font-weight: 600; }
+.pkb-facts dd { margin: 0; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    """System fonts only: the stock theme would fetch Google Fonts, and this app fetches nothing."""
+    system = ("system-ui", "DejaVu Sans", "Noto Sans Arabic", "Arial", "sans-serif")
+    return gr.themes.Default(font=system, font_mono=("DejaVu Sans Mono", "monospace"))

@@ -1,0 +1,193 @@
+"""``policykb serve``: the web app behind one FastAPI server, safe and offline by default.
+
+FastAPI is imported here at module level because it resolves route annotations from module globals;
+Gradio is imported only inside ``create_server_app``, once its temporary folder is set.
+
+Composes the Gradio app (assistant.app) with the routes Gradio does not have: the original file of
+a cited document, and a limit on request bodies. Bound to loopback unless told otherwise; never a
+share link; Gradio's temporary files go to a private folder; the store is a blocked path.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse
+from starlette.routing import Mount
+
+from assistant.config import AssistantConfig, WebConfig
+from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
+from kb.sync import IngestConfig
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """Everything ``serve`` needs, cut from the one settings object at the edge."""
+
+    store: StoreConfig
+    embed: EmbedConfig
+    retrieval: RetrievalConfig
+    ingest: IngestConfig
+    assistant: AssistantConfig
+    web: WebConfig
+
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class BodyLimit:
+    """Refuse request bodies above ``max_bytes`` with 413, whether or not they announce their length."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        seen = 0
+
+        async def counted() -> dict[str, Any]:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    # Past the limit mid-stream: the client is treated as gone, the handler stops reading.
+                    return {"type": "http.disconnect"}
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _too_large(send: Send, max_bytes: int) -> None:
+    body = f'{{"detail": "request body over {max_bytes // (1024 * 1024)} MiB; send smaller files or fewer at once"}}'.encode()
+    await send({"type": "http.response.start", "status": 413, "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def original_file(metadata: Mapping[str, Any]) -> Path | None:
+    """The stored document's source file, if it is a file under its own root (never outside it)."""
+    root, source = str(metadata.get("root") or ""), str(metadata.get("source") or "")
+    if not root or not source:
+        return None  # documents ingested from text records have no file
+    base = Path(root).resolve()
+    path = (base / source).resolve()
+    if not path.is_relative_to(base) or not path.is_file():
+        return None
+    return path
+
+
+def private_temp_dir() -> Path:
+    """A folder only this user can read, for Gradio's uploads and cached files."""
+    return Path(tempfile.mkdtemp(prefix="policykb-gradio-"))  # mkdtemp creates it with mode 0700
+
+
+def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
+    """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
+
+    Imports Gradio, so the offline switches (policykb.offline) and GRADIO_TEMP_DIR must already be set.
+    """
+    import gradio as gr
+
+    from assistant.access import LoginGuard, load_users, users_from_env
+    from assistant.app import CSS, HEAD, Services, build_app, theme
+    from assistant.audit import AuditLog
+    from kb.embed import Embedder
+    from kb.search import Searcher
+    from kb.store import Store
+
+    web = config.web
+    users = {**(load_users(web.users_file) if web.users_file else {}), **users_from_env(env)}
+    guard = LoginGuard(users, max_failures=web.max_failed_logins, lockout_s=web.lockout_s) if users else None
+    store = Store(config.store)
+    embedder = Embedder(config.embed)
+    services = Services(
+        searcher=Searcher(store, embedder, config.retrieval),
+        store=store,
+        embedder=embedder,
+        assistant=config.assistant,
+        ingest=config.ingest,
+        web=web,
+        index_dir=config.retrieval.index_dir,
+        audit=AuditLog(web.audit_log),
+        guard=guard,
+        upload_dir=web.upload_dir,
+    )
+    blocks = build_app(services)
+    blocks.queue(default_concurrency_limit=web.ask_concurrency, max_size=web.queue_size)
+
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+
+    def signed_in(request: Request) -> bool:
+        if guard is None:
+            return True
+        for route in api.routes:
+            if isinstance(route, Mount) and hasattr(route.app, "tokens"):
+                gradio_app: Any = route.app
+                token = request.cookies.get(f"access-token-{gradio_app.cookie_id}") or request.cookies.get(
+                    f"access-token-unsecure-{gradio_app.cookie_id}"
+                )
+                return token in gradio_app.tokens
+        return False
+
+    @api.get("/document/{doc_id:path}")
+    def document(doc_id: str, request: Request) -> FileResponse:
+        if not signed_in(request):
+            raise HTTPException(status_code=401, detail="log in first")
+        found = store.documents.get(ids=[doc_id], include=["metadatas"])
+        if not found["ids"]:
+            raise HTTPException(status_code=404, detail=f"no document '{doc_id}' in the knowledge base")
+        path = original_file(found["metadatas"][0])
+        if path is None:
+            raise HTTPException(status_code=404, detail=f"the original file of '{doc_id}' is not available on this server")
+        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if media.startswith("text/html"):
+            media = "text/plain"  # an HTML source is shown as text: it must never run in our origin
+        return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline")
+
+    blocked = [str(config.store.path.resolve())] if not config.store.chroma_url else []
+    app = gr.mount_gradio_app(
+        api,
+        blocks,
+        path="/",
+        auth=guard.check if guard else None,
+        auth_message="policykb: sign in with the account your administrator gave you.",
+        blocked_paths=blocked,
+        allowed_paths=[],
+        max_file_size=f"{web.max_upload_mb}mb",
+        ssr_mode=False,
+        enable_monitoring=False,
+        pwa=False,
+        mcp_server=False,
+        footer_links=["api"],
+        theme=theme(),
+        css=CSS,
+        head=HEAD,
+        show_error=True,
+    )
+    return BodyLimit(app, web.max_request_mb * 1024 * 1024)
+
+
+def serve(config: ServeConfig, env: Mapping[str, str] | None = None) -> None:
+    """Run the server until interrupted."""
+    import uvicorn
+
+    env = os.environ if env is None else env
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(private_temp_dir()))
+    app = create_server_app(config, env)
+    uvicorn.run(app, host=config.web.host, port=config.web.port, log_level="warning", server_header=False)

@@ -1,0 +1,231 @@
+"""HTML views of answers, sources, grids and the library, for the web interface.
+
+Every piece of document text (titles, quotes, passages, ids) goes through ``html.escape``: a
+document cannot inject markup or script into the page. Direction is set per element: Arabic text
+gets ``dir="rtl"`` whatever the interface language, and free text uses ``dir="auto"``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote as url_quote
+
+from assistant.dimensions import lexicon
+from assistant.model import Answer, Citation
+from assistant.phrases import country_name, doc_type_name, join_names, phrase
+from assistant.webtext import direction, text
+
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_PARAGRAPH_BREAK = re.compile(r"[ \t]*\n[ \t]*\n\s*")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def text_direction(value: str) -> str:
+    """rtl when Arabic letters outnumber Latin ones: a French quote citing "القانون" stays ltr."""
+    return "rtl" if len(_ARABIC.findall(value)) > len(_LATIN.findall(value)) else "ltr"
+
+
+def _quoted(value: str, lang: str) -> str:
+    flat = " ".join(value.split())  # one line: a blank line would end the chat's HTML block
+    return f'<q class="pkb-quote" dir="{text_direction(flat)}" lang="{esc(lang)}">{esc(flat)}</q>'
+
+
+def cite_marker(n: int) -> str:
+    return f'<a class="pkb-cite" href="#pkb-source-{n}" data-cite="{n}">[{n}]</a>'
+
+
+def document_url(doc_id: str, page: int | None = None) -> str:
+    """Where the app serves the original file; a PDF viewer opens ``#page=N``."""
+    url = "/document/" + url_quote(doc_id, safe="/")
+    return f"{url}#page={page}" if page else url
+
+
+def _where(citation: Citation, lang: str) -> str:
+    parts = [country_name(citation.country, lang), doc_type_name(citation.doc_type, lang)]
+    if citation.year:
+        parts.append(str(citation.year))
+    if citation.page:
+        parts.append(f"{phrase('page', lang)} {citation.page}")
+    if citation.article:
+        parts.append(citation.article)
+    return ", ".join(parts)
+
+
+def answer_html(answer: Answer) -> str:
+    """The chat message: overview, then each country's quotes with their citation numbers.
+
+    Framed in the answer's language; quotes keep their own. One HTML block without blank lines, so
+    the chat's Markdown renderer passes it through untouched (and its sanitiser still runs).
+    """
+    lang = answer.language
+    out: list[str] = [f'<div class="pkb-answer" dir="{direction(lang)}" lang="{esc(lang)}">']
+    if answer.abstained:
+        out.append(f"<p>{esc(phrase('abstain', lang))}</p>")
+        if answer.closest:
+            out.append(f"<p><strong>{esc(phrase('closest', lang))}</strong></p><ul>")
+            for doc in answer.closest:
+                year = f", {doc.year}" if doc.year else ""
+                out.append(
+                    f'<li><span dir="{text_direction(doc.title)}">{esc(doc.title)}</span> '
+                    f"({esc(country_name(doc.country, lang))}{esc(year)})</li>"
+                )
+            out.append("</ul>")
+        out.append("</div>")
+        return "".join(out)
+
+    if answer.answerer != "extractive":
+        # Generated text is shown as text, never as Markdown or HTML; the sources carry the quotes.
+        out.append(f'<div class="pkb-generated" dir="auto">{esc(answer.markdown).replace(chr(10), "<br>")}</div></div>')
+        return "".join(out)
+
+    found = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "evidence"]
+    lacking = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "no_evidence"]
+    overview = []
+    if found:
+        overview.append(phrase("found_for", lang).format(join_names(found, lang)))
+    if lacking:
+        overview.append(phrase("lacking_for", lang).format(join_names(lacking, lang)))
+    out.append(f"<p>{esc(' '.join(overview))}</p>")
+    out.append(f'<p class="pkb-method">{esc(phrase("method", lang))}</p>')
+    by_number = {c.n: c for c in answer.citations}
+    for country in answer.countries:
+        out.append(f"<p><strong>{esc(country_name(country, lang))}</strong></p><ul>")
+        findings = [f for f in answer.findings if f.country == country]
+        if not findings:
+            out.append(f'<li class="pkb-no-evidence">{esc(phrase("no_evidence", lang))}</li>')
+        for finding in findings:
+            citation = by_number[finding.citation]
+            out.append(f"<li>{_quoted(citation.quote, citation.lang)} {cite_marker(citation.n)}</li>")
+        out.append("</ul>")
+    if answer.verification.dropped:
+        out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def grid_html(answer: Answer | None, ui_lang: str) -> str:
+    """The countries × dimensions table; a cell without evidence says so in words."""
+    if answer is None or not answer.grid:
+        return f'<p class="pkb-muted">{esc(text("grid_empty", ui_lang))}</p>'
+    words = lexicon()
+    columns = list(answer.dimensions)
+    labels = [words.label(d, ui_lang) if d != "answer" else phrase("answer_column", ui_lang) for d in columns]
+    cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
+    rows = [
+        f'<table class="pkb-grid" dir="{direction(ui_lang)}"><thead><tr><th scope="col">{esc(text("country", ui_lang))}</th>'
+        + "".join(f'<th scope="col">{esc(label)}</th>' for label in labels)
+        + "</tr></thead><tbody>"
+    ]
+    for country in answer.countries:
+        row = [f'<tr><th scope="row">{esc(country_name(country, ui_lang))}</th>']
+        for dimension in columns:
+            cell = cells.get((country, dimension))
+            if cell is None or not cell.citations:
+                row.append(f'<td class="pkb-no-evidence">{esc(text("no_evidence", ui_lang))}</td>')
+            else:
+                markers = " ".join(cite_marker(n) for n in cell.citations)
+                row.append(f'<td><span dir="{text_direction(cell.finding)}">{esc(cell.finding)}</span> {markers}</td>')
+        rows.append("".join(row) + "</tr>")
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def citation_label(citation: Citation, ui_lang: str) -> str:
+    return f"[{citation.n}] {citation.title} — {_where(citation, ui_lang)}"
+
+
+def citation_choices(answer: Answer | None, ui_lang: str) -> list[tuple[str, str]]:
+    if answer is None:
+        return []
+    return [(citation_label(c, ui_lang), str(c.n)) for c in answer.citations]
+
+
+def _highlighted(passage: str, quote: str) -> str:
+    """The passage, escaped, with the quoted words in <mark>. Whitespace may differ (PDF line wraps)."""
+    words = quote.split()
+    match = re.search(r"\s+".join(map(re.escape, words)), passage) if words else None
+    if match is None:
+        return esc(passage)
+    start, end = match.span()
+    return f"{esc(passage[:start])}<mark>{esc(passage[start:end])}</mark>{esc(passage[end:])}"
+
+
+def _reflowed(marked_up: str) -> str:
+    """PDF line wraps become spaces; blank lines stay paragraph breaks."""
+    return _LINE_BREAK.sub(" ", _PARAGRAPH_BREAK.sub("<br><br>", marked_up))
+
+
+def passage_html(citation: Citation | None, ui_lang: str) -> str:
+    """One source opened: metadata, the passage with the quote highlighted, a link to the original."""
+    if citation is None:
+        return f'<p class="pkb-muted">{esc(text("sources_hint", ui_lang))}</p>'
+    facts = [
+        (text("doc_title", ui_lang), citation.title),
+        (text("country", ui_lang), country_name(citation.country, ui_lang)),
+        (text("doc_type", ui_lang), doc_type_name(citation.doc_type, ui_lang)),
+        (text("year", ui_lang), str(citation.year or "")),
+        (text("page", ui_lang), str(citation.page or "")),
+        (text("article", ui_lang), citation.article),
+        ("id", citation.doc_id),
+    ]
+    listing = "".join(
+        f'<dt>{esc(label)}</dt><dd dir="{text_direction(value)}">{esc(value)}</dd>' for label, value in facts if value
+    )
+    link = (
+        f'<a class="pkb-original" href="{esc(document_url(citation.doc_id, citation.page))}" target="_blank" '
+        f'rel="noopener noreferrer">{esc(text("open_original", ui_lang).format(citation.page or 1))}</a>'
+    )
+    others = ""
+    if citation.other_versions:
+        others = f"<p>{esc(text('also_in', ui_lang).format(', '.join(citation.other_versions)))}</p>"
+    return (
+        f'<div class="pkb-source" id="pkb-source-{citation.n}" data-source="{citation.n}">'
+        f'<h4>[{citation.n}] <span dir="{text_direction(citation.title)}">{esc(citation.title)}</span></h4>'
+        f'<dl class="pkb-facts">{listing}</dl>{link}{others}'
+        f'<p class="pkb-muted">{esc(text("quoted", ui_lang))}</p>'
+        f'<blockquote class="pkb-passage" dir="{text_direction(citation.passage)}" lang="{esc(citation.lang)}">'
+        f"{_reflowed(_highlighted(citation.passage, citation.quote))}</blockquote></div>"
+    )
+
+
+def _count_table(title: str, counts: Mapping[str, int], name: Any) -> str:
+    rows = "".join(f"<tr><td>{esc(name(key))}</td><td>{count}</td></tr>" for key, count in counts.items())
+    return f'<table class="pkb-counts"><caption>{esc(title)}</caption><tbody>{rows}</tbody></table>'
+
+
+def library_html(stats: Mapping[str, Any], documents: Sequence[Mapping[str, Any]], ui_lang: str) -> str:
+    """Counts by country, language, type and year, then the document list."""
+    head = (
+        f"<p><strong>{stats['documents']}</strong> {esc(text('documents', ui_lang).lower())}, "
+        f"<strong>{stats['chunks']}</strong> {esc(text('chunks', ui_lang))}</p>"
+    )
+    tables = "".join(
+        [
+            _count_table(text("by_country", ui_lang), stats["by_country"], lambda c: country_name(c, ui_lang)),
+            _count_table(text("by_lang", ui_lang), stats["by_lang"], str),
+            _count_table(text("by_type", ui_lang), stats["by_type"], lambda t: doc_type_name(t, ui_lang)),
+            _count_table(text("by_year", ui_lang), stats.get("by_year", {}), str),
+        ]
+    )
+    columns = ("doc_title", "country", "language", "doc_type", "year", "pages")
+    header = "".join(f'<th scope="col">{esc(text(c, ui_lang))}</th>' for c in columns)
+    body = []
+    for doc in documents:
+        title = str(doc.get("title") or doc.get("doc_id"))
+        link = f'<a href="{esc(document_url(str(doc["doc_id"])))}" target="_blank" rel="noopener noreferrer">'
+        body.append(
+            f'<tr><td dir="{text_direction(title)}">{link}{esc(title)}</a></td>'
+            f"<td>{esc(country_name(str(doc.get('country') or ''), ui_lang))}</td><td>{esc(doc.get('lang') or '')}</td>"
+            f"<td>{esc(doc_type_name(str(doc.get('doc_type') or ''), ui_lang))}</td><td>{esc(doc.get('year') or '')}</td>"
+            f"<td>{esc(doc.get('pages') or '')}</td></tr>"
+        )
+    listing = f'<table class="pkb-docs"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+    return f'<div class="pkb-library" dir="{direction(ui_lang)}">{head}<div class="pkb-counts-row">{tables}</div>{listing}</div>'

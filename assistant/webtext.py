@@ -1,0 +1,143 @@
+"""The web interface's own words in English, French and Arabic (labels, buttons, notes).
+
+Answers keep the framing language of their question (assistant.phrases); these strings follow the
+interface language the user picked.
+"""
+
+from __future__ import annotations
+
+UI_LANGS: tuple[str, ...] = ("en", "fr", "ar")
+UI_LANG_NAMES: dict[str, str] = {"en": "English", "fr": "Français", "ar": "العربية"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {
+        "en": "Euromed cluster policies: knowledge base",
+        "fr": "Politiques de clusters euro-méditerranéennes : base de connaissances",
+        "ar": "سياسات العناقيد في المنطقة الأورومتوسطية: قاعدة المعرفة",
+    },
+    "subtitle": {
+        "en": "Answers are verbatim quotes from the stored texts, cited to document, page and article.",
+        "fr": "Les réponses sont des citations exactes des textes stockés, avec document, page et article.",
+        "ar": "الإجابات اقتباسات حرفية من النصوص المخزنة، مع ذكر الوثيقة والصفحة والمادة.",
+    },
+    "interface": {"en": "Interface language", "fr": "Langue de l'interface", "ar": "لغة الواجهة"},
+    "tab_assistant": {"en": "Assistant", "fr": "Assistant", "ar": "المساعد"},
+    "tab_library": {"en": "Library", "fr": "Bibliothèque", "ar": "المكتبة"},
+    "chat": {"en": "Conversation", "fr": "Conversation", "ar": "المحادثة"},
+    "question": {"en": "Your question", "fr": "Votre question", "ar": "سؤالك"},
+    "question_placeholder": {
+        "en": "e.g. How do Morocco and Tunisia fund cluster governance bodies?",
+        "fr": "p. ex. Comment le Maroc et la Tunisie financent-ils la gouvernance des clusters ?",
+        "ar": "مثال: كيف يموّل المغرب وتونس هيئات حوكمة العناقيد؟",
+    },
+    "ask": {"en": "Ask", "fr": "Demander", "ar": "اسأل"},
+    "new_conversation": {"en": "New conversation", "fr": "Nouvelle conversation", "ar": "محادثة جديدة"},
+    "examples": {"en": "Example questions", "fr": "Exemples de questions", "ar": "أسئلة نموذجية"},
+    "filters": {"en": "Filters", "fr": "Filtres", "ar": "عوامل التصفية"},
+    "countries": {"en": "Countries", "fr": "Pays", "ar": "البلدان"},
+    "maghreb": {"en": "Maghreb", "fr": "Maghreb", "ar": "المغرب العربي"},
+    "mashreq": {"en": "Mashreq", "fr": "Machrek", "ar": "المشرق"},
+    "all": {"en": "All", "fr": "Tous", "ar": "الكل"},
+    "none": {"en": "None", "fr": "Aucun", "ar": "لا شيء"},
+    "languages": {"en": "Document languages", "fr": "Langues des documents", "ar": "لغات الوثائق"},
+    "doc_types": {"en": "Document types", "fr": "Types de documents", "ar": "أنواع الوثائق"},
+    "year_min": {"en": "From year", "fr": "À partir de", "ar": "من سنة"},
+    "year_max": {"en": "To year", "fr": "Jusqu'à", "ar": "إلى سنة"},
+    "sources": {"en": "Sources", "fr": "Sources", "ar": "المصادر"},
+    "sources_hint": {
+        "en": "Pick a citation number to read the passage it quotes.",
+        "fr": "Choisissez un numéro de citation pour lire le passage cité.",
+        "ar": "اختر رقم الاستشهاد لقراءة المقطع المقتبس.",
+    },
+    "grid": {"en": "Comparison grid", "fr": "Grille comparative", "ar": "جدول المقارنة"},
+    "grid_empty": {
+        "en": "The grid of the latest answer appears here.",
+        "fr": "La grille de la dernière réponse s'affiche ici.",
+        "ar": "يظهر هنا جدول المقارنة لآخر إجابة.",
+    },
+    "no_evidence": {"en": "no evidence", "fr": "aucun élément", "ar": "لا دليل"},
+    "country": {"en": "Country", "fr": "Pays", "ar": "البلد"},
+    "brief": {"en": "Brief", "fr": "Note de synthèse", "ar": "المذكرة"},
+    "brief_title": {"en": "Brief title", "fr": "Titre de la note", "ar": "عنوان المذكرة"},
+    "brief_default_title": {
+        "en": "Policy-dialogue brief",
+        "fr": "Note pour le dialogue politique",
+        "ar": "مذكرة الحوار السياساتي",
+    },
+    "add_to_brief": {
+        "en": "Add the latest answer to the brief",
+        "fr": "Ajouter la dernière réponse",
+        "ar": "أضف آخر إجابة إلى المذكرة",
+    },
+    "export_docx": {"en": "Export DOCX", "fr": "Exporter en DOCX", "ar": "تصدير DOCX"},
+    "export_md": {"en": "Export Markdown", "fr": "Exporter en Markdown", "ar": "تصدير Markdown"},
+    "clear_brief": {"en": "Empty the brief", "fr": "Vider la note", "ar": "إفراغ المذكرة"},
+    "download": {"en": "Download", "fr": "Télécharger", "ar": "تنزيل"},
+    "brief_empty": {
+        "en": "The brief is empty: ask a question, then add the answer.",
+        "fr": "La note est vide : posez une question, puis ajoutez la réponse.",
+        "ar": "المذكرة فارغة: اطرح سؤالًا ثم أضف الإجابة.",
+    },
+    "brief_count": {"en": "Answers in the brief: {}", "fr": "Réponses dans la note : {}", "ar": "عدد الإجابات في المذكرة: {}"},
+    "no_answer_yet": {
+        "en": "There is no answer to add yet: ask a question first.",
+        "fr": "Aucune réponse à ajouter : posez d'abord une question.",
+        "ar": "لا توجد إجابة لإضافتها بعد: اطرح سؤالًا أولًا.",
+    },
+    "searching": {
+        "en": "Searching the knowledge base for {}…",
+        "fr": "Recherche dans la base de connaissances pour {}…",
+        "ar": "جارٍ البحث في قاعدة المعرفة عن {}…",
+    },
+    "every_country": {"en": "all countries", "fr": "tous les pays", "ar": "جميع البلدان"},
+    "library_summary": {"en": "What the knowledge base holds", "fr": "Contenu de la base", "ar": "محتوى قاعدة المعرفة"},
+    "documents": {"en": "Documents", "fr": "Documents", "ar": "الوثائق"},
+    "chunks": {"en": "passages", "fr": "passages", "ar": "مقاطع"},
+    "by_country": {"en": "By country", "fr": "Par pays", "ar": "حسب البلد"},
+    "by_lang": {"en": "By language", "fr": "Par langue", "ar": "حسب اللغة"},
+    "by_type": {"en": "By type", "fr": "Par type", "ar": "حسب النوع"},
+    "by_year": {"en": "By year", "fr": "Par année", "ar": "حسب السنة"},
+    "doc_title": {"en": "Title", "fr": "Titre", "ar": "العنوان"},
+    "language": {"en": "Language", "fr": "Langue", "ar": "اللغة"},
+    "doc_type": {"en": "Type", "fr": "Type", "ar": "النوع"},
+    "year": {"en": "Year", "fr": "Année", "ar": "السنة"},
+    "pages": {"en": "Pages", "fr": "Pages", "ar": "الصفحات"},
+    "upload": {"en": "Add documents", "fr": "Ajouter des documents", "ar": "إضافة وثائق"},
+    "upload_files": {
+        "en": "Files (PDF, DOCX, HTML, Markdown, text)",
+        "fr": "Fichiers (PDF, DOCX, HTML, Markdown, texte)",
+        "ar": "الملفات (PDF وDOCX وHTML وMarkdown ونص)",
+    },
+    "upload_country": {"en": "Country of the documents", "fr": "Pays des documents", "ar": "بلد الوثائق"},
+    "upload_type": {"en": "Type of the documents", "fr": "Type des documents", "ar": "نوع الوثائق"},
+    "upload_year": {"en": "Year (optional)", "fr": "Année (facultatif)", "ar": "السنة (اختياري)"},
+    "upload_lang": {
+        "en": "Language (detected if empty)",
+        "fr": "Langue (détectée si vide)",
+        "ar": "اللغة (تُكتشف تلقائيًا إن تُركت فارغة)",
+    },
+    "ingest": {"en": "Ingest", "fr": "Intégrer", "ar": "إدخال"},
+    "upload_admin_only": {
+        "en": "Adding documents is reserved to administrators.",
+        "fr": "L'ajout de documents est réservé aux administrateurs.",
+        "ar": "إضافة الوثائق مقصورة على المشرفين.",
+    },
+    "open_original": {"en": "Open the original (page {})", "fr": "Ouvrir l'original (page {})", "ar": "فتح الأصل (الصفحة {})"},
+    "passage": {"en": "Passage", "fr": "Passage", "ar": "المقطع"},
+    "quoted": {"en": "Quoted words are highlighted.", "fr": "Les mots cités sont surlignés.", "ar": "الكلمات المقتبسة مظللة."},
+    "article": {"en": "Article", "fr": "Article", "ar": "المادة"},
+    "page": {"en": "page", "fr": "page", "ar": "الصفحة"},
+    "also_in": {"en": "Other versions held: {}", "fr": "Autres versions disponibles : {}", "ar": "نسخ أخرى متاحة: {}"},
+    "signed_in": {"en": "Signed in as {} ({})", "fr": "Connecté : {} ({})", "ar": "متصل باسم {} ({})"},
+    "log_out": {"en": "Log out", "fr": "Se déconnecter", "ar": "تسجيل الخروج"},
+}
+
+
+def text(key: str, lang: str) -> str:
+    table = TEXT[key]
+    return table.get(lang) or table["en"]
+
+
+def direction(lang: str) -> str:
+    """The writing direction of an interface or text language."""
+    return "rtl" if lang == "ar" else "ltr"

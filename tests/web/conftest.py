@@ -1,0 +1,121 @@
+"""One live ``policykb serve`` on loopback for the web tests, over the sample corpus plus a hostile document.
+
+The server is the real command in its own process, with login on (an admin, a reader, and an
+account kept for the lockout test), an audit log, and a store of its own: uploads write to it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from assistant.access import add_user
+from tests.chroma_server import free_port
+
+POLICYKB = str(Path(sys.executable).with_name("policykb"))
+CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
+
+ADMIN = ("amina", "admin-pass-2026")
+READER = ("karim", "reader-pass-2026")
+LOCKOUT_USER = ("locked", "locked-pass-2026")
+
+# A test document, not part of the sample corpus: its text and title carry markup that must be
+# shown as text. The words around it are ordinary cluster-policy wording so that questions reach it.
+HOSTILE_TEXT = """Article 1
+The cluster steering board of the Lebanese test programme publishes its annual activity report \
+<script>window.pkbInjected = true;</script> on the ministry portal.
+
+Article 2
+The board meets four times a year <img src=x onerror="window.pkbInjected = true"> and its minutes are public.
+"""
+HOSTILE_META = {
+    "title": "Test fixture <script>window.pkbInjected = true;</script> board rules",
+    "country": "LB",
+    "doc_type": "guideline",
+    "lang": "en",
+    "year": 2024,
+    "notice": "Test fixture written for the web tests; not a real policy text.",
+}
+HOSTILE_QUESTION = "How does the Lebanese cluster steering board publish its annual activity report?"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    store: Path
+    audit_log: Path
+    users: Path
+    log: Path
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/login_check", timeout=2):
+                return
+        except urllib.error.HTTPError:
+            return  # 401 before login: the app is up and answering
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"policykb serve did not start on {url}:\n{log.read_text()[-3000:]}") from None
+            time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def hostile_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "board-rules.en.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    (folder / "board-rules.en.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str], hostile_docs: Path) -> Iterator[LiveServer]:
+    base = tmp_path_factory.mktemp("web")
+    store, users, audit, log = base / "store", base / "users.txt", base / "audit.jsonl", base / "serve.log"
+    ingest = subprocess.run(
+        [POLICYKB, "ingest", str(CORPUS), str(hostile_docs), "--store", str(store), "--quiet"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert ingest.returncode == 0, ingest.stderr
+    add_user(users, ADMIN[0], ADMIN[1], "admin")
+    add_user(users, READER[0], READER[1], "reader")
+    add_user(users, LOCKOUT_USER[0], LOCKOUT_USER[1], "reader")
+    arguments = ["--store", str(store), "--users", str(users), "--audit-log", str(audit)]
+    with serving(arguments, cli_env, log) as url:
+        yield LiveServer(url=url, store=store, audit_log=audit, users=users, log=log)
+
+
+@contextmanager
+def serving(arguments: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
+    """Run ``policykb serve`` with ``arguments`` on a free loopback port; yield its URL; stop it."""
+    port = free_port()
+    with open(log, "wb") as sink:
+        process = subprocess.Popen(
+            [POLICYKB, "serve", "--port", str(port), *arguments], env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,190 @@
+"""The web assistant in a real browser: Debian's headless Chromium driven by Playwright.
+
+Screenshots are saved under test-artifacts/ (or $POLICYKB_TEST_ARTIFACTS) for people to look at.
+Every request the page makes is recorded: none may go to any host but the app's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from tests.web.conftest import ADMIN, HOSTILE_QUESTION, READER, LiveServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking switches Chromium calls Google's hosts at start (refused here).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(os.environ.get("POLICYKB_TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts")
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)  # answers take tens of milliseconds, but a busy CI machine is slower
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make system-deps' (installs Debian's chromium)")
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture()
+def requested_hosts() -> list[str]:
+    return []
+
+
+def signed_in_page(browser: Browser, server: LiveServer, user: tuple[str, str], hosts: list[str]) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    page.goto(server.url)
+    page.locator("input[data-testid=textbox]").fill(user[0])
+    page.locator("input[data-testid=password]").fill(user[1])
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#pkb-question textarea")
+    return page
+
+
+@pytest.fixture()
+def page(browser: Browser, live_server: LiveServer, requested_hosts: list[str]) -> Iterator[Page]:
+    opened = signed_in_page(browser, live_server, READER, requested_hosts)
+    yield opened
+    opened.context.close()
+    own = urlsplit(live_server.url).netloc
+    strangers = sorted({host for host in requested_hosts if host and host != own})
+    assert not strangers, f"the page fetched from hosts other than the app's: {strangers}"
+
+
+def ask(page: Page, question: str) -> None:
+    answers = page.locator("#pkb-chat .pkb-answer").count()
+    page.locator("#pkb-question textarea").fill(question)
+    page.locator("#pkb-ask").click()
+    expect(page.locator("#pkb-chat .pkb-answer")).to_have_count(answers + 1)
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_english_answer_citations_grid_and_source_passage(page: Page, live_server: LiveServer) -> None:
+    ask(page, "How do Morocco and Tunisia fund cluster governance bodies?")
+    answer = page.locator("#pkb-chat .pkb-answer").last
+    expect(answer).to_contain_text("Morocco")
+    expect(answer).to_contain_text("Tunisia")
+    markers = answer.locator("a.pkb-cite")
+    assert markers.count() >= 2, "the answer cites its quotes"
+    grid = page.locator("#pkb-grid table.pkb-grid")
+    expect(grid.locator("tbody tr")).to_have_count(2)  # one row per country asked about
+    expect(grid.locator("thead th").first).to_have_text("Country")
+
+    marker = markers.nth(1)
+    number = marker.inner_text().strip("[]")
+    marker.click()
+    source = page.locator(f"#pkb-passage [data-source='{number}']")
+    expect(source).to_be_visible()
+    highlighted = source.locator("mark").inner_text()
+    quote = answer.locator("li", has=page.locator(f"a.pkb-cite:text-is('[{number}]')")).locator("q").first.inner_text()
+    assert " ".join(quote.split()) in " ".join(highlighted.split()) or " ".join(highlighted.split()) in " ".join(quote.split())
+    link = source.locator("a.pkb-original")
+    href = link.get_attribute("href") or ""
+    assert href.startswith("/document/") and "#page=" in href
+    original = page.request.get(live_server.url + href.split("#")[0])
+    assert original.status == 200, "a signed-in user gets the original file"
+    assert original.headers["content-type"] in (
+        "application/pdf",
+        "text/markdown",
+        "text/plain; charset=utf-8",
+    ) or original.headers["content-type"].startswith(("application/", "text/"))
+    screenshot(page, "answer-en")
+
+
+def test_arabic_answer_is_right_to_left_in_any_interface_and_the_arabic_interface_too(page: Page) -> None:
+    ask(page, "ما هي شروط الحصول على علامة مؤسسة ناشئة في الجزائر؟")
+    answer = page.locator("#pkb-chat .pkb-answer").last
+    expect(answer).to_have_attribute("dir", "rtl")
+    expect(answer).to_contain_text("الجزائر")
+    arabic_quotes = answer.locator("q[dir=rtl]")
+    assert arabic_quotes.count() >= 1, "Arabic quotes are laid out right to left inside the English interface"
+    assert page.evaluate("getComputedStyle(document.querySelector('#pkb-chat .pkb-answer q[dir=rtl]')).direction") == "rtl"
+    screenshot(page, "answer-ar-in-english-interface")
+
+    page.locator("#pkb-ui-lang label", has_text="العربية").click()
+    expect(page.locator("#pkb-ask")).to_have_text("اسأل")
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("getComputedStyle(document.querySelector('.gradio-container')).direction") == "rtl"
+    expect(page.locator("#pkb-grid table.pkb-grid thead th").first).to_have_text("البلد")
+    expect(page.locator("#pkb-grid table.pkb-grid")).to_have_attribute("dir", "rtl")
+    screenshot(page, "interface-ar")
+
+    page.locator("#pkb-ui-lang label", has_text="English").click()
+    expect(page.locator("#pkb-ask")).to_have_text("Ask")
+    assert page.evaluate("document.documentElement.dir") == "ltr"
+
+
+def test_a_document_with_markup_shows_it_as_text(page: Page) -> None:
+    ask(page, HOSTILE_QUESTION)
+    answer = page.locator("#pkb-chat .pkb-answer").last
+    expect(answer).not_to_contain_text("The knowledge base has no answer")
+    chosen = page.locator("#pkb-sources label", has_text="<script>")
+    expect(chosen.first).to_be_visible()  # the title, markup included, as text
+    chosen.first.click()
+    passage = page.locator("#pkb-passage .pkb-passage")
+    expect(passage).to_contain_text("<script>window.pkbInjected = true;</script>")
+    assert page.locator("#pkb-passage script, #pkb-chat script, #pkb-passage img, #pkb-chat img[src=x]").count() == 0
+    assert page.evaluate("window.pkbInjected === undefined"), "no script from a document ran"
+    screenshot(page, "markup-as-text")
+
+
+def test_filters_brief_and_library(page: Page) -> None:
+    page.locator("#pkb-filters").get_by_text("Filters").click()
+    page.locator("#pkb-maghreb").click()
+    checked = page.locator("#pkb-countries input[type=checkbox]:checked")
+    expect(checked).to_have_count(3)  # Algeria, Morocco, Tunisia
+    ask(page, "How are technology parks managed?")
+    answer = page.locator("#pkb-chat .pkb-answer").last
+    for name in ("Egypt", "Jordan", "Lebanon", "Palestine"):
+        expect(answer).not_to_contain_text(name)
+
+    page.locator("#pkb-add").click()
+    expect(page.locator("#pkb-brief-status")).to_contain_text("1")
+    page.locator("#pkb-export-docx").click()
+    expect(page.locator("#pkb-export-file")).to_contain_text(".docx")
+    screenshot(page, "brief")
+
+    page.get_by_role("tab", name="Library").click()
+    expect(page.locator("#pkb-library table.pkb-docs tbody tr").first).to_be_visible()
+    expect(page.locator("#pkb-upload-note")).to_be_visible()  # a reader sees why there is no upload
+    screenshot(page, "library-reader")
+
+
+def test_admin_sees_the_upload(browser: Browser, live_server: LiveServer, requested_hosts: list[str]) -> None:
+    admin = signed_in_page(browser, live_server, ADMIN, requested_hosts)
+    try:
+        admin.get_by_role("tab", name="Library").click()
+        expect(admin.locator("#pkb-upload-files").first).to_be_visible()
+        expect(admin.locator("#pkb-upload-note")).to_be_hidden()
+        screenshot(admin, "library-admin")
+    finally:
+        admin.context.close()
