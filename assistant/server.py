@@ -183,11 +183,12 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     return BodyLimit(app, web.max_request_mb * 1024 * 1024)
 
 
-def serve(config: ServeConfig, env: Mapping[str, str] | None = None) -> None:
-    """Run the server until interrupted."""
+def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: Callable[[str], None] = lambda _: None) -> None:
+    """Build the app (errors in users file, store or settings surface here), announce its URL, run until interrupted."""
     import uvicorn
 
     env = os.environ if env is None else env
     os.environ.setdefault("GRADIO_TEMP_DIR", str(private_temp_dir()))
     app = create_server_app(config, env)
+    announce(f"http://{config.web.host}:{config.web.port}")
     uvicorn.run(app, host=config.web.host, port=config.web.port, log_level="warning", server_header=False)

@@ -413,8 +413,9 @@ def _serve(args: argparse.Namespace) -> int:
         anonymous_upload=args.allow_anonymous_upload,
     )
     config = ServeConfig(settings.store, settings.embed, settings.retrieval, settings.ingest, settings.assistant, web)
-    print(f"policykb: serving {settings.store.describe()} on http://{args.host}:{args.port} (Ctrl+C stops)", flush=True)
-    serve(config)
+    serve(
+        config, announce=lambda url: print(f"policykb: serving {settings.store.describe()} on {url} (Ctrl+C stops)", flush=True)
+    )
     return 0
 
 

@@ -185,3 +185,35 @@ def test_ask_follow_up_and_abstention(cli_store: str, cli_env: dict[str, str]) -
 def test_ask_rejects_an_empty_question(cli_store: str, cli_env: dict[str, str]) -> None:
     result = run(["ask", "  ", "--store", cli_store], cli_env)
     assert result.returncode == 2 and result.stderr.count("\n") == 1 and "empty" in result.stderr
+
+
+def test_user_add_writes_a_hashed_password_and_refuses_a_short_one(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    users = tmp_path / "users.txt"
+    added = subprocess.run(
+        [POLICYKB, "user", "add", "amina", "--users", str(users), "--admin", "--password-stdin"],
+        input="a-long-enough-password\n",
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    line = users.read_text(encoding="utf-8").strip()
+    assert line.startswith("amina:admin:scrypt$") and "a-long-enough-password" not in line
+    short = subprocess.run(
+        [POLICYKB, "user", "add", "karim", "--users", str(users), "--password-stdin"],
+        input="short\n",
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert short.returncode == 1 and short.stderr.startswith("policykb: ") and len(short.stderr.strip().splitlines()) == 1
+    assert "karim" not in users.read_text(encoding="utf-8")
+
+
+def test_serve_refuses_a_bad_port_and_a_missing_users_file(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    bad_port = run(["serve", "--port", "70000", "--store", str(tmp_path / "store")], cli_env)
+    assert bad_port.returncode == 2 and "--port 70000" in bad_port.stderr
+    missing = run(["serve", "--users", str(tmp_path / "nobody.txt"), "--store", str(tmp_path / "store")], cli_env)
+    assert missing.returncode == 1 and "nobody.txt" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
