@@ -203,15 +203,13 @@ def _entry(index: int, entry: BriefEntry, numbers: Mapping[int, int], lang: str)
         return blocks
 
     blocks += [_plain(line) for line in [*overview(answer, lang), phrase("method", lang)]]
-    by_number = {c.n: c for c in answer.citations}
     blocks.append(_Heading(2, phrase("findings", lang)))
-    for country in answer.countries:
+    for country, citations in answer.quotes_by_country():
         blocks.append(_Heading(3, country_name(country, lang)))
-        findings = [f for f in answer.findings if f.country == country]
-        if not findings:
+        if not citations:
             blocks.append(_Paragraph((_Span(phrase("no_evidence", lang), "italic"),), bullet=True))
-        for finding in findings:
-            spans = (_Span(quoted(by_number[finding.citation].quote)), _Span(f" [{numbers[finding.citation]}]", "marker"))
+        for citation in citations:
+            spans = (_Span(quoted(citation.quote)), _Span(f" [{numbers[citation.n]}]", "marker"))
             blocks.append(_Paragraph(spans, bullet=True))
     if answer.grid:
         blocks += [_Heading(2, phrase("grid", lang)), _grid(answer, numbers, lang)]

@@ -96,6 +96,11 @@ class Answer:
     relevance: float = 0.0  # the evidence score the abstention decision was taken on
     period: tuple[int | None, int | None] = (None, None)  # the years the question asks about, as understood
 
+    def quotes_by_country(self) -> list[tuple[str, list[Citation]]]:
+        """Each country of the answer, in order, with the citations of its findings (empty: no evidence)."""
+        by_number = {c.n: c for c in self.citations}
+        return [(country, [by_number[f.citation] for f in self.findings if f.country == country]) for country in self.countries]
+
     def as_json(self) -> dict[str, Any]:
         """The shape documented for ``policykb ask --json``."""
         return {

@@ -87,16 +87,12 @@ def render(answer: Answer) -> str:
     lines += overview(answer, lang)
     lines += [phrase("method", lang), ""]
 
-    by_number = {c.n: c for c in answer.citations}
     lines += [f"### {phrase('findings', lang)}", ""]
-    for country in answer.countries:
+    for country, citations in answer.quotes_by_country():
         lines.append(f"#### {country_name(country, lang)}")
-        findings = [f for f in answer.findings if f.country == country]
-        if not findings:
+        if not citations:
             lines.append(f"- {phrase('no_evidence', lang)}")
-        for finding in findings:
-            citation = by_number[finding.citation]
-            lines.append(f"- {quoted(citation.quote)} [{citation.n}]")
+        lines += [f"- {quoted(citation.quote)} [{citation.n}]" for citation in citations]
         lines.append("")
 
     if answer.grid:

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
 
-from assistant.dimensions import lexicon
 from assistant.model import Answer, Citation
-from assistant.phrases import country_name, doc_type_name, join_names, phrase
+from assistant.phrases import country_name, doc_type_name, phrase
+from assistant.render import column_label, overview
 from assistant.webtext import direction, text
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -86,24 +86,13 @@ def answer_html(answer: Answer) -> str:
         out.append(f'<div class="pkb-generated" dir="auto">{esc(answer.markdown).replace(chr(10), "<br>")}</div></div>')
         return "".join(out)
 
-    found = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "evidence"]
-    lacking = [country_name(c, lang) for c in answer.countries if answer.coverage.get(c) == "no_evidence"]
-    overview = []
-    if found:
-        overview.append(phrase("found_for", lang).format(join_names(found, lang)))
-    if lacking:
-        overview.append(phrase("lacking_for", lang).format(join_names(lacking, lang)))
-    out.append(f"<p>{esc(' '.join(overview))}</p>")
+    out.append(f"<p>{esc(' '.join(overview(answer, lang)))}</p>")
     out.append(f'<p class="pkb-method">{esc(phrase("method", lang))}</p>')
-    by_number = {c.n: c for c in answer.citations}
-    for country in answer.countries:
+    for country, citations in answer.quotes_by_country():
         out.append(f"<p><strong>{esc(country_name(country, lang))}</strong></p><ul>")
-        findings = [f for f in answer.findings if f.country == country]
-        if not findings:
+        if not citations:
             out.append(f'<li class="pkb-no-evidence">{esc(phrase("no_evidence", lang))}</li>')
-        for finding in findings:
-            citation = by_number[finding.citation]
-            out.append(f"<li>{_quoted(citation.quote, citation.lang)} {cite_marker(citation.n)}</li>")
+        out += [f"<li>{_quoted(citation.quote, citation.lang)} {cite_marker(citation.n)}</li>" for citation in citations]
         out.append("</ul>")
     if answer.verification.dropped:
         out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
@@ -115,9 +104,8 @@ def grid_html(answer: Answer | None, ui_lang: str) -> str:
     """The countries × dimensions table; a cell without evidence says so in words."""
     if answer is None or not answer.grid:
         return f'<p class="pkb-muted">{esc(text("grid_empty", ui_lang))}</p>'
-    words = lexicon()
     columns = list(answer.dimensions)
-    labels = [words.label(d, ui_lang) if d != "answer" else phrase("answer_column", ui_lang) for d in columns]
+    labels = [column_label(d, ui_lang) for d in columns]
     cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
     rows = [
         f'<table class="pkb-grid" dir="{direction(ui_lang)}"><thead><tr><th scope="col">{esc(text("country", ui_lang))}</th>'

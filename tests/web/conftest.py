@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant.access import add_user
-from tests.chroma_server import free_port
+from tests.chroma_server import free_port, stop
 
 POLICYKB = str(Path(sys.executable).with_name("policykb"))
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
@@ -113,9 +113,4 @@ def serving(arguments: list[str], env: dict[str, str], log: Path) -> Iterator[st
         _wait_until_up(url, process, log)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
