@@ -8,11 +8,11 @@ events, checks roles on the server side, and writes the audit log.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import gradio as gr
 
@@ -23,10 +23,12 @@ from assistant.brief import Brief, BriefEntry, brief_filename, brief_markdown, w
 from assistant.config import AssistantConfig, WebConfig
 from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
-from assistant.phrases import COUNTRY_NAMES, DOC_TYPE_NAMES, country_name, doc_type_name
+from assistant.phrases import DOC_TYPE_NAMES, country_name, doc_type_name
 from assistant.question import analyse
 from assistant.uploads import UploadLimits, UploadMeta, ingest_uploads
 from assistant.views import answer_html, citation_choices, esc, grid_html, library_html, passage_html
+from assistant.webinput import COUNTRY_CODES, InputError, checked_filters, checked_question, describe_filters, year_range
+from assistant.webstyle import DIRECTION_JS
 from assistant.webtext import UI_LANG_NAMES, UI_LANGS, direction, text
 from kb.embed import Embedder
 from kb.query import REGIONS
@@ -35,7 +37,7 @@ from kb.stats import collect_stats, list_documents
 from kb.store import Store
 from kb.sync import IngestConfig
 
-COUNTRY_CODES: tuple[str, ...] = tuple(COUNTRY_NAMES)
+T = TypeVar("T")
 LANG_CODES: tuple[str, ...] = ("ar", "fr", "en")
 DOC_TYPE_CODES: tuple[str, ...] = tuple(DOC_TYPE_NAMES)
 
@@ -65,59 +67,12 @@ class Services:
     export_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="policykb-export-")))
 
 
-# --- pure helpers (no Gradio state) ---------------------------------------------------------
-
-
-def _filters(
-    countries: Sequence[str] | None,
-    langs: Sequence[str] | None,
-    doc_types: Sequence[str] | None,
-    year_min: float | None,
-    year_max: float | None,
-) -> Filters:
-    def year(value: float | None) -> int | None:
-        # An empty number field arrives as 0 from the browser: 0 means "not set".
-        if value is None or value == "" or value == 0:
-            return None
-        if float(value) != int(value) or not 1800 <= int(value) <= 2100:
-            raise gr.Error(f"year {value} is not a four-digit year; write one such as 2021, or leave the field empty")
-        return int(value)
-
-    low, high = year(year_min), year(year_max)
-    if low is not None and high is not None and low > high:
-        raise gr.Error(f"the year range {low}-{high} is empty: 'from' must not be after 'to'")
-    unknown = [c for c in countries or () if c.upper() not in COUNTRY_CODES]
-    if unknown:
-        raise gr.Error(f"unknown country '{unknown[0]}': use one of {', '.join(COUNTRY_CODES)}")
-    return Filters(
-        countries=tuple(c.upper() for c in countries or ()),
-        langs=tuple(lang.lower() for lang in langs or ()),
-        doc_types=tuple(t.lower() for t in doc_types or ()),
-        year_min=low,
-        year_max=high,
-    )
-
-
-def _describe_filters(filters: Filters) -> str:
-    parts = []
-    if filters.countries:
-        parts.append("countries " + ", ".join(filters.countries))
-    if filters.langs:
-        parts.append("languages " + ", ".join(filters.langs))
-    if filters.doc_types:
-        parts.append("types " + ", ".join(filters.doc_types))
-    if filters.year_min is not None or filters.year_max is not None:
-        parts.append(f"years {filters.year_min or '…'}-{filters.year_max or '…'}")
-    return "; ".join(parts)
-
-
-def _checked_question(question: str, config: WebConfig) -> str:
-    question = (question or "").strip()
-    if not question:
-        raise gr.Error("the question is empty: type a question, e.g. 'How does Tunisia fund clusters?'")
-    if len(question) > config.max_question_chars:
-        raise gr.Error(f"the question has {len(question)} characters; keep it under {config.max_question_chars}")
-    return question
+def _checked(read: Callable[[], T]) -> T:
+    """Run an input check; its one-line message is what the user sees."""
+    try:
+        return read()
+    except InputError as err:
+        raise gr.Error(str(err)) from err
 
 
 def _user(request: gr.Request | None) -> str | None:
@@ -139,7 +94,7 @@ def build_app(services: Services) -> gr.Blocks:
             result = answer_question(services.searcher, question, services.assistant, filters, history)
         except AssistantError as err:
             raise gr.Error(str(err)) from err
-        services.audit.record("ask", user, filters=_describe_filters(filters), **answer_fields(result))
+        services.audit.record("ask", user, filters=asdict(filters), **answer_fields(result))
         return result
 
     def can_upload(request: gr.Request | None) -> bool:
@@ -156,6 +111,7 @@ def build_app(services: Services) -> gr.Blocks:
         ui_lang = gr.State("en")
         turns = gr.State([])  # list[Turn]: the conversation so far, for follow-up questions
         last_answer = gr.State(None)  # Answer | None
+        last_filters = gr.State("")  # the filters it was asked with, as a brief states them
         brief = gr.State([])  # list[BriefEntry]
 
         with gr.Row(elem_id="pkb-header"):
@@ -268,8 +224,9 @@ def build_app(services: Services) -> gr.Blocks:
             lang: str,
             request: gr.Request,
         ) -> Generator[tuple[Any, ...], None, None]:
-            question_text = _checked_question(message, web)
-            filters = _filters(country_codes, lang_codes, type_codes, low, high)
+            question_text, filters = _checked(
+                lambda: (checked_question(message, web), checked_filters(country_codes, lang_codes, type_codes, low, high))
+            )
             understood = analyse(question_text, history)
             targets = filters.countries or understood.countries
             names = ", ".join(country_name(c, lang) for c in targets) or text("every_country", lang)
@@ -278,7 +235,7 @@ def build_app(services: Services) -> gr.Blocks:
                 "role": "assistant",
                 "content": f'<p class="pkb-progress">{esc(text("searching", lang).format(names))}</p>',
             }
-            yield shown + [progress], history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), ""
+            yield shown + [progress], history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
             result = ask(question_text, filters, history, _user(request))
             choices = citation_choices(result, lang)
             first = result.citations[0] if result.citations else None
@@ -290,10 +247,11 @@ def build_app(services: Services) -> gr.Blocks:
                 passage_html(first, lang),
                 grid_html(result, lang),
                 "",
+                describe_filters(filters),
             )
 
         ask_inputs = [question, chat, turns, countries, langs, doc_types, year_min, year_max, ui_lang]
-        ask_outputs = [chat, turns, last_answer, sources, passage, grid, question]
+        ask_outputs = [chat, turns, last_answer, sources, passage, grid, question, last_filters]
         ask_settings: dict[str, Any] = {
             "concurrency_limit": web.ask_concurrency,
             "concurrency_id": "ask",
@@ -340,21 +298,20 @@ def build_app(services: Services) -> gr.Blocks:
             request: gr.Request = None,  # type: ignore[assignment]  # Gradio fills it in
         ) -> dict[str, Any]:
             """Answer a question with verbatim, cited quotes. years: [from, to], [year] or empty."""
-            question = _checked_question(question, web)
-            years = list(years or [])
-            if len(years) > 2:
-                raise gr.Error("years takes at most two values: [from, to]")
-            low = years[0] if years else None
-            high = years[-1] if years else None
-            return ask(question, _filters(countries, languages, doc_types, low, high), (), _user(request)).as_json()
+            question, filters = _checked(
+                lambda: (checked_question(question, web), checked_filters(countries, languages, doc_types, *year_range(years)))
+            )
+            return ask(question, filters, (), _user(request)).as_json()
 
         gr.api(ask_api, api_name="ask", concurrency_limit=web.ask_concurrency, concurrency_id="ask")
 
         # --- the brief ----------------------------------------------------------------------------
-        def add_to_brief(entries: list[BriefEntry], current: Answer | None, lang: str, request: gr.Request) -> tuple[Any, str]:
+        def add_to_brief(
+            entries: list[BriefEntry], current: Answer | None, filters: str, lang: str, request: gr.Request
+        ) -> tuple[Any, str]:
             if current is None:
                 raise gr.Error(text("no_answer_yet", lang))
-            updated = [*entries, BriefEntry(answer=current, asked_at=_now())]
+            updated = [*entries, BriefEntry(answer=current, asked_at=_now(), filters=filters)]
             services.audit.record("brief_add", _user(request), question=current.question)
             return updated, text("brief_count", lang).format(len(updated))
 
@@ -379,7 +336,9 @@ def build_app(services: Services) -> gr.Blocks:
 
             return run
 
-        add_button.click(add_to_brief, [brief, last_answer, ui_lang], [brief, brief_status], api_name="add_to_brief")
+        add_button.click(
+            add_to_brief, [brief, last_answer, last_filters, ui_lang], [brief, brief_status], api_name="add_to_brief"
+        )
         for button, kind, name in ((docx_button, "docx", "export_docx"), (md_button, "md", "export_markdown")):
             button.click(export(kind), [brief, brief_title, ui_lang], [export_file], api_name=name).success(
                 lambda: gr.update(visible=True), None, [export_file], queue=False, api_visibility="private"
@@ -516,7 +475,7 @@ def build_app(services: Services) -> gr.Blocks:
             [ui_lang, *relabelled],
             queue=False,
             api_visibility="private",
-            js=_DIRECTION_JS,
+            js=DIRECTION_JS,
         )
     return app
 
@@ -546,60 +505,3 @@ def _upload_summary(report: Any) -> str:
             lines.append(f"- {label}: " + ", ".join(f"`{esc(doc_id)}`" for doc_id in ids))
     lines += [f"- error: {esc(error)}" for error in report.errors]
     return "\n".join(lines) or "- nothing to ingest"
-
-
-# Sets the page's direction and language when the interface language changes. Runs in the browser
-# before the Python handler; returns the arguments unchanged.
-_DIRECTION_JS = """
-(lang, ...rest) => {
-  const rtl = lang === "ar";
-  document.documentElement.setAttribute("dir", rtl ? "rtl" : "ltr");
-  document.documentElement.setAttribute("lang", lang);
-  const root = document.querySelector(".gradio-container");
-  if (root) { root.setAttribute("dir", rtl ? "rtl" : "ltr"); }
-  return [lang, ...rest];
-}
-"""
-
-# Clicking a citation number in the chat or the grid opens that source in the sources panel.
-HEAD = """
-<script>
-document.addEventListener("click", (event) => {
-  const marker = event.target.closest ? event.target.closest("a.pkb-cite, a[href^='#pkb-source-']") : null;
-  if (!marker) { return; }
-  event.preventDefault();
-  const number = (marker.getAttribute("data-cite") || marker.textContent || "").replace(/[^0-9]/g, "");
-  const option = document.querySelector(`#pkb-sources input[type=radio][value="${number}"]`);
-  if (option) { option.click(); document.getElementById("pkb-sources-panel")?.scrollIntoView({block: "nearest"}); }
-});
-</script>
-"""
-
-CSS = """
-#pkb-header { align-items: flex-start; }
-.pkb-title { font-size: 1.4rem; margin: 0.2rem 0; }
-.pkb-muted { color: var(--body-text-color-subdued); font-size: 0.9rem; }
-.pkb-quote { quotes: "«" "»"; }
-.pkb-answer ul { margin-top: 0.2rem; }
-.pkb-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
-/* Labels mixing scripts (a French title in the Arabic interface) take their direction from their own text. */
-.pkb-example, #pkb-sources label span { unicode-bidi: plaintext; }
-.pkb-no-evidence { font-style: italic; color: #8a4b00; background: #fff4e0; }
-table.pkb-grid, table.pkb-docs, table.pkb-counts { border-collapse: collapse; width: 100%; margin: 0.4rem 0; }
-table.pkb-grid th, table.pkb-grid td, table.pkb-docs th, table.pkb-docs td, table.pkb-counts td {
-  border: 1px solid var(--border-color-primary); padding: 0.35rem 0.5rem; vertical-align: top; text-align: start;
-}
-.pkb-counts-row { display: flex; flex-wrap: wrap; gap: 1rem; }
-.pkb-counts-row table { width: auto; min-width: 12rem; }
-.pkb-passage { border-inline-start: 4px solid var(--color-accent); padding-inline-start: 0.8rem; margin-inline: 0; }
-.pkb-passage mark { background: #ffe58f; color: inherit; }
-.pkb-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.8rem; }
-.pkb-facts dt { font-weight: 600; }
-.pkb-facts dd { margin: 0; }
-"""
-
-
-def theme() -> gr.themes.Base:
-    """System fonts only: the stock theme would fetch Google Fonts, and this app fetches nothing."""
-    system = ("system-ui", "DejaVu Sans", "Noto Sans Arabic", "Arial", "sans-serif")
-    return gr.themes.Default(font=system, font_mono=("DejaVu Sans Mono", "monospace"))

@@ -105,8 +105,9 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     import gradio as gr
 
     from assistant.access import LoginGuard, load_users, users_from_env
-    from assistant.app import CSS, HEAD, Services, build_app, theme
+    from assistant.app import Services, build_app
     from assistant.audit import AuditLog
+    from assistant.webstyle import CSS, HEAD, theme
     from kb.embed import Embedder
     from kb.search import Searcher
     from kb.store import Store
