@@ -150,16 +150,20 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     def document(doc_id: str, request: Request) -> FileResponse:
         if not signed_in(request):
             raise HTTPException(status_code=401, detail="log in first")
-        found = store.documents.get(ids=[doc_id], include=["metadatas"])
-        if not found["ids"]:
+        stored = store.document(doc_id)
+        if stored is None:
             raise HTTPException(status_code=404, detail=f"no document '{doc_id}' in the knowledge base")
-        path = original_file(found["metadatas"][0])
+        path = original_file(stored.metadata)
         if path is None:
             raise HTTPException(status_code=404, detail=f"the original file of '{doc_id}' is not available on this server")
         media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if media.startswith("text/html"):
-            media = "text/plain"  # an HTML source is shown as text: it must never run in our origin
-        return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline")
+        headers = {"X-Content-Type-Options": "nosniff"}
+        if media != "application/pdf":
+            # An HTML source is shown as text, and nothing served may run script in our origin.
+            # (A PDF cannot be sandboxed: Chromium's viewer refuses sandboxed documents.)
+            media = "text/plain; charset=utf-8" if media.startswith(("text/", "application/xhtml")) else media
+            headers["Content-Security-Policy"] = "sandbox"
+        return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline", headers=headers)
 
     blocked = [str(config.store.path.resolve())] if not config.store.chroma_url else []
     app = gr.mount_gradio_app(

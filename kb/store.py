@@ -146,6 +146,14 @@ class Store:
                 docs[doc_id] = StoredDocument(doc_id, str(meta.get("content_hash", "")), dict(meta))
         return docs
 
+    def document(self, doc_id: str) -> StoredDocument | None:
+        """One stored document's record, or None."""
+        found = self.documents.get(ids=[doc_id], include=["metadatas"])
+        if not found["ids"]:
+            return None
+        meta = dict(found["metadatas"][0])
+        return StoredDocument(doc_id, str(meta.get("content_hash", "")), meta)
+
     def committed_hashes(self) -> dict[str, str]:
         return {doc_id: doc.content_hash for doc_id, doc in self.stored_documents().items()}
 
@@ -245,4 +253,3 @@ class Store:
 def store_lock_path(config: StoreConfig) -> str | None:
     """The writer lock file of an embedded store; a server serialises writes itself."""
     return None if config.chroma_url else os.path.join(str(config.path), "writer.lock")
-

@@ -143,7 +143,7 @@ def test_arabic_answer_is_right_to_left_in_any_interface_and_the_arabic_interfac
     assert page.evaluate("document.documentElement.dir") == "ltr"
 
 
-def test_a_document_with_markup_shows_it_as_text(page: Page) -> None:
+def test_a_document_with_markup_shows_it_as_text(page: Page, live_server: LiveServer) -> None:
     ask(page, HOSTILE_QUESTION)
     answer = page.locator("#pkb-chat .pkb-answer").last
     expect(answer).not_to_contain_text("The knowledge base has no answer")
@@ -155,6 +155,10 @@ def test_a_document_with_markup_shows_it_as_text(page: Page) -> None:
     assert page.locator("#pkb-passage script, #pkb-chat script, #pkb-passage img, #pkb-chat img[src=x]").count() == 0
     assert page.evaluate("window.pkbInjected === undefined"), "no script from a document ran"
     screenshot(page, "markup-as-text")
+    href = page.locator("#pkb-passage a.pkb-original").get_attribute("href") or ""
+    original = page.request.get(live_server.url + href.split("#")[0])
+    assert original.status == 200 and original.headers["content-type"].startswith("text/plain")
+    assert original.headers.get("content-security-policy") == "sandbox", "an original file never runs script in the app's origin"
 
 
 def test_filters_brief_and_library(page: Page) -> None:
