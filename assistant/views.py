@@ -15,7 +15,7 @@ from urllib.parse import quote as url_quote
 
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, doc_type_name, phrase
-from assistant.render import column_label, overview
+from assistant.render import column_label, overview, source_parts
 from assistant.webtext import direction, text
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -46,17 +46,6 @@ def document_url(doc_id: str, page: int | None = None) -> str:
     """Where the app serves the original file; a PDF viewer opens ``#page=N``."""
     url = "/document/" + url_quote(doc_id, safe="/")
     return f"{url}#page={page}" if page else url
-
-
-def _where(citation: Citation, lang: str) -> str:
-    parts = [country_name(citation.country, lang), doc_type_name(citation.doc_type, lang)]
-    if citation.year:
-        parts.append(str(citation.year))
-    if citation.page:
-        parts.append(f"{phrase('page', lang)} {citation.page}")
-    if citation.article:
-        parts.append(citation.article)
-    return ", ".join(parts)
 
 
 def answer_html(answer: Answer) -> str:
@@ -127,7 +116,8 @@ def grid_html(answer: Answer | None, ui_lang: str) -> str:
 
 
 def citation_label(citation: Citation, ui_lang: str) -> str:
-    return f"[{citation.n}] {citation.title} — {_where(citation, ui_lang)}"
+    title, *where = source_parts(citation, ui_lang)
+    return f"[{citation.n}] {title} — {', '.join(where)}"
 
 
 def citation_choices(answer: Answer | None, ui_lang: str) -> list[tuple[str, str]]:
