@@ -48,7 +48,7 @@ table.pkb-grid, table.pkb-docs, table.pkb-counts { border-collapse: collapse; wi
 table.pkb-grid th, table.pkb-grid td, table.pkb-docs th, table.pkb-docs td, table.pkb-counts td {
   border: 1px solid var(--border-color-primary); padding: 0.35rem 0.5rem; vertical-align: top; text-align: start;
 }
-.pkb-counts-row { display: flex; flex-wrap: wrap; gap: 1rem; }
+.pkb-counts-row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .pkb-counts-row table { width: auto; min-width: 12rem; }
 .pkb-passage { border-inline-start: 4px solid var(--color-accent); padding-inline-start: 0.8rem; margin-inline: 0; }
 .pkb-passage mark { background: #ffe58f; color: inherit; }
