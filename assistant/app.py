@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -63,8 +63,7 @@ class Services:
     index_dir: Path | None
     audit: AuditLog
     guard: LoginGuard | None
-    upload_dir: Path | None
-    export_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="policykb-export-")))
+    export_dir: Path  # exported briefs, inside the server's private temporary folder
 
 
 def _checked(read: Callable[[], T]) -> T:
@@ -98,7 +97,7 @@ def build_app(services: Services) -> gr.Blocks:
         return result
 
     def can_upload(request: gr.Request | None) -> bool:
-        if services.upload_dir is None:
+        if web.upload_dir is None:
             return False
         if services.guard is None:
             return web.anonymous_upload
@@ -368,7 +367,9 @@ def build_app(services: Services) -> gr.Blocks:
                 raise gr.Error(text("upload_admin_only", lang))
             if not files:
                 raise gr.Error("no file given: choose one or more files to add")
-            assert services.upload_dir is not None  # can_upload checked it
+            upload_dir = web.upload_dir
+            if upload_dir is None:  # can_upload checked it; this tells the type checker
+                raise gr.Error(text("upload_admin_only", lang))
             named = [(_original_name(path), Path(path)) for path in files]
             try:
                 meta = UploadMeta.from_form(country, doc_type, year or None, lang_code)  # an empty number field sends 0
@@ -376,7 +377,7 @@ def build_app(services: Services) -> gr.Blocks:
                 raise gr.Error(str(err)) from err
             limits = UploadLimits(max_file_bytes=web.max_upload_mb * 1024 * 1024, max_files=web.max_upload_files)
             report = ingest_uploads(
-                named, meta, services.upload_dir, services.store, services.embedder, services.ingest, limits, services.index_dir
+                named, meta, upload_dir, services.store, services.embedder, services.ingest, limits, services.index_dir
             )
             if report.changed:
                 services.searcher.refresh()

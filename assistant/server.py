@@ -127,7 +127,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         index_dir=config.retrieval.index_dir,
         audit=AuditLog(web.audit_log),
         guard=guard,
-        upload_dir=web.upload_dir,
+        export_dir=Path(tempfile.mkdtemp(prefix="policykb-export-", dir=os.environ.get("GRADIO_TEMP_DIR"))),
     )
     blocks = build_app(services)
     blocks.queue(default_concurrency_limit=web.ask_concurrency, max_size=web.queue_size)
