@@ -9,12 +9,10 @@ code point in visual order, and decomposing it first would put lam and alef the 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from bidi import get_display
 
 _ARABIC_LETTER = re.compile(r"[\u0621-\u064A\u0671-\u06D3\uFB50-\uFDFF\uFE70-\uFEFF]")
-_WORD = re.compile(r"[\u0621-\u064A\u0671-\u06D3\uFB50-\uFDFF\uFE70-\uFEFF]{2,}")
 _TATWEEL = "\u0640"
 _DIACRITICS = re.compile(r"[\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06ED]")
 _FOLD_TABLE = str.maketrans(
@@ -33,25 +31,6 @@ _FOLD_TABLE = str.maketrans(
 
 def has_arabic(text: str) -> bool:
     return _ARABIC_LETTER.search(text) is not None
-
-
-def visual_order_score(text: str) -> tuple[int, int]:
-    """Count (reversed-looking words, logical-looking words) in ``text``.
-
-    The definite article ال starts a large share of Arabic words. Read backwards, those words end
-    in لا instead; logical words ending in لا (إلا, مثلا) are far rarer than words starting in ال.
-    """
-    folded = unicodedata.normalize("NFKC", text)
-    words = _WORD.findall(folded)
-    reversed_like = sum(1 for w in words if w.endswith("\u0644\u0627") and not w.startswith("\u0627\u0644"))
-    logical_like = sum(1 for w in words if w.startswith("\u0627\u0644"))
-    return reversed_like, logical_like
-
-
-def looks_visual_order(text: str) -> bool:
-    """True when Arabic in ``text`` is most likely stored in visual (reversed) order."""
-    reversed_like, logical_like = visual_order_score(text)
-    return reversed_like >= 3 and reversed_like > 2 * logical_like
 
 
 def visual_to_logical_line(line: str) -> str:

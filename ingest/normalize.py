@@ -7,9 +7,9 @@ import unicodedata
 from collections import Counter
 from dataclasses import replace
 
-from ingest.arabic import looks_visual_order, repair_visual_order
 from ingest.articles import match_heading
 from ingest.records import Page
+from ingest.repair import Reading, best_reading
 
 _HYPHENATED = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]{2,})[-\u00AD]\n([a-zà-öø-ÿ]{2,})")
 _SPACES = re.compile(r"[ \t\u00A0\u2000-\u200A\u202F\u205F\u3000]+")
@@ -40,19 +40,16 @@ def repair_hyphenation(text: str) -> str:
     return _HYPHENATED.sub(r"\1\2", text)
 
 
-def normalize_page_text(raw: str) -> tuple[str, str]:
-    """Return (text, repair) for one page of extracted text.
+def read_page_text(raw: str) -> Reading:
+    """Clean whitespace, pick the best repair of the text layer (ingest.repair), join hyphenated words."""
+    reading = best_reading(clean_whitespace(raw))
+    return replace(reading, text=repair_hyphenation(reading.text))
 
-    Order matters: visual-order repair before NFKC (see ingest.arabic).
-    """
-    text = clean_whitespace(raw)
-    repair = "none"
-    if looks_visual_order(text):
-        text = repair_visual_order(text)
-        repair = "visual-order"
-    text = nfkc(text)
-    text = repair_hyphenation(text)
-    return text, repair
+
+def normalize_page_text(raw: str) -> tuple[str, str]:
+    """(text, repair) of :func:`read_page_text`, for text that is never rejected (headings, records)."""
+    reading = read_page_text(raw)
+    return reading.text, reading.repair
 
 
 def _line_key(line: str) -> str:
