@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 # Debian packages the tests need: a font with Arabic glyphs for the PDF writers and the browser,
 # poppler for rendering pages when a test or a person wants to look at them, and the headless
 # browser the web tests drive (Playwright launches /usr/bin/chromium; it downloads nothing).
-APT_PACKAGES := fonts-dejavu-core poppler-utils chromium
+APT_PACKAGES := fonts-dejavu-core poppler-utils chromium tesseract-ocr tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-eng
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test install install-test system-deps lint typecheck corpus eval bench clean

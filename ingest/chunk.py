@@ -158,15 +158,20 @@ def _join(lines: list[_Line]) -> str:
 
 def _make_chunk(doc: Document, segment: _Segment, lines: list[_Line], context: str, index: int) -> Chunk:
     text = _join(lines)
+    first, last = min(line.page for line in lines), max(line.end_page for line in lines)
+    spanned = [page for page in doc.pages if first <= page.number <= last]
+    repairs = sorted({page.repair for page in spanned} - {"none"})
     return Chunk(
         chunk_id=f"{doc.doc_id}#{doc.content_hash[:12]}#{index:04d}",
         doc_id=doc.doc_id,
         index=index,
-        page_start=min(line.page for line in lines),
-        page_end=max(line.end_page for line in lines),
+        page_start=first,
+        page_end=last,
         article=segment.article,
         section=segment.section,
         lang=detect_language(text, fallback=doc.meta.lang),
         text=text,
         embed_text=f"{context}\n{text}",
+        ocr=any(page.ocr for page in spanned),
+        repair=",".join(repairs) or "none",
     )

@@ -10,11 +10,22 @@ from pathlib import Path, PurePosixPath
 from ingest.errors import IngestError, InvalidMetadataError, NoTextError, UnsupportedFormatError
 from ingest.metadata import build_metadata, read_sidecar
 from ingest.normalize import normalize_page_text, strip_running_lines
+from ingest.ocr import OcrConfig
+from ingest.pages import PageNote, PageTexts, Progress, read_pages
 from ingest.readers import READERS, is_sidecar, reader_for
-from ingest.records import DocMeta, Document, Page
+from ingest.records import DocMeta, Document, Extracted, Page
 
 # Bump when parsing or normalisation changes what comes out of a file: every file is re-read then.
-INGEST_VERSION = "1"
+INGEST_VERSION = "2"  # 2: text-quality scoring, repairs chosen by score, unreadable pages OCR'd
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    ocr: OcrConfig = OcrConfig()
+
+
+def _quiet(_: str) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -66,31 +77,60 @@ def content_hash(source: SourceFile) -> str:
     return digest.hexdigest()
 
 
-def load_document(source: SourceFile) -> Document:
-    """Read, normalise and describe one file. Raises :class:`IngestError` subclasses."""
+def _extract(source: SourceFile) -> tuple[Extracted, dict[str, object]]:
     reader = reader_for(source.path)
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise UnsupportedFormatError(source.path, f"unknown file type '{source.path.suffix}' (known: {known})")
     sidecar, _ = read_sidecar(source.path)
-    extracted = reader(source.path)
-    pages = []
-    for page in extracted.pages:
-        text, repair = normalize_page_text(page.text)
-        headings = tuple(normalize_page_text(h)[0] for h in page.headings)
-        pages.append(Page(number=page.number, text=text, repair=repair, headings=headings))
-    pages = strip_running_lines(pages)
+    return reader(source.path), sidecar
+
+
+def _page_texts(
+    source: SourceFile, extracted: Extracted, sidecar: dict[str, object], options: LoadOptions, progress: Progress
+) -> PageTexts:
+    declared_lang = str(sidecar.get("lang") or extracted.declared.get("lang") or "")
+    texts = read_pages(source.path, extracted, options.ocr, lang_hint=declared_lang, progress=progress)
+    texts.pages = strip_running_lines(texts.pages)
+    return texts
+
+
+def read_file_pages(
+    source: SourceFile, options: LoadOptions = LoadOptions(), progress: Progress = _quiet
+) -> tuple[PageTexts, str]:
+    """Every page of a file as ingest reads it, indexed or not, and the parser used (for inspection)."""
+    extracted, sidecar = _extract(source)
+    texts = _page_texts(source, extracted, sidecar, options, progress)
+    return texts, f"{extracted.parser} + {texts.ocr_engine}" if texts.ocr_engine else extracted.parser
+
+
+def load_document(source: SourceFile, options: LoadOptions = LoadOptions(), progress: Progress = _quiet) -> Document:
+    """Read, repair, OCR where needed, normalise and describe one file. Raises :class:`IngestError` subclasses."""
+    extracted, sidecar = _extract(source)
+    texts = _page_texts(source, extracted, sidecar, options, progress)
+    pages = texts.pages
     if not any(page.text.strip() for page in pages):
-        raise NoTextError(source.path, "no text found")
+        raise _no_text_error(source.path, pages, texts.notes)
     meta = build_metadata(source.path, source.relative, extracted, sidecar, pages)
+    parser = f"{extracted.parser} + {texts.ocr_engine}" if texts.ocr_engine else extracted.parser
     return Document(
         doc_id=source.doc_id,
         source=source.doc_id,
         content_hash=content_hash(source),
         meta=meta,
         pages=tuple(pages),
-        parser=extracted.parser,
+        parser=parser,
+        notes=tuple(note.message(source.path) for note in texts.notes),
     )
+
+
+def _no_text_error(path: Path, pages: list[Page], notes: list[PageNote]) -> NoTextError:
+    if notes:
+        first = notes[0]  # says what is wrong (unreadable layer, image only) and what OCR could or could not do
+        return NoTextError(
+            path, f"no readable text on its {len(pages)} page(s) (page {first.number}: {first.problem})", first.advice
+        )
+    return NoTextError(path, f"no text found on its {len(pages)} page(s)")
 
 
 def document_from_text(

@@ -52,9 +52,14 @@ class Page:
     """One page of extracted text. ``number`` is 1-based, as printed page indexes are."""
 
     number: int
-    text: str
-    repair: str = "none"  # which text-layer repair was applied ("none", "visual-order", ...)
+    text: str  # "" when the page is not indexed (see ``skipped``)
+    repair: str = "none"  # the reading chosen: "none", "nfkc", "visual-order", "word-order", "de-doubled", "font-shift", "ocr"
     headings: tuple[str, ...] = ()  # lines the file's own structure marks as headings (not PDFs)
+    quality: float = 1.0  # text-quality score of ``text`` (ingest.quality); 1.0 when too short to judge
+    ocr: bool = False  # the text was read by OCR from the page image
+    has_image: bool = False  # the PDF page paints an image (a scan, when it has no text)
+    skipped: str = ""  # why the page is not indexed ("unreadable text layer ..."); "" when it is
+    rejected: str = ""  # the text layer that was judged unreadable, for inspection only (never indexed)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Document:
     meta: DocMeta
     pages: tuple[Page, ...]
     parser: str = ""  # e.g. "pypdf 7.1.1"
+    notes: tuple[str, ...] = ()  # one-line warnings about pages not indexed ("path: page 3: ...")
 
 
 @dataclass(frozen=True)
@@ -91,3 +97,5 @@ class Chunk:
     lang: str
     text: str  # the text shown to users and quoted verbatim
     embed_text: str = field(default="", repr=False)  # what the model embeds (text plus context)
+    ocr: bool = False  # some of the text was read by OCR (citations say so: OCR can misread)
+    repair: str = "none"  # text-layer repairs of the pages it spans, comma-separated

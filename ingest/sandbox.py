@@ -14,29 +14,36 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ingest.errors import CorruptDocumentError, IngestError, ParseLimitError
-from ingest.load import SourceFile, load_document
+from ingest.load import LoadOptions, SourceFile, load_document, read_file_pages
+from ingest.pages import PageTexts
 from ingest.records import Document
 
 
 @dataclass(frozen=True)
 class ParseLimits:
-    timeout_s: float = 120.0
-    memory_mb: int = 2048  # address space of the parser process
+    timeout_s: float = 120.0  # without progress: each OCR'd page reports progress and restarts the clock
+    memory_mb: int = 2048  # address space of the parser process (and of the OCR programs it runs)
 
 
-def _worker(conn: Connection, memory_mb: int) -> None:
+def _worker(conn: Connection, memory_mb: int, options: LoadOptions) -> None:
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     while True:
         try:
-            source = conn.recv()
+            request = conn.recv()
         except EOFError:
             return
-        if source is None:
+        if request is None:
             return
+        kind, source = request
         result: tuple[str, Any]
+
+        def progress(step: str) -> None:
+            conn.send(("progress", step))
+
         try:
-            result = ("ok", load_document(source))
+            work = load_document if kind == "document" else read_file_pages
+            result = ("ok", work(source, options, progress))
         except IngestError as err:
             result = ("error", (type(err).__name__, err.path, err.reason, err.hint))
         except MemoryError:
@@ -61,8 +68,9 @@ class ParserProcess:
     ``submit`` then ``result`` lets the caller embed one document while the next is parsed.
     """
 
-    def __init__(self, limits: ParseLimits = ParseLimits()) -> None:
+    def __init__(self, limits: ParseLimits = ParseLimits(), options: LoadOptions = LoadOptions()) -> None:
         self.limits = limits
+        self.options = options
         self._context = mp.get_context("spawn")  # never fork a process that holds model and DB threads
         self._process: Any = None
         self._conn: Connection | None = None
@@ -70,7 +78,7 @@ class ParserProcess:
 
     def _start(self) -> None:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker, args=(child, self.limits.memory_mb), daemon=True)
+        process = self._context.Process(target=_worker, args=(child, self.limits.memory_mb, self.options), daemon=True)
         try:
             process.start()
         finally:
@@ -85,37 +93,50 @@ class ParserProcess:
             self._conn.close()
         self._process, self._conn = None, None
 
-    def submit(self, source: SourceFile) -> None:
+    def submit(self, source: SourceFile, kind: str = "document") -> None:
         if self._pending is not None:
             raise RuntimeError("ParserProcess.submit called twice without result()")
         if self._process is None or not self._process.is_alive():
             self._kill()
             self._start()
         assert self._conn is not None
-        self._conn.send(source)
+        self._conn.send((kind, source))
         self._pending = source
 
     def result(self) -> Document:
+        document: Document = self._receive()
+        return document
+
+    def _receive(self) -> Any:
         source, self._pending = self._pending, None
         if source is None or self._conn is None:
             raise RuntimeError("ParserProcess.result called without submit()")
         try:
-            ready = self._conn.poll(self.limits.timeout_s)
-            if not ready:
-                self._kill()
-                raise ParseLimitError(source.path, f"parsing took longer than {self.limits.timeout_s:g} s")
-            status, payload = self._conn.recv()
+            status: str = "progress"
+            payload: Any = None
+            while status == "progress":  # a long OCR job keeps the clock from running out page by page
+                if not self._conn.poll(self.limits.timeout_s):
+                    self._kill()
+                    raise ParseLimitError(source.path, f"parsing took longer than {self.limits.timeout_s:g} s")
+                status, payload = self._conn.recv()
         except (EOFError, ConnectionError, OSError) as err:
             code = self._process.exitcode if self._process is not None else None
             self._kill()
             raise CorruptDocumentError(source.path, f"the parser process died (exit code {code})") from err
         if status == "ok":
             return payload
-        raise _rebuild_error(*payload)
+        name, path, reason, hint = payload
+        raise _rebuild_error(name, path, reason, hint)
 
     def parse(self, source: SourceFile) -> Document:
         self.submit(source)
         return self.result()
+
+    def pages(self, source: SourceFile) -> tuple[PageTexts, str]:
+        """Every page as ingest reads it, indexed or not, and the parser used (``policykb inspect``)."""
+        self.submit(source, kind="pages")
+        pages: tuple[PageTexts, str] = self._receive()
+        return pages
 
     def close(self) -> None:
         if self._conn is not None and self._process is not None and self._process.is_alive():

@@ -140,7 +140,8 @@ def test_corrupt_empty_and_image_only_pdfs_are_clear_errors(tmp_path: Path) -> N
         load(tmp_path, "truncated.pdf")
     with pytest.raises(CorruptDocumentError, match=r"empty\.pdf: not a readable PDF"):
         load(tmp_path, "empty.pdf")
-    with pytest.raises(NoTextError, match=r"scan\.pdf: .*no extractable text; it has no text layer: OCR it"):
+    blank_scan = r"scan\.pdf: no readable text on its 1 page\(s\) \(page 1: no text layer \(image only\)\); OCR it or supply"
+    with pytest.raises(NoTextError, match=blank_scan):
         load(tmp_path, "scan.pdf")
 
 

@@ -1,0 +1,126 @@
+"""Page text that can be trusted: each page repaired or rejected, and rejected or image-only PDF pages OCR'd.
+
+A page whose best reading still scores below ``MIN_QUALITY`` is garbage that looks like text; indexing
+it would put nonsense in search results, so it is never indexed as text. Such pages, and PDF pages
+that only paint an image, go to OCR when it is available; otherwise they are reported with what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.langid import detect_language
+from ingest.normalize import normalize_page_text, read_page_text
+from ingest.ocr import OcrConfig, OcrError, ocr_page, ocr_status, tesseract_version
+from ingest.quality import has_letters
+from ingest.records import Extracted, Page
+from ingest.repair import MIN_QUALITY
+
+Progress = Callable[[str], None]
+FIRST_LINE_CHARS = 80
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class PageNote:
+    """A page that is not indexed: what is wrong with it and why OCR did not save it."""
+
+    number: int
+    problem: str  # "unreadable text layer (...)", "no text layer (image only)"
+    why: str  # "OCR needs Tesseract: ...", "OCR found no readable text", ...
+
+    @property
+    def advice(self) -> str:
+        return f"OCR it or supply a text version ({self.why})"
+
+    def message(self, path: Path) -> str:
+        return f"{path}: page {self.number}: {self.problem}; {self.advice}"
+
+
+@dataclass
+class PageTexts:
+    pages: list[Page]
+    notes: list[PageNote] = field(default_factory=list)  # pages not indexed
+    ocr_engine: str = ""  # e.g. "tesseract 5.3.0" when any page was OCR'd
+
+
+def first_line(text: str) -> str:
+    line = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    return line if len(line) <= FIRST_LINE_CHARS else line[: FIRST_LINE_CHARS - 1] + "…"
+
+
+def _read(page: Page) -> Page:
+    reading = read_page_text(page.text)
+    quality = reading.quality
+    if quality.judged and quality.score < MIN_QUALITY:
+        reason = f"unreadable text layer (quality {quality.score:.2f}, begins «{first_line(reading.text)}»)"
+        return Page(
+            page.number, "", reading.repair, (), quality.score, has_image=page.has_image, skipped=reason, rejected=reading.text
+        )
+    if not has_letters(reading.text):
+        reason = "no text layer (image only)" if page.has_image else "no text"
+        return Page(page.number, reading.text, reading.repair, (), quality.score, has_image=page.has_image, skipped=reason)
+    headings = tuple(normalize_page_text(heading)[0] for heading in page.headings)
+    return Page(page.number, reading.text, reading.repair, headings, quality.score, has_image=page.has_image)
+
+
+def _wants_ocr(page: Page, document_has_text: bool) -> bool:
+    if not page.skipped:
+        return False
+    if page.skipped == "no text":
+        return not document_has_text  # a blank page in a text PDF is blank; in a PDF with no text at all, maybe a scan
+    return True
+
+
+def _ocr(path: Path, page: Page, config: OcrConfig, lang_hint: str) -> tuple[Page, str]:
+    """The page read by OCR, or the page unchanged and the reason OCR did not help."""
+    try:
+        result = ocr_page(path, page.number, config, lang_hint=lang_hint)
+    except OcrError as err:
+        return page, f"OCR failed ({err})"
+    reading = read_page_text(result.text)
+    if not has_letters(reading.text) or (reading.quality.judged and reading.quality.score < MIN_QUALITY):
+        return page, f"OCR found no readable text (quality {reading.quality.score:.2f})"
+    return Page(
+        page.number, reading.text, "ocr", (), reading.quality.score, ocr=True, has_image=page.has_image, rejected=page.rejected
+    ), ""
+
+
+def read_pages(
+    path: Path,
+    extracted: Extracted,
+    ocr: OcrConfig,
+    lang_hint: str = "",
+    progress: Progress = _quiet,
+) -> PageTexts:
+    """Repair or reject every page; OCR the rejected and image-only pages of PDFs (up to ``ocr.max_pages``)."""
+    pages = [_read(page) for page in extracted.pages]
+    result = PageTexts(pages=pages)
+    has_text = any(not page.skipped for page in pages)
+    wanted = [i for i, page in enumerate(pages) if _wants_ocr(page, has_text)]
+    if not wanted:
+        return result
+    status = ocr_status(ocr) if path.suffix.lower() == ".pdf" else "OCR reads PDF pages only"
+    for count, i in enumerate(wanted):
+        page = pages[i]
+        why = status
+        if why is None and count >= ocr.max_pages:
+            why = f"over the OCR limit of {ocr.max_pages} pages per document"
+        if why is None:
+            progress(f"OCR page {page.number}")
+            page, why = _ocr(path, page, ocr, lang_hint)
+            pages[i] = page
+            if page.ocr:
+                result.ocr_engine = tesseract_version()
+                # Without a declared language Tesseract detects the script on every page (about 1 s);
+                # the first page read tells the language of the others.
+                lang_hint = lang_hint or detect_language(page.text)
+                continue
+        if page.skipped != "no text":
+            result.notes.append(PageNote(page.number, page.skipped, why))
+    return result
