@@ -76,6 +76,7 @@ def answer_fields(answer: Answer) -> dict[str, Any]:
         "relevance": round(answer.relevance, 4),
         "answerer": answer.answerer,
         "citations": [
-            {"n": c.n, "doc_id": c.doc_id, "page": c.page, "article": c.article, "quote": c.quote} for c in answer.citations
+            {"n": c.n, "doc_id": c.doc_id, "page": c.page, "article": c.article, "quote": c.quote, "ocr": c.ocr}
+            for c in answer.citations
         ],
     }

@@ -212,6 +212,7 @@ class CitationBook:
             quote=normalise_space(quote),
             passage=hit.text,
             source=hit.source,
+            ocr=hit.ocr,
             other_versions=hit.translations,
         )
         self.citations.append(citation)

@@ -31,6 +31,7 @@ class Citation:
     # Other-language versions of the document held by the knowledge base ("doc_id" values): the quote
     # is taken from the version in the question's language when one exists, and these are named.
     other_versions: tuple[str, ...] = ()
+    ocr: bool = False  # the passage was read by OCR from a scanned page; OCR can misread words
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "other_versions": list(self.other_versions)}

@@ -55,6 +55,7 @@ PHRASES: dict[str, dict[str, str]] = {
     "country": {"en": "Country", "fr": "Pays", "ar": "البلد"},
     "sources": {"en": "Sources", "fr": "Sources", "ar": "المصادر"},
     "page": {"en": "p.", "fr": "p.", "ar": "ص."},
+    "ocr": {"en": "OCR of a scan", "fr": "OCR d'un document numérisé", "ar": "تعرف ضوئي على صفحة ممسوحة"},
     "other_versions": {"en": "other version held: {}", "fr": "autre version disponible : {}", "ar": "نسخة أخرى متاحة: {}"},
     "abstain": {
         "en": "The knowledge base has no answer to this question: no passage is relevant enough to quote.",

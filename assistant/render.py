@@ -22,7 +22,8 @@ def table_cell(text: str) -> str:
 
 
 def source_parts(citation: Citation, lang: str) -> list[str]:
-    """Title, country and document type, then year, page and article where known, in reading order."""
+    """Title, country and document type, then year, page and article where known, in reading order;
+    last, whether the text was read by OCR."""
     parts = [citation.title, country_name(citation.country, lang), doc_type_name(citation.doc_type, lang)]
     if citation.year:
         parts.append(str(citation.year))
@@ -30,6 +31,8 @@ def source_parts(citation: Citation, lang: str) -> list[str]:
         parts.append(f"{phrase('page', lang)} {citation.page}")
     if citation.article:
         parts.append(citation.article)
+    if citation.ocr:
+        parts.append(phrase("ocr", lang))  # OCR can misread: the reader should check the original
     return parts
 
 

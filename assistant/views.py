@@ -164,6 +164,8 @@ def passage_html(citation: Citation | None, ui_lang: str) -> str:
     others = ""
     if citation.other_versions:
         others = f"<p>{esc(text('also_in', ui_lang).format(', '.join(citation.other_versions)))}</p>"
+    if citation.ocr:
+        others += f'<p class="pkb-ocr">{esc(text("ocr_note", ui_lang))}</p>'
     return (
         f'<div class="pkb-source" id="pkb-source-{citation.n}" data-source="{citation.n}">'
         f'<h4>[{citation.n}] <span dir="{text_direction(citation.title)}">{esc(citation.title)}</span></h4>'

@@ -38,6 +38,7 @@ CSS = """
 #pkb-header { align-items: flex-start; }
 .pkb-title { font-size: 1.4rem; margin: 0.2rem 0; }
 .pkb-muted { color: var(--body-text-color-subdued); font-size: 0.9rem; }
+.pkb-ocr { border-inline-start: 3px solid #b7791f; padding-inline-start: 0.5rem; font-size: 0.9rem; }
 .pkb-quote { quotes: "«" "»"; }
 .pkb-answer ul { margin-top: 0.2rem; }
 .pkb-cite { text-decoration: none; font-weight: 600; cursor: pointer; }

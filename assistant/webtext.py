@@ -127,6 +127,11 @@ TEXT: dict[str, dict[str, str]] = {
     "quoted": {"en": "Quoted words are highlighted.", "fr": "Les mots cités sont surlignés.", "ar": "الكلمات المقتبسة مظللة."},
     "article": {"en": "Article", "fr": "Article", "ar": "المادة"},
     "page": {"en": "page", "fr": "page", "ar": "الصفحة"},
+    "ocr_note": {
+        "en": "Read by OCR from a scanned page: OCR can misread words, check the quote against the original.",
+        "fr": "Lu par OCR sur une page numérisée : l'OCR peut mal lire des mots, vérifiez la citation sur l'original.",
+        "ar": "نص مقروء بالتعرف الضوئي من صفحة ممسوحة: قد يخطئ التعرف الضوئي في بعض الكلمات، فتحقق من الاقتباس في الأصل.",
+    },
     "also_in": {"en": "Other versions held: {}", "fr": "Autres versions disponibles : {}", "ar": "نسخ أخرى متاحة: {}"},
     "signed_in": {"en": "Signed in as {} ({})", "fr": "Connecté : {} ({})", "ar": "متصل باسم {} ({})"},
     "log_out": {"en": "Log out", "fr": "Se déconnecter", "ar": "تسجيل الخروج"},

@@ -88,6 +88,7 @@ class Hit:
     # Raw cosine similarity of question and passage (None when the dense side did not propose it):
     # unlike ``score``, comparable across questions, so callers can judge absolute relevance.
     similarity: float | None = None
+    ocr: bool = False  # the passage was read by OCR from a scanned page: quote it as such
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -398,6 +399,7 @@ class Searcher:
                     source=str(meta.get("source", "")),
                     translations=state.translations.get(str(meta["doc_id"]), ()),
                     similarity=round(dense[position], 6) if position in dense else None,
+                    ocr=bool(meta.get("ocr", False)),
                 )
             )
         return hits

@@ -21,6 +21,10 @@ def collect_stats(store: Store) -> dict[str, Any]:
         "by_lang": count("lang"),
         "by_type": count("doc_type"),
         "by_year": count("year"),
+        # How much of the text is not as published: pages read by OCR, and text-layer repairs by kind.
+        "ocr_pages": sum(int(d.metadata.get("ocr_pages") or 0) for d in docs),
+        "pages_not_indexed": sum(int(d.metadata.get("pages_skipped") or 0) for d in docs),
+        "repairs": dict(sorted(Counter(r for d in docs for r in str(d.metadata.get("repairs") or "").split(",") if r).items())),
     }
 
 

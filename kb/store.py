@@ -80,6 +80,8 @@ def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
         "doc_type": doc.meta.doc_type,
         "title": doc.meta.title,
         "source": doc.source,
+        "ocr": chunk.ocr,
+        "repair": chunk.repair,
     }
     if doc.meta.year is not None:
         meta["year"] = doc.meta.year  # absent rather than a fake value: a year filter then excludes it
@@ -107,6 +109,8 @@ def _document_metadata(doc: Document, root: str, chunk_count: int) -> dict[str, 
         "pages": len(doc.pages),
         "chunks": chunk_count,
         "repairs": ",".join(sorted({page.repair for page in doc.pages if page.repair != "none"})),
+        "ocr_pages": sum(1 for page in doc.pages if page.ocr),
+        "pages_skipped": sum(1 for page in doc.pages if page.skipped and page.skipped != "no text"),
     }
     if meta.year is not None:
         record["year"] = meta.year

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ingest.chunk import ChunkConfig, chunk_document
 from ingest.errors import IngestError
-from ingest.load import SourceFile, content_hash, discover
+from ingest.load import LoadOptions, SourceFile, content_hash, discover
 from ingest.records import Document
 from ingest.sandbox import ParseLimits, ParserProcess
 from kb.embed import Embedder
@@ -21,6 +21,7 @@ from kb.store import Store, StoredDocument, store_lock_path
 class IngestConfig:
     parse: ParseLimits = ParseLimits()
     chunk: ChunkConfig = ChunkConfig()
+    load: LoadOptions = LoadOptions()  # OCR settings
 
 
 @dataclass
@@ -30,6 +31,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     failed: list[IngestError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # pages not indexed in documents that were ("path: page 3: ...")
     chunks_written: int = 0
     pages_read: int = 0
     orphans_removed: int = 0
@@ -42,6 +44,7 @@ class IngestReport:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.pruned)} pruned, {len(self.failed)} failed; {self.chunks_written} chunks written"
+            + (f"; {len(self.warnings)} page(s) not indexed" if self.warnings else "")
         )
 
 
@@ -137,7 +140,7 @@ def _ingest_sources(
         else:
             todo.append((source, "updated" if previous is not None else "added"))
 
-    with ParserProcess(config.parse) as parser:
+    with ParserProcess(config.parse, config.load) as parser:
         pending = iter(progress(s for s, _ in todo))
         kinds = {s.doc_id: kind for s, kind in todo}
         current = next(pending, None)
@@ -197,6 +200,7 @@ def ingest_documents(
 def _record(report: IngestReport, doc: Document, kind: str, chunks: int) -> None:
     report.chunks_written += chunks
     report.pages_read += len(doc.pages)
+    report.warnings.extend(doc.notes)
     (report.added if kind == "added" else report.updated).append(doc.doc_id)
 
 
