@@ -12,6 +12,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -46,6 +47,14 @@ def _add_store_flags(parser: argparse.ArgumentParser) -> None:
         "--chroma-url", metavar="URL", help="use a Chroma server instead, e.g. http://127.0.0.1:8000 (env POLICYKB_CHROMA_URL)"
     )
 
+
+INSPECT_EXAMPLES = """examples:
+  policykb inspect gazette.pdf          # one line per page: language, quality, repair, OCR, first line
+  policykb inspect scan.pdf --json
+
+Quality is the share of real words on the page (0 to 1); pages under 0.45 are not indexed as text
+but OCR'd (or reported when OCR is off or missing). Nothing is written to any store.
+"""
 
 INGEST_EXAMPLES = """examples:
   policykb ingest corpus/documents
@@ -91,12 +100,14 @@ BENCH_EXAMPLES = """examples:
   policykb bench                                  # 1,000 and 10,000 chunks
   policykb bench --sizes 1000,10000,100000 --json
   policykb bench --dataset my-beir-set/ --out /tmp/BENCHMARKS.md
+  policykb bench --ocr                            # only the OCR section: scans against text layers, OCR pages/s
 """
 
 
 EVAL_EXAMPLES = """examples:
   policykb eval                                  # the gold set (eval/gold) over corpus/documents, all modes
   policykb eval --dataset my-set/ --mode hybrid  # my-set/ holds corpus.jsonl, queries.jsonl, qrels/test.tsv
+  policykb eval --dataset my-pdfs/               # documents/ (PDFs, DOCX...) instead of corpus.jsonl
   policykb eval --dataset my-set/ --json > scores.json
   policykb eval --out eval-report/               # report.md, results.json (with rankings), modes.png
 
@@ -119,7 +130,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--prune", action="store_true", help="remove stored documents whose files are gone from the given folders"
     )
     ingest.add_argument("--quiet", action="store_true", help="no progress bar, only errors and the summary")
+    ingest.add_argument(
+        "--no-ocr", action="store_true", help="do not OCR image-only or unreadable PDF pages (env POLICYKB_OCR=off)"
+    )
     _add_store_flags(ingest)
+
+    inspect = commands.add_parser(
+        "inspect",
+        help="show what ingest makes of each page of a file (language, quality, repair, OCR)",
+        epilog=INSPECT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    inspect.add_argument("file", type=Path, metavar="FILE")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.add_argument("--no-ocr", action="store_true", help="report pages that need OCR without running it")
 
     search = commands.add_parser(
         "search", help="search passages", epilog=SEARCH_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -181,9 +205,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset",
         type=Path,
         metavar="DIR",
-        help="a BEIR folder to ingest and score (default: the gold set over corpus/documents)",
+        help="a BEIR folder (corpus.jsonl or documents/) to ingest and score (default: the gold set over corpus/documents)",
     )
     bench.add_argument("--rounds", type=int, default=10, help="timed passes over the bench queries per case (default 10)")
+    bench.add_argument(
+        "--ocr",
+        action="store_true",
+        help="measure only OCR: retrieval on PDFs of the sample corpus as scans against their text layers, and OCR "
+        "pages/s; rewrites the '## OCR' section of --out and leaves the rest (a few minutes)",
+    )
     bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
     bench.add_argument(
         "--out", type=Path, default=Path("BENCHMARKS.md"), help="where to write the report (default BENCHMARKS.md)"
@@ -225,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset",
         type=Path,
         metavar="DIR",
-        help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv (default: the gold set over corpus/documents)",
+        help="BEIR folder: corpus.jsonl (or documents/, a folder of files such as PDFs), queries.jsonl, qrels/test.tsv "
+        "(default: the gold set over corpus/documents)",
     )
     evaluate.add_argument("--mode", choices=("dense", "lexical", "hybrid", "all"), default="all", help="default all")
     evaluate.add_argument("--k", type=int, default=10, help="metric cutoff (default 10; Recall@100 is always reported)")
@@ -281,11 +312,35 @@ def _format_hit(hit: Hit) -> str:
     return f"{hit.rank}. [{hit.score:.3f}] {hit.title} ({facts})\n   {' · '.join(where)} · {hit.source}{also}\n{body}\n"
 
 
+def _bench_ocr(args: argparse.Namespace) -> int:
+    from eval.bench import BenchError
+    from eval.ocrbench import render_section, run_ocr_bench, write_section
+    from policykb.settings import load_settings
+
+    if args.dataset is not None:
+        return _fail("--ocr builds its set from the gold set over corpus/documents; --dataset does not apply", EXIT_USAGE)
+    settings = load_settings()
+    try:
+        report = run_ocr_bench(
+            settings.embed, settings.ingest, progress=lambda step: print(f"policykb bench: {step}", file=sys.stderr, flush=True)
+        )
+    except BenchError as err:
+        if err.detail:
+            print(err.detail, file=sys.stderr, end="")
+        return _fail(str(err))
+    write_section(args.out, render_section(report))
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else f"wrote the OCR section of {args.out}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from eval.beir import EvalError, load_dataset
     from eval.bench import BenchError, render_markdown, run_bench
+    from eval.ocrbench import find_section, replace_section
     from policykb.settings import load_settings
 
+    if args.ocr:
+        return _bench_ocr(args)
     try:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
@@ -312,7 +367,9 @@ def _bench(args: argparse.Namespace) -> int:
         return _fail(str(err))
     except EvalError as err:
         return _fail(str(err))
-    args.out.write_text(render_markdown(report), encoding="utf-8")
+    markdown = render_markdown(report)
+    ocr = find_section(args.out.read_text(encoding="utf-8")) if args.out.is_file() else None
+    args.out.write_text(replace_section(markdown, ocr) if ocr else markdown, encoding="utf-8")  # keep the --ocr section
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else f"wrote {args.out}")
     return 0
 
@@ -438,6 +495,40 @@ def _user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _without_ocr(settings: Settings) -> Settings:
+    ingest = settings.ingest
+    return replace(settings, ingest=replace(ingest, load=replace(ingest.load, ocr=replace(ingest.load.ocr, enabled=False))))
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from ingest.errors import IngestError
+    from ingest.inspection import format_reports, page_reports
+    from ingest.load import SourceFile
+    from ingest.sandbox import ParserProcess
+    from policykb.settings import load_settings
+
+    settings = load_settings()
+    if args.no_ocr:
+        settings = _without_ocr(settings)
+    path = args.file.resolve()
+    if not path.is_file():
+        return _fail(f"{args.file}: no such file; give the path of a PDF, DOCX, HTML, Markdown or text file", EXIT_USAGE)
+    try:
+        with ParserProcess(settings.ingest.parse, settings.ingest.load) as parser:
+            texts, parsed_by = parser.pages(SourceFile(path=path, root=path.parent))
+    except IngestError as err:
+        return _fail(str(err), EXIT_FAILED)
+    reports = page_reports(texts)
+    if args.json:
+        record = {"file": str(args.file), "parser": parsed_by, "pages": [r.as_dict() for r in reports]}
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        indexed = sum(r.indexed for r in reports)
+        print(f"{args.file}: {len(reports)} page(s), {indexed} indexed; read with {parsed_by}")
+        print(format_reports(reports))
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from kb.embed import Embedder
     from kb.store import Store
@@ -454,9 +545,13 @@ def _run(args: argparse.Namespace) -> int:
         return _serve(args)
     if args.command == "user":
         return _user(args)
+    if args.command == "inspect":
+        return _inspect(args)
     if args.command == "eval":
         return _eval_answers(args) if args.answers else _eval(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)
+    if args.command == "ingest" and args.no_ocr:
+        settings = _without_ocr(settings)
     store = Store(settings.store)
     embedder = Embedder(settings.embed)
     try:
@@ -468,6 +563,8 @@ def _run(args: argparse.Namespace) -> int:
             )
             for error in report.failed:
                 print(f"policykb: {error}", file=sys.stderr)
+            for warning in report.warnings:
+                print(f"policykb: warning: {warning}", file=sys.stderr)
             if settings.retrieval.index_dir is not None and (report.added or report.updated or report.pruned):
                 from kb.lexical import update_index
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from assistant.config import AssistantConfig, LLMConfig, WebConfig
 from ingest.chunk import ChunkConfig
+from ingest.load import LoadOptions
+from ingest.ocr import OcrConfig
 from ingest.sandbox import ParseLimits
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.sync import IngestConfig
@@ -21,6 +23,10 @@ ENV_KEYS = {
     "POLICYKB_CACHE_DIR": "embedding cache directory (default ~/.cache/policykb); 'off' disables it",
     "POLICYKB_PARSE_TIMEOUT": "seconds one file may take to parse (default 120)",
     "POLICYKB_PARSE_MEMORY_MB": "address-space limit of the parser process in MiB (default 2048)",
+    "POLICYKB_OCR": "on (default) or off: OCR image-only and unreadable PDF pages with Tesseract",
+    "POLICYKB_OCR_LANGS": "Tesseract languages OCR may use, '+'-separated (default ara+fra+eng)",
+    "POLICYKB_OCR_DPI": "resolution pages are rendered at for OCR (default 200, measured best for Arabic)",
+    "POLICYKB_OCR_MAX_PAGES": "pages OCR'd per document at most (default 300); the others are reported",
     "POLICYKB_CHUNK_TOKENS": "maximum tokens per chunk, context included (default 256, at most 512)",
     "POLICYKB_MIN_RELEVANCE": "relevance below which the assistant abstains (default 0.885; see 'policykb eval --answers')",
     "POLICYKB_ANSWERER": "extractive (default, no LLM) or llm (needs POLICYKB_LLM_URL and POLICYKB_LLM_MODEL)",
@@ -103,10 +109,28 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
                 memory_mb=int(_number(env, "POLICYKB_PARSE_MEMORY_MB", ParseLimits.memory_mb, 256, 65536)),
             ),
             chunk=ChunkConfig(max_tokens=chunk_tokens),
+            load=LoadOptions(ocr=ocr_config(env)),
         ),
         retrieval=RetrievalConfig(index_dir=index_dir(store_config, env)),
         assistant=_assistant(env),
         web=_web(env, store_config),
+    )
+
+
+def ocr_config(env: Mapping[str, str], enabled: bool | None = None) -> OcrConfig:
+    """OCR settings from the environment; ``enabled`` (a flag such as --no-ocr) wins when given."""
+    switch = (env.get("POLICYKB_OCR") or "on").lower()
+    if switch not in ("on", "off"):
+        raise SettingsError(f"POLICYKB_OCR='{switch}' must be 'on' or 'off'")
+    raw_langs = env.get("POLICYKB_OCR_LANGS") or "+".join(OcrConfig.languages)
+    languages = tuple(lang for lang in raw_langs.split("+") if lang)
+    if not languages or not all(lang.isascii() and lang.replace("_", "").isalnum() for lang in languages):
+        raise SettingsError(f"POLICYKB_OCR_LANGS='{raw_langs}' must be Tesseract language names joined by '+', e.g. ara+fra+eng")
+    return OcrConfig(
+        enabled=switch == "on" if enabled is None else enabled,
+        languages=languages,
+        dpi=int(_number(env, "POLICYKB_OCR_DPI", OcrConfig.dpi, 72, 600)),
+        max_pages=int(_number(env, "POLICYKB_OCR_MAX_PAGES", OcrConfig.max_pages, 0, 100000)),
     )
 
 
