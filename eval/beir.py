@@ -1,6 +1,9 @@
 """Load a BEIR-format test set: ``corpus.jsonl``, ``queries.jsonl`` and ``qrels/test.tsv`` in one folder.
 
-Or, by default, the gold set of ``eval/gold`` over the files of ``corpus/documents``. A bad line is
+Instead of ``corpus.jsonl`` the folder may hold ``documents/``, a folder of files (PDF, DOCX, HTML,
+Markdown, text; ``*.meta.json`` sidecars) ingested as ``policykb ingest DIR`` would, whose document
+ids are their paths relative to ``documents/``. By default, the gold set of ``eval/gold`` over the
+files of ``corpus/documents``. A bad line is
 reported (file, line, field) and skipped; the rest goes on. A missing or unreadable file is a
 :class:`DatasetError`. Corpus rows are streamed, never held, so a large corpus costs no memory here.
 """
@@ -21,8 +24,10 @@ if TYPE_CHECKING:
 GOLD_DIR = Path(__file__).resolve().parent / "gold"
 GOLD_DOCUMENTS = Path(__file__).resolve().parents[1] / "corpus" / "documents"
 CORPUS, QUERIES, QRELS = "corpus.jsonl", "queries.jsonl", "qrels/test.tsv"
+DOCUMENTS = "documents"  # a folder of files, the corpus of a dataset without corpus.jsonl
 LAYOUT = (
-    f'a BEIR dataset is a folder holding {CORPUS} (one {{"_id", "title", "text"}} object per line), '
+    f'a BEIR dataset is a folder holding {CORPUS} (one {{"_id", "title", "text"}} object per line; or instead '
+    f"{DOCUMENTS}/, files ingested like 'policykb ingest DIR', ids their paths relative to it), "
     f'{QUERIES} (one {{"_id", "text"}} per line) and {QRELS} (query-id, corpus-id, score; tab-separated)'
 )
 NO_KIND = "all"  # the kind of a query whose dataset gives none
@@ -271,31 +276,49 @@ def corpus_languages(dataset: Dataset) -> dict[str, str]:
     return langs
 
 
-def _require(root: Path) -> None:
+def _require(root: Path) -> tuple[Path | None, Path | None]:
+    """The corpus of a dataset folder: (its corpus.jsonl, None) or (None, its documents/ folder)."""
     if not root.exists():
         raise DatasetError(f"{root}: no such folder; {LAYOUT}")
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder; {LAYOUT}")
-    missing = [name for name in (CORPUS, QUERIES, QRELS) if not (root / name).is_file()]
+    corpus_file, documents_dir = root / CORPUS, root / DOCUMENTS
+    if corpus_file.is_file():
+        corpus: tuple[Path | None, Path | None] = (corpus_file, None)
+    elif documents_dir.is_dir():
+        corpus = (None, documents_dir)
+    else:
+        corpus = (None, None)
+    missing = [name for name in (QUERIES, QRELS) if not (root / name).is_file()]
+    if corpus == (None, None):
+        missing.insert(0, f"{CORPUS} (or {DOCUMENTS}/)")
     if missing:
         raise DatasetError(f"{root}: {', '.join(missing)} missing; {LAYOUT}")
+    return corpus
 
 
 def load_dataset(root: Path | None = None) -> Dataset:
     """A BEIR folder, or (``None``) the gold set of ``eval/gold`` over the files of ``corpus/documents``.
 
-    Raises :class:`DatasetError` when a file is missing or no query has a relevant judgement.
+    The folder's corpus is its ``corpus.jsonl``, else its ``documents/`` folder of files (when it
+    holds both, ``corpus.jsonl`` is used and a problem says so). Raises :class:`DatasetError` when a
+    file is missing or no query has a relevant judgement.
     """
+    problems: list[DatasetProblem] = []
+    corpus_file: Path | None
+    documents_dir: Path | None
     if root is None:
         name, corpus_file, documents_dir = "gold", None, GOLD_DOCUMENTS
         queries_path, qrels_path = GOLD_DIR / QUERIES, GOLD_DIR / QRELS
-        if not documents_dir.is_dir():
-            raise DatasetError(f"{documents_dir}: the sample corpus is missing; run 'make corpus' or pass --dataset DIR")
+        if not GOLD_DOCUMENTS.is_dir():
+            raise DatasetError(f"{GOLD_DOCUMENTS}: the sample corpus is missing; run 'make corpus' or pass --dataset DIR")
     else:
-        _require(root)
-        name, corpus_file, documents_dir = root.resolve().name, root / CORPUS, None
-        queries_path, qrels_path = root / QUERIES, root / QRELS
-    queries, problems = read_queries(queries_path)
+        corpus_file, documents_dir = _require(root)
+        name, queries_path, qrels_path = root.resolve().name, root / QUERIES, root / QRELS
+        if corpus_file is not None and (root / DOCUMENTS).is_dir():
+            problems.append(DatasetProblem(str(root / DOCUMENTS), 0, f"not used: the corpus is {CORPUS}"))
+    queries, query_problems = read_queries(queries_path)
+    problems += query_problems
     qrels, qrels_problems = read_qrels(qrels_path)
     problems += qrels_problems
     known = {q.query_id for q in queries}
