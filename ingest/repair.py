@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingest.arabic import has_arabic, repair_visual_order
-from ingest.quality import TextQuality, text_quality
+from ingest.quality import TextQuality, is_known_word, text_quality
 
 MIN_GAIN = 0.15  # a repair must raise the score by this much over the text as it stands
 # Below this score a page of enough words is not text. Measured with ingest.quality: clean pages of the
@@ -45,22 +45,52 @@ def _drop_marks_only_lines(text: str) -> str:
     return "\n".join(line for line in text.split("\n") if not _MARKS_ONLY_LINE.match(line) or not line.strip())
 
 
-def _reorder_kashida_pieces(line: str) -> str:
-    """Put back pieces of an Arabic line that a justified layout split at a kashida run and an extractor reversed.
+def _line_score(line: str) -> int:
+    """Letters in known words minus letters in unknown ones: which order of a line's pieces reads."""
+    score = 0
+    for token in _TATWEEL_RUN.sub("", line).split():
+        word = token.strip(".,:;()[]«»-–\"'،؛!؟")
+        letters = sum(ch.isalpha() for ch in word)
+        if letters >= 2:
+            score += letters if is_known_word(word) else -letters
+    return score
 
-    InDesign justifies Arabic by stretching words with tatweel; a stretch can end a text run, and
-    the runs come out in painting order: "ق أحكام ... ـــفى تطبي" for "فى تطبيـــق أحكام ...". In
-    written Arabic a stretch sits inside a word, never at its start: one that starts a word marks
-    the split, and the two pieces are swapped.
+
+def _reorder_kashida_pieces(line: str) -> str:
+    """Put back the pieces of an Arabic line that a justified layout split at kashida runs and an extractor reversed.
+
+    InDesign justifies Arabic by stretching words with tatweel; a stretch can end a text run, and the
+    runs come out in painting order: "ق أحكام ... ـــفى تطبي" for "فى تطبيـــق أحكام ...". In written
+    Arabic a stretch sits inside a word: one that starts or ends a word marks a cut between runs. A
+    stretch inside a word may be a cut too ("الســـث" joins the ends of two runs); each such choice is
+    tried, the runs put back in reverse order, and the reading with most real words is kept.
     """
-    runs = list(_TATWEEL_RUN.finditer(line))
-    if len(runs) != 1 or not has_arabic(line):
-        return line  # longer chains interleave; only the simple split is safe to undo
-    start, end = runs[0].span()
-    starts_word = start == 0 or line[start - 1].isspace()
-    if not starts_word or end == len(line):
+    stretches = [m.span() for m in _TATWEEL_RUN.finditer(line)]
+    if not stretches or len(stretches) > 8 or not has_arabic(line):
         return line
-    return line[end:].strip() + line[start:end] + line[:start].strip()
+    certain, optional = [], []
+    for start, end in stretches:
+        opens_word = start == 0 or not line[start - 1].isalpha()
+        closes_word = end == len(line) or not line[end].isalpha()
+        if opens_word != closes_word:
+            certain.append((start, end))
+        elif not opens_word:
+            optional.append((start, end))
+    if not certain:
+        return line  # every stretch inside a word: text as written
+    best, best_score = line, _line_score(line)
+    for mask in range(2 ** min(len(optional), 4)):
+        cuts = sorted(certain + [span for i, span in enumerate(optional) if mask >> i & 1])
+        pieces, position = [], 0
+        for start, end in cuts:
+            pieces.append(line[position:start])
+            position = end
+        pieces.append(line[position:])
+        candidate = " ".join("".join(reversed(pieces)).split())
+        score = _line_score(candidate)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
 
 
 def tidy_arabic(text: str) -> str:
@@ -169,8 +199,6 @@ def remap_odd_letters(text: str) -> str | None:
     each accented letter; the choice that turns most of its words into real ones is kept, when it
     fixes most of them. No table is assumed: the word lists decide.
     """
-    from ingest.quality import is_known_word
-
     words = [w.strip(".,;:!?()«»\"'") for w in text.split()]
     odd: dict[str, list[str]] = {}
     for word in words:
