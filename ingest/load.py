@@ -130,7 +130,7 @@ def _no_text_error(path: Path, pages: list[Page], notes: list[PageNote]) -> NoTe
         return NoTextError(
             path, f"no readable text on its {len(pages)} page(s) (page {first.number}: {first.problem})", first.advice
         )
-    return NoTextError(path, f"no text found on its {len(pages)} page(s)")
+    return NoTextError(path, f"no text found on its {len(pages)} page(s)" if path.suffix.lower() == ".pdf" else "no text found")
 
 
 def document_from_text(

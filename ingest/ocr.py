@@ -99,8 +99,6 @@ def ocr_page(pdf: Path, number: int, config: OcrConfig, lang_hint: str = "") -> 
     tools = _ready(config)
     if isinstance(tools, str):
         raise OcrError(f"{where}: {tools}")
-    if number > config.max_pages:
-        raise OcrError(f"{where}: beyond the OCR limit of {config.max_pages} pages per document; raise the limit to read it")
     started = time.monotonic()
     deadline = started + config.page_timeout_s
     with tempfile.TemporaryDirectory(prefix="policykb-ocr-") as tmp:
@@ -126,7 +124,7 @@ def clean_text(text: str) -> str:
 def _ready(config: OcrConfig) -> _Tools | str:
     """The tools when OCR can run with ``config``, else why not."""
     if not config.enabled:
-        return "OCR is turned off (POLICYKB_OCR=off)"
+        return "OCR is turned off (--no-ocr or POLICYKB_OCR=off)"
     tools = _tools()
     if isinstance(tools, str):
         return tools

@@ -110,7 +110,7 @@ def read_pages(
         page = pages[i]
         why = status
         if why is None and count >= ocr.max_pages:
-            why = f"over the OCR limit of {ocr.max_pages} pages per document"
+            why = f"over the OCR limit of {ocr.max_pages} page(s) per document: raise POLICYKB_OCR_MAX_PAGES"
         if why is None:
             progress(f"OCR page {page.number}")
             page, why = _ocr(path, page, ocr, lang_hint)

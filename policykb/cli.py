@@ -512,7 +512,8 @@ def _inspect(args: argparse.Namespace) -> int:
         settings = _without_ocr(settings)
     path = args.file.resolve()
     if not path.is_file():
-        return _fail(f"{args.file}: no such file; give the path of a PDF, DOCX, HTML, Markdown or text file", EXIT_USAGE)
+        what = "a folder" if path.is_dir() else "no such file"
+        return _fail(f"{args.file}: {what}; give the path of one PDF, DOCX, HTML, Markdown or text file", EXIT_USAGE)
     try:
         with ParserProcess(settings.ingest.parse, settings.ingest.load) as parser:
             texts, parsed_by = parser.pages(SourceFile(path=path, root=path.parent))

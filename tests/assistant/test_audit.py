@@ -114,8 +114,8 @@ def test_answer_fields_keep_the_question_and_what_was_cited(tmp_path: Path) -> N
         "relevance": 0.7346,
         "answerer": "extractive",
         "citations": [
-                {"n": 1, "doc_id": "ma/loi.pdf", "page": 2, "article": "Article 3", "quote": "financé à parts égales", "ocr": False}
-            ],
+            {"n": 1, "doc_id": "ma/loi.pdf", "page": 2, "article": "Article 3", "quote": "financé à parts égales", "ocr": False}
+        ],
     }
     log = AuditLog(tmp_path / "audit.jsonl")
     log.record("ask", "karim", **fields)

@@ -99,9 +99,7 @@ def test_missing_page_is_an_ocr_error(scans: dict[str, Path]) -> None:
     assert "\n" not in str(caught.value)
 
 
-def test_pages_beyond_the_limit_are_not_read(scans: dict[str, Path]) -> None:
-    with pytest.raises(OcrError, match=r"page 1: beyond the OCR limit of 0 pages per document"):
-        ocr_page(scans["fr"], 1, OcrConfig(max_pages=0), "fr")
+def test_page_numbers_start_at_one(scans: dict[str, Path]) -> None:
     with pytest.raises(ValueError, match="start at 1"):
         ocr_page(scans["fr"], 0, OcrConfig(), "fr")
 
@@ -132,7 +130,7 @@ def test_status_when_pdftoppm_is_missing(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_status_for_missing_language_data_and_when_off() -> None:
     assert ocr_status(OcrConfig(languages=("ara", "xyz"))) == "Tesseract has no 'xyz' language data: install tesseract-ocr-xyz"
-    assert ocr_status(OcrConfig(enabled=False)) == "OCR is turned off (POLICYKB_OCR=off)"
+    assert ocr_status(OcrConfig(enabled=False)) == "OCR is turned off (--no-ocr or POLICYKB_OCR=off)"
 
 
 def test_hint_languages_stay_within_configured_languages(scans: dict[str, Path]) -> None:
