@@ -3,13 +3,15 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 PIP     := $(VENV)/bin/pip
 BIN     := $(VENV)/bin
-# Debian packages the tests need: a font with Arabic glyphs for the PDF writers and the browser,
-# poppler for rendering pages when a test or a person wants to look at them, and the headless
-# browser the web tests drive (Playwright launches /usr/bin/chromium; it downloads nothing).
-APT_PACKAGES := fonts-dejavu-core poppler-utils chromium tesseract-ocr tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-eng
+# Debian packages. To run: Tesseract with Arabic, French and English data and poppler's pdftoppm, for
+# OCR of scanned or unreadable PDF pages (optional at run time: without them ingest reports those
+# pages). To test, also a font with Arabic glyphs for the PDF writers and the browser, and the
+# headless browser the web tests drive (Playwright launches /usr/bin/chromium; it downloads nothing).
+APT_RUN  := poppler-utils tesseract-ocr tesseract-ocr-ara tesseract-ocr-fra tesseract-ocr-eng
+APT_TEST := $(APT_RUN) fonts-dejavu-core chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-deps lint typecheck corpus eval bench clean
+.PHONY: run test install install-test system-deps run-deps lint typecheck corpus eval bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -31,17 +33,25 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the missing ones among $(1) (apt-get update first: a fresh machine has no package lists).
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+system-deps:
+	$(call apt_install,$(APT_TEST))
+
+run-deps:
+	$(call apt_install,$(APT_RUN))
 
 # Ingest the sample corpus into the default embedded store (./.policykb), then serve the web
 # assistant on http://127.0.0.1:7860 (PORT=8080 make run to change it; Ctrl+C stops).
 PORT ?= 7860
-run: install
+run: install run-deps
 	$(BIN)/policykb ingest corpus/documents
 	$(BIN)/policykb stats
 	$(BIN)/policykb serve --port $(PORT)
