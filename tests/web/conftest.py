@@ -1,4 +1,6 @@
-"""One live ``policykb serve`` on loopback for the web tests, over the sample corpus plus a hostile document.
+"""One live ``policykb serve`` on loopback for the web tests, over the sample corpus plus two test documents.
+
+The test documents are a hostile one (markup in its title and text) and a scan (an image-only PDF, OCR'd).
 
 The server is the real command in its own process, with login on (an admin, a reader, and an
 account kept for the lockout test), an audit log, and a store of its own: uploads write to it.
@@ -21,6 +23,7 @@ import pytest
 
 from assistant.access import add_user
 from tests.chroma_server import free_port, stop
+from tests.pdfmaker.scans import image_only_pdf
 
 POLICYKB = str(Path(sys.executable).with_name("policykb"))
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
@@ -47,6 +50,24 @@ HOSTILE_META = {
     "notice": "Test fixture written for the web tests; not a real policy text.",
 }
 HOSTILE_QUESTION = "How does the Lebanese cluster steering board publish its annual activity report?"
+
+# A scanned test document (image-only PDF): ingest OCRs it, and its citations must say so.
+SCAN_LINES = [
+    "Article 1",
+    "The Jordanian test incubator council reviews the performance",
+    "of its member incubators every two years.",
+    "Article 2",
+    "The council publishes the list of certified incubators each spring.",
+]
+SCAN_META = {
+    "title": "Test fixture: scanned incubator council notice",
+    "country": "JO",
+    "doc_type": "guideline",
+    "lang": "en",
+    "year": 2023,
+    "notice": "Test fixture written for the web tests; not a real policy text.",
+}
+SCAN_QUESTION = "How often does the Jordanian test incubator council review the performance of its member incubators?"
 
 
 @dataclass(frozen=True)
@@ -77,6 +98,8 @@ def hostile_docs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
     (folder / "board-rules.en.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
     (folder / "board-rules.en.txt.meta.json").write_text(json.dumps(HOSTILE_META), encoding="utf-8")
+    image_only_pdf(folder / "incubator-council-scan.en.pdf", [SCAN_LINES], "en")
+    (folder / "incubator-council-scan.en.pdf.meta.json").write_text(json.dumps(SCAN_META), encoding="utf-8")
     return folder
 
 

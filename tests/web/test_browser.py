@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from tests.web.conftest import ADMIN, HOSTILE_QUESTION, READER, LiveServer
+from tests.web.conftest import ADMIN, HOSTILE_QUESTION, READER, SCAN_QUESTION, LiveServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking switches Chromium calls Google's hosts at start (refused here).
@@ -159,6 +159,18 @@ def test_a_document_with_markup_shows_it_as_text(page: Page, live_server: LiveSe
     original = page.request.get(live_server.url + href.split("#")[0])
     assert original.status == 200 and original.headers["content-type"].startswith("text/plain")
     assert original.headers.get("content-security-policy") == "sandbox", "an original file never runs script in the app's origin"
+
+
+def test_a_citation_of_a_scan_says_it_was_read_by_ocr(page: Page) -> None:
+    ask(page, SCAN_QUESTION)
+    answer = page.locator("#pkb-chat .pkb-answer").last
+    expect(answer).to_contain_text("every two years")
+    scanned = page.locator("#pkb-sources label", has_text="scanned incubator council notice")
+    expect(scanned.first).to_contain_text("OCR of a scan")
+    scanned.first.click()
+    note = page.locator("#pkb-passage .pkb-ocr")
+    expect(note).to_contain_text("Read by OCR from a scanned page")
+    screenshot(page, "ocr-citation")
 
 
 def test_filters_brief_and_library(page: Page) -> None:
