@@ -105,7 +105,8 @@ def test_password_protected_pdf_is_a_clear_error(realpdfs: Path) -> None:
     assert "\n" not in str(info.value)
 
 
-def test_aes_encrypted_pdf_with_empty_password_opens(tmp_path: Path) -> None:
+@pytest.mark.parametrize("algorithm", ["AES-256", "AES-128", "RC4-128"])
+def test_aes_encrypted_pdf_with_empty_password_opens(tmp_path: Path, algorithm: str) -> None:
     import pypdf
     from fpdf import FPDF
 
@@ -116,7 +117,7 @@ def test_aes_encrypted_pdf_with_empty_password_opens(tmp_path: Path) -> None:
     plain = tmp_path / "plain.pdf"
     pdf.output(str(plain))
     writer = pypdf.PdfWriter(clone_from=plain)
-    writer.encrypt(user_password="", owner_password="owner-secret", algorithm="AES-256")
+    writer.encrypt(user_password="", owner_password="owner-secret", algorithm=algorithm)
     encrypted = tmp_path / "encrypted.pdf"
     writer.write(encrypted)
     doc = load(tmp_path, "encrypted.pdf")
