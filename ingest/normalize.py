@@ -40,9 +40,9 @@ def repair_hyphenation(text: str) -> str:
     return _HYPHENATED.sub(r"\1\2", text)
 
 
-def read_page_text(raw: str) -> Reading:
+def read_page_text(raw: str, prefer: str = "") -> Reading:
     """Clean whitespace, pick the best repair of the text layer (ingest.repair), join hyphenated words."""
-    reading = best_reading(clean_whitespace(raw))
+    reading = best_reading(clean_whitespace(raw), prefer)
     return replace(reading, text=repair_hyphenation(reading.text))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.arabic import has_arabic
 from ingest.langid import detect_language
 from ingest.normalize import normalize_page_text, read_page_text
 from ingest.ocr import OcrConfig, OcrError, ocr_page, ocr_status, tesseract_version
@@ -54,8 +55,8 @@ def first_line(text: str) -> str:
     return line if len(line) <= FIRST_LINE_CHARS else line[: FIRST_LINE_CHARS - 1] + "…"
 
 
-def _read(page: Page) -> Page:
-    reading = read_page_text(page.text)
+def _read(page: Page, prefer: str = "") -> Page:
+    reading = read_page_text(page.text, prefer)
     quality = reading.quality
     if quality.judged and quality.score < MIN_QUALITY:
         reason = f"unreadable text layer (quality {quality.score:.2f}, begins «{first_line(reading.text)}»)"
@@ -67,6 +68,12 @@ def _read(page: Page) -> Page:
         return Page(page.number, reading.text, reading.repair, (), quality.score, has_image=page.has_image, skipped=reason)
     headings = tuple(normalize_page_text(heading)[0] for heading in page.headings)
     return Page(page.number, reading.text, reading.repair, headings, quality.score, has_image=page.has_image)
+
+
+def _mostly_word_order(pages: list[Page]) -> bool:
+    arabic = [page for page in pages if page.text and has_arabic(page.text)]
+    reversed_pages = sum(1 for page in arabic if page.repair == "word-order")
+    return reversed_pages >= 2 and reversed_pages >= 0.6 * len(arabic)
 
 
 def _wants_ocr(page: Page, document_has_text: bool) -> bool:
@@ -100,6 +107,12 @@ def read_pages(
 ) -> PageTexts:
     """Repair or reject every page; OCR the rejected and image-only pages of PDFs (up to ``ocr.max_pages``)."""
     pages = [_read(page) for page in extracted.pages]
+    if _mostly_word_order(pages):
+        # A browser printed every page the same way; pages with little evidence of their own follow the rest.
+        pages = [
+            page if page.repair == "word-order" else _read(raw, prefer="word-order")
+            for page, raw in zip(pages, extracted.pages, strict=True)
+        ]
     result = PageTexts(pages=pages)
     has_text = any(not page.skipped for page in pages)
     wanted = [i for i, page in enumerate(pages) if _wants_ocr(page, has_text)]

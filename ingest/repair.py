@@ -250,9 +250,12 @@ def _candidates(text: str) -> list[tuple[str, Callable[[str], str | None]]]:
     return candidates
 
 
-def _beats(name: str, repaired: TextQuality, plain: TextQuality) -> bool:
+def _beats(name: str, repaired: TextQuality, plain: TextQuality, prefer: str = "") -> bool:
     if repaired.words < 2:
         return False  # one word proves nothing
+    if name == prefer == "word-order":
+        # The rest of the document reads in reversed word order: no contrary evidence is enough here.
+        return repaired.order >= plain.order and repaired.known >= plain.known - 0.02
     if name in ("accent-map", "de-doubled"):
         # Each mapping was proven word by word, and no real word doubles every letter: fake-bold
         # headings alone barely move a page's score, yet must be undone.
@@ -263,24 +266,25 @@ def _beats(name: str, repaired: TextQuality, plain: TextQuality) -> bool:
     return repaired.score >= plain.score + MIN_GAIN
 
 
-def best_reading(text: str) -> Reading:
+def best_reading(text: str, prefer: str = "") -> Reading:
     """The best-scoring reading of one page's text (already whitespace-cleaned).
 
     NFKC is the normal form every reading ends in; it counts as a repair ("nfkc") only when it
     changed the text. The other repairs must beat the plain reading by ``MIN_GAIN``. Glyph names
-    are decoded first, and the reading of the decoded text is chosen the same way.
+    are decoded first, and the reading of the decoded text is chosen the same way. ``prefer`` names
+    the repair most of the document needed (``ingest.pages``): it then needs less evidence.
     """
     if _GLYPH_NAME.search(text):
         decoded = decode_glyph_names(text)
         if decoded != text:
-            inner = _best_reading(decoded)
+            inner = _best_reading(decoded, prefer)
             return Reading(
                 inner.text, "glyph-names" if inner.repair in ("none", "nfkc") else f"glyph-names+{inner.repair}", inner.quality
             )
-    return _best_reading(text)
+    return _best_reading(text, prefer)
 
 
-def _best_reading(text: str) -> Reading:
+def _best_reading(text: str, prefer: str = "") -> Reading:
     normal = nfkc(text)
     plain = Reading(tidy_arabic(normal), "nfkc" if normal != text else "none", text_quality(tidy_arabic(normal)))
     candidates = _candidates(text)[1:]
@@ -293,6 +297,7 @@ def _best_reading(text: str) -> Reading:
             continue
         repaired = tidy_arabic(repaired)
         quality = text_quality(repaired)
-        if _beats(name, quality, plain.quality) and quality.score > best.quality.score:
+        better = quality.score > best.quality.score or (best is plain and quality.score == plain.quality.score)
+        if _beats(name, quality, plain.quality, prefer) and better:
             best = Reading(repaired, name, quality)
     return best

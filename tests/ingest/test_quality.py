@@ -13,7 +13,10 @@ import pytest
 from bidi import get_display
 
 from ingest.load import SourceFile, discover, load_document
+from ingest.ocr import OcrConfig
+from ingest.pages import read_pages
 from ingest.quality import MIN_WORDS, text_quality
+from ingest.records import Extracted, Page
 from ingest.repair import MIN_QUALITY, best_reading, reverse_word_order, undouble, unshift_font_map
 
 ARABIC = """المادة الأولى: يهدف هذا القانون إلى دعم التجمعات الصناعية في جميع الجهات.
@@ -97,6 +100,15 @@ def test_reversed_word_order_is_detected_and_undone() -> None:
     reading = best_reading(reversed_words)
     assert reading.repair == "word-order"
     assert reading.text == ARABIC
+
+
+def test_pages_without_order_evidence_follow_a_document_printed_in_reversed_word_order() -> None:
+    weak = "وزارة الصناعة والتجارة\nوزارة المالية والاقتصاد\nالمجلس الوطني للتنمية\nالهيئة العامة للاستثمار"
+    assert best_reading(_words_reversed(weak)).repair == "none", "alone, a page with no evidence is left as it is"
+    pages = [Page(1, _words_reversed(ARABIC)), Page(2, _words_reversed(weak)), Page(3, _words_reversed(ARABIC))]
+    texts = read_pages(Path("printed.pdf"), Extracted(pages=tuple(pages)), OcrConfig(enabled=False))
+    assert [page.repair for page in texts.pages] == ["word-order"] * 3
+    assert texts.pages[1].text == weak
 
 
 def test_word_order_keeps_latin_runs_in_their_own_order() -> None:
