@@ -1,11 +1,14 @@
-"""A small OCR test set: PDFs of the sample corpus as published and the same PDFs as page scans.
+"""An OCR test set: the sample corpus as published, and the same corpus with a few of its PDFs as page scans.
 
 :func:`build_ocr_set` picks PDFs of ``corpus/documents`` that gold queries judge relevant, the same
 number in Arabic, French and English, and writes two folder datasets (``eval.beir``: ``documents/``,
-``queries.jsonl``, ``qrels/test.tsv``) with the same document ids: ``clean/``, the PDFs copied with
-their text layers, and ``scanned/``, each page rasterised in grey (``pdftoppm -gray``) and put back
-as an image-only PDF (Pillow's PDF writer, JPEG-compressed like most scans), so that ingest has to
-OCR every page. Comparing the two evaluations measures what OCR costs retrieval.
+``queries.jsonl``, ``qrels/test.tsv``) that both hold the whole corpus (every document file with its
+sidecar) under the same document ids. They differ in the chosen PDFs only: ``clean/`` has them as
+published, with their text layers; in ``scanned/`` each of their pages is rasterised in grey
+(``pdftoppm -gray``) and put back as an image-only PDF (Pillow's PDF writer, JPEG-compressed like
+most scans), so that ingest has to OCR it. The queries are the gold queries with a relevant document
+among the chosen PDFs, with all their judgements: the scanned documents compete with the whole
+corpus, and comparing the two evaluations measures what OCR costs retrieval.
 
 Limits: the pages are clean renders, not paper scans (no skew, noise or bleed-through), so the gap
 measured is a lower bound of what real scans cost. Needs ``pdftoppm`` (Debian: poppler-utils).
@@ -33,10 +36,11 @@ class OcrSetError(EvalError):
 
 
 class OcrSet(NamedTuple):
-    clean: Path  # folder dataset over the PDFs as published
-    scanned: Path  # the same documents as image-only PDFs, same ids, same queries and judgements
-    documents: tuple[str, ...]  # document ids (paths relative to documents/), sorted
-    pages: int  # pages of all documents together
+    clean: Path  # folder dataset over the corpus as published
+    scanned: Path  # the same corpus with the chosen PDFs as image-only scans; same ids, queries and judgements
+    documents: tuple[str, ...]  # the chosen (scanned) document ids, paths relative to documents/, sorted
+    pages: int  # pages of the chosen documents together
+    corpus: int  # documents in each half, the chosen ones included
 
 
 class _Candidate(NamedTuple):
@@ -91,13 +95,13 @@ def choose_documents(dataset: Dataset, documents: Path, per_language: int) -> tu
     return tuple(sorted(chosen))
 
 
-def _query_row(query: Query, kept: set[str]) -> dict[str, object]:
+def _query_row(query: Query) -> dict[str, object]:
     row: dict[str, object] = {"_id": query.query_id, "text": query.text, "lang": query.lang}
     if query.kind != NO_KIND:
         row["kind"] = query.kind
     if query.countries:
         row["countries"] = list(query.countries)
-    evidence = [{"corpus_id": doc, "quote": quote} for doc, quote in query.evidence if doc in kept]
+    evidence = [{"corpus_id": doc, "quote": quote} for doc, quote in query.evidence]
     if evidence:
         row["evidence"] = evidence
     return row
@@ -105,14 +109,16 @@ def _query_row(query: Query, kept: set[str]) -> dict[str, object]:
 
 def write_judgements(dataset: Dataset, doc_ids: Sequence[str], root: Path) -> int:
     """``queries.jsonl`` and ``qrels/test.tsv`` of ``root``: the queries with a relevant document among ``doc_ids``,
-    and their judgements of those documents only. Returns the number of queries written."""
-    kept = set(doc_ids)
-    queries = [q for q in dataset.judged_queries() if any(g > 0 and doc in kept for doc, g in dataset.qrels[q.query_id].items())]
-    rows = [json.dumps(_query_row(q, kept), ensure_ascii=False) + "\n" for q in queries]
+    with all their judgements and evidence (not only those of ``doc_ids``). Returns the number of queries written."""
+    chosen = set(doc_ids)
+    queries = [
+        q for q in dataset.judged_queries() if any(g > 0 and doc in chosen for doc, g in dataset.qrels[q.query_id].items())
+    ]
+    rows = [json.dumps(_query_row(q), ensure_ascii=False) + "\n" for q in queries]
     (root / QUERIES).write_text("".join(rows), encoding="utf-8")
     lines = ["query-id\tcorpus-id\tscore\n"]
     for query in queries:
-        lines += [f"{query.query_id}\t{doc}\t{grade}\n" for doc, grade in dataset.qrels[query.query_id].items() if doc in kept]
+        lines += [f"{query.query_id}\t{doc}\t{grade}\n" for doc, grade in dataset.qrels[query.query_id].items()]
     (root / QRELS).parent.mkdir(parents=True, exist_ok=True)
     (root / QRELS).write_text("".join(lines), encoding="utf-8")
     return len(queries)
@@ -126,6 +132,13 @@ def _copy_with_sidecars(source: Path, target: Path) -> None:
     for sidecar in sidecar_paths(source):
         if sidecar.is_file():
             shutil.copyfile(sidecar, target.parent / sidecar.name)
+
+
+def corpus_files(documents: Path) -> list[str]:
+    """Ids of the files ingest reads under ``documents`` (hidden entries, sidecars and unknown types left out), sorted."""
+    from ingest.load import SourceFile, discover
+
+    return sorted(found.relative.as_posix() for found in discover([documents]) if isinstance(found, SourceFile))
 
 
 def page_count(path: Path) -> int:
@@ -184,15 +197,17 @@ def build_ocr_set(
     out: Path,
     dataset: Dataset | None = None,
     documents: Path = GOLD_DOCUMENTS,
-    per_language: int = 2,
+    per_language: int = 3,
     dpi: int = 200,
 ) -> OcrSet:
-    """Write ``out/clean`` and ``out/scanned``: two folder datasets over the same PDFs, as published and as scans.
+    """Write ``out/clean`` and ``out/scanned``: two folder datasets over the whole of ``documents``, the chosen PDFs
+    as published in one and as scans in the other.
 
     ``dataset`` (default: the gold set) gives the queries and judgements; its document ids are paths
-    relative to ``documents``. See the module docstring for the choice of documents. The output is
-    the same for the same inputs. Raises :class:`OcrSetError` when ``out/clean`` or ``out/scanned``
-    already exists, when a language has too few relevant PDFs, or when ``pdftoppm`` is missing.
+    relative to ``documents``. See the module docstring for the choice of documents and queries. The
+    output is the same for the same inputs. Raises :class:`OcrSetError` when ``out/clean`` or
+    ``out/scanned`` already exists, when a language has too few relevant PDFs, or when ``pdftoppm`` is
+    missing.
     """
     if dpi < 50:
         raise ValueError(f"dpi must be at least 50 for OCR to read anything, got {dpi}")
@@ -202,12 +217,11 @@ def build_ocr_set(
         if folder.exists():
             raise OcrSetError(f"{folder}: already exists; remove it or build the set in another folder")
     doc_ids = choose_documents(dataset, documents, per_language)
-    pages = 0
-    for doc_id in doc_ids:
-        source = documents / doc_id
-        _copy_with_sidecars(source, clean / DOCUMENTS / doc_id)
-        _copy_with_sidecars(source, scanned / DOCUMENTS / doc_id)
-        pages += rasterise(source, scanned / DOCUMENTS / doc_id, dpi)  # replaces the copied PDF
+    corpus = corpus_files(documents)
+    for doc_id in corpus:
+        _copy_with_sidecars(documents / doc_id, clean / DOCUMENTS / doc_id)
+        _copy_with_sidecars(documents / doc_id, scanned / DOCUMENTS / doc_id)
+    pages = sum(rasterise(documents / doc_id, scanned / DOCUMENTS / doc_id, dpi) for doc_id in doc_ids)  # replace the copies
     for root in (clean, scanned):
         write_judgements(dataset, doc_ids, root)
-    return OcrSet(clean, scanned, doc_ids, pages)
+    return OcrSet(clean, scanned, doc_ids, pages, len(corpus))
