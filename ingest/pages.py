@@ -89,7 +89,8 @@ def _ocr(path: Path, page: Page, config: OcrConfig, lang_hint: str) -> tuple[Pag
     try:
         result = ocr_page(path, page.number, config, lang_hint=lang_hint)
     except OcrError as err:
-        return page, f"OCR failed ({err})"
+        # The note names the file and page already.
+        return page, f"OCR failed: {str(err).removeprefix(f'{path}: page {page.number}: ')}"
     reading = read_page_text(result.text)
     if not has_letters(reading.text) or (reading.quality.judged and reading.quality.score < MIN_QUALITY):
         return page, f"OCR found no readable text (quality {reading.quality.score:.2f})"

@@ -202,3 +202,12 @@ def test_the_ocr_limit_counts_pages_ocrd_not_page_numbers(pdfs: dict[str, Path])
     """POLICYKB_OCR_MAX_PAGES is documented as 'pages OCR'd per document at most': one scanned page is within 1."""
     doc = _load(pdfs["mixed"], LoadOptions(ocr=OcrConfig(max_pages=1)))
     assert doc.notes == () and doc.pages[1].ocr
+
+
+def test_a_failed_ocr_page_is_reported_once_with_its_reason(pdfs: dict[str, Path]) -> None:
+    path = pdfs["mixed"]
+    doc = _load(path, LoadOptions(ocr=OcrConfig(page_timeout_s=0.001)))
+    assert not doc.pages[1].ocr and doc.pages[0].text
+    (note,) = doc.notes
+    assert note.startswith(f"{path}: page 2: no text layer (image only); OCR it or supply a text version (OCR failed: ")
+    assert "took longer than 0.001 s" in note and note.count(str(path)) == 1
