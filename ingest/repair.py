@@ -6,8 +6,11 @@ The candidates undo what real producers do to text layers:
   per line BEFORE NFKC, since a lam-alef ligature is one code point in visual order;
 - ``word-order``: letters in order but the words of each Arabic line reversed (browser print);
 - ``de-doubled``: fake bold that paints every glyph twice ("AArrttiiccllee");
-- ``font-shift``: a font map off by a constant ("$UWLFOH" for "Article").
-A repair must beat the text as it stands by a margin, so clean pages are never "repaired".
+- ``font-shift``: a font map off by a constant ("$UWLFOH" for "Article");
+- ``accent-map``: accented letters mapped to other characters ("rØgion" for "région");
+- ``glyph-names``: glyph names ("/uni0627.fina") in place of characters, decoded, then read like any page.
+A repair must beat the text as it stands by a margin, so clean pages are never "repaired". Arabic
+tatweel stretching is removed from every reading, after putting back the runs it cut (kashida).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ _LATIN_LETTER = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]")
 @dataclass(frozen=True)
 class Reading:
     text: str
-    repair: str  # "none", "nfkc", "visual-order", "word-order", "de-doubled", "font-shift"
+    repair: str  # "none", "nfkc", or the name of the repair (see the module docstring)
     quality: TextQuality
 
 
@@ -148,11 +151,11 @@ def undouble(text: str) -> str:
     for line in text.split("\n"):
         tokens = line.split(" ")
         doubled = [_is_doubled(token) for token in tokens]
-        for order in (range(1, len(tokens)), range(len(tokens) - 2, -1, -1)):
-            for i in order:
-                step = 1 if order.step == 1 else -1
-                if not doubled[i] and _is_short_pair(tokens[i]) and doubled[i - step]:
-                    doubled[i] = True
+        # Pairs next to a doubled word, then pairs next to those, in both directions.
+        for i in range(1, len(tokens)):
+            doubled[i] = doubled[i] or (_is_short_pair(tokens[i]) and doubled[i - 1])
+        for i in range(len(tokens) - 2, -1, -1):
+            doubled[i] = doubled[i] or (_is_short_pair(tokens[i]) and doubled[i + 1])
         lines.append(" ".join(token[0::2] if flag else token for token, flag in zip(tokens, doubled, strict=True)))
     return "\n".join(lines)
 
