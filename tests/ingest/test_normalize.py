@@ -114,3 +114,10 @@ def test_running_headers_footers_and_page_numbers_are_removed_but_articles_kept(
         assert "sur 3" not in page.text
         assert f"Article {page.number}" in page.text, "article headings are not running lines"
         assert bodies[page.number] in page.text
+
+
+def test_running_header_glued_to_its_page_number_is_removed() -> None:
+    # French gazettes print the page number against the header: "5JOURNAL OFFICIEL ...", "6JOURNAL ...".
+    pages = [Page(n, f"{n + 4}JOURNAL OFFICIEL DE LA REPUBLIQUE N° 12\nArt. {n}. - Texte {n}.\nSuite.") for n in range(1, 4)]
+    for page in strip_running_lines(pages):
+        assert page.text.startswith(f"Art. {page.number}. - Texte"), page.text
