@@ -101,7 +101,12 @@ def read_file_pages(
     """Every page of a file as ingest reads it, indexed or not, and the parser used (for inspection)."""
     extracted, sidecar = _extract(source)
     texts = _page_texts(source, extracted, sidecar, options, progress)
-    return texts, f"{extracted.parser} + {texts.ocr_engine}" if texts.ocr_engine else extracted.parser
+    return texts, _parser(extracted, texts)
+
+
+def _parser(extracted: Extracted, texts: PageTexts) -> str:
+    """What read the file: "pypdf 7.1.1", or "pypdf 7.1.1 + tesseract 5.3.0" when pages were OCR'd."""
+    return f"{extracted.parser} + {texts.ocr_engine}" if texts.ocr_engine else extracted.parser
 
 
 def load_document(source: SourceFile, options: LoadOptions = LoadOptions(), progress: Progress = _quiet) -> Document:
@@ -112,14 +117,13 @@ def load_document(source: SourceFile, options: LoadOptions = LoadOptions(), prog
     if not any(page.text.strip() for page in pages):
         raise _no_text_error(source.path, pages, texts.notes)
     meta = build_metadata(source.path, source.relative, extracted, sidecar, pages)
-    parser = f"{extracted.parser} + {texts.ocr_engine}" if texts.ocr_engine else extracted.parser
     return Document(
         doc_id=source.doc_id,
         source=source.doc_id,
         content_hash=content_hash(source),
         meta=meta,
         pages=tuple(pages),
-        parser=parser,
+        parser=_parser(extracted, texts),
         notes=tuple(note.message(source.path) for note in texts.notes),
     )
 
