@@ -238,12 +238,14 @@ def evaluate_kb(
     retrieval: RetrievalConfig = RetrievalConfig(index_dir=None),
     ingest: IngestConfig = IngestConfig(),
     progress: Progress | None = None,
+    on_ingested: Callable[[Store, IngestReport], None] | None = None,
 ) -> Evaluation:
     """Evaluate policykb's own search on ``dataset``: ingest its corpus into a temporary store, search, measure.
 
     Embeddings come from ``embedder``'s content-hash cache when it has them, so a second run over the
-    same corpus only pays for parsing and searching. The store is deleted at the end. Documents that
-    fail to ingest are listed in the summary's ``problems``, and the run goes on without them.
+    same corpus only pays for parsing and searching. The store is deleted at the end; ``on_ingested``
+    sees it and the ingest report before the queries run. Documents that fail to ingest are listed
+    in the summary's ``problems``, and the run goes on without them.
     """
     from kb.embed import MODEL_ID
     from kb.search import Searcher
@@ -252,6 +254,8 @@ def evaluate_kb(
     if unknown:
         raise EvalError(f"unknown mode '{unknown[0]}'; known: {', '.join(MODES)}")
     with ingested_store(dataset, embedder, ingest, progress) as (store, report, doc_langs):
+        if on_ingested is not None:
+            on_ingested(store, report)
         searcher = Searcher(store, embedder, retrieval)
 
         def retrieve(text: str, mode: str, depth: int) -> Ranking:

@@ -15,8 +15,8 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,11 +28,10 @@ from kb.config import EmbedConfig, RetrievalConfig
 from kb.sync import IngestConfig
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from ingest.ocr import OcrConfig
-    from ingest.records import Chunk, Document
     from kb.embed import Embedder
+    from kb.store import Store
+    from kb.sync import IngestReport
 
 HEADING = "## OCR"
 MODES = ("hybrid", "dense", "lexical")
@@ -52,47 +51,28 @@ def with_ocr(config: IngestConfig) -> IngestConfig:
 
 
 # --- the children --------------------------------------------------------------------------------
-@contextmanager
-def _recording_ingest() -> Iterator[tuple[list[dict[str, Any]], list[float]]]:
-    """Record each document as it is written to a store, and the seconds of each ``eval.harness.ingest_corpus``.
-
-    Wraps ``Store.write_document`` (the store's ``ocr_pages`` and chunk ``ocr`` fields are made from
-    what it is given) and ``eval.harness.ingest_corpus`` in this process; both are restored on exit.
-    """
-    import eval.harness
-    import kb.store
-
-    written: list[dict[str, Any]] = []
-    seconds: list[float] = []
-    write_document, ingest_corpus = kb.store.Store.write_document, eval.harness.ingest_corpus
-
-    def recording(store: kb.store.Store, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, root: str) -> None:
-        write_document(store, doc, chunks, embeddings, root)
-        written.append(
-            {
-                "doc_id": doc.doc_id,
-                "parser": doc.parser,
-                "pages": len(doc.pages),
-                "ocr_pages": sum(1 for page in doc.pages if page.ocr),
-                "chunks": len(chunks),
-                "ocr_chunks": sum(1 for chunk in chunks if chunk.ocr),
-            }
-        )
-
-    def timed(*args: Any, **kwargs: Any) -> Any:
-        start = time.perf_counter()
-        try:
-            return ingest_corpus(*args, **kwargs)
-        finally:
-            seconds.append(time.perf_counter() - start)
-
-    kb.store.Store.write_document = recording  # type: ignore[method-assign,assignment]  # restored below
-    eval.harness.ingest_corpus = timed
-    try:
-        yield written, seconds
-    finally:
-        kb.store.Store.write_document = write_document  # type: ignore[method-assign]
-        eval.harness.ingest_corpus = ingest_corpus
+def _ingested(store: Store, report: IngestReport) -> dict[str, Any]:
+    """What ingest made of the dataset, read from the store it filled: documents, pages and passages, OCR'd or not."""
+    ocr_chunks: Counter[str] = Counter()
+    chunks: Counter[str] = Counter()
+    committed = store.committed_hashes()
+    for _, _, meta in store.iter_chunks(with_text=lambda _: False):
+        doc_id = str(meta.get("doc_id"))
+        if committed.get(doc_id) == meta.get("doc_hash"):
+            chunks[doc_id] += 1
+            ocr_chunks[doc_id] += bool(meta.get("ocr"))
+    documents = [
+        {
+            "doc_id": doc_id,
+            "parser": str(doc.metadata.get("parser", "")),
+            "pages": int(doc.metadata.get("pages") or 0),
+            "ocr_pages": int(doc.metadata.get("ocr_pages") or 0),
+            "chunks": chunks[doc_id],
+            "ocr_chunks": ocr_chunks[doc_id],
+        }
+        for doc_id, doc in sorted(store.stored_documents().items())
+    ]
+    return {"documents": documents, "seconds": report.seconds}
 
 
 def evaluate_side(root: Path, embedder: Embedder, ingest: IngestConfig, modes: Sequence[str] = MODES) -> dict[str, Any]:
@@ -105,8 +85,13 @@ def evaluate_side(root: Path, embedder: Embedder, ingest: IngestConfig, modes: S
 
     dataset = load_dataset(root)
     embedded = embedder.passages_embedded
-    with _recording_ingest() as (written, seconds):
-        evaluation = evaluate_kb(dataset, embedder, modes, 10, RetrievalConfig(index_dir=None), ingest)
+    ingested: dict[str, Any] = {}
+
+    def record(store: Store, report: IngestReport) -> None:
+        ingested.update(_ingested(store, report))
+
+    evaluation = evaluate_kb(dataset, embedder, modes, 10, RetrievalConfig(index_dir=None), ingest, on_ingested=record)
+    written: list[dict[str, Any]] = ingested["documents"]
     summary = evaluation.summary
     return {
         "dataset": summary["dataset"],
@@ -118,7 +103,7 @@ def evaluate_side(root: Path, embedder: Embedder, ingest: IngestConfig, modes: S
         "ocr_chunks": sum(d["ocr_chunks"] for d in written),
         "passages_embedded": embedder.passages_embedded - embedded,  # cache misses
         "by_document": written,
-        "ingest_s": round(sum(seconds), 2),
+        "ingest_s": round(ingested["seconds"], 2),
         "modes": {mode: {m: out["overall"][m] for m in MEASURES} for mode, out in summary["modes"].items()},
         "rankings": {
             mode: {qid: [doc for doc, _ in ranked] for qid, ranked in by_query.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ class IngestReport:
     chunks_written: int = 0
     pages_read: int = 0
     orphans_removed: int = 0
+    seconds: float = 0.0  # wall time of the whole run, lock wait included
 
     @property
     def ok(self) -> bool:
@@ -77,6 +79,7 @@ def ingest_paths(
     Holds the store's writer lock for the whole run.
     """
     report = IngestReport()
+    started = time.perf_counter()
     with writer_lock(store_lock_path(store.config)):
         report.orphans_removed = store.remove_orphans()
         stored = store.stored_documents()
@@ -95,6 +98,7 @@ def ingest_paths(
                 if doc_id not in seen and previous.metadata.get("root") in roots:
                     store.delete_document(doc_id)
                     report.pruned.append(doc_id)
+    report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
@@ -112,8 +116,10 @@ def ingest_sources(
     stage files, ingest them, then keep or restore them). A failed file is reported and skipped.
     """
     report = IngestReport()
+    started = time.perf_counter()
     report.orphans_removed = store.remove_orphans()
     _ingest_sources(report, sources, store.stored_documents(), store, embedder, config, progress)
+    report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
@@ -174,6 +180,7 @@ def ingest_documents(
     that are not among ``docs`` are removed. Errors in the stream are reported, not raised.
     """
     report = IngestReport()
+    started = time.perf_counter()
     with writer_lock(store_lock_path(store.config)):
         report.orphans_removed = store.remove_orphans()
         stored = store.stored_documents()
@@ -194,6 +201,7 @@ def ingest_documents(
                 if doc_id not in seen and previous.metadata.get("root") == root:
                     store.delete_document(doc_id)
                     report.pruned.append(doc_id)
+    report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
