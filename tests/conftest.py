@@ -5,10 +5,14 @@ Everything is real: the bundled embedding model, Chroma on disk, PDFs from two P
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -18,6 +22,36 @@ enforce_offline()
 # Tests run beside a parser process and other tests: OpenMP threads that spin while waiting stall
 # the model for seconds when another process holds a core (see BENCHMARKS.md).
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+NETGUARD = Path(__file__).with_name("cli") / "netguard"
+
+
+def _install_netguard() -> tuple[Path, ModuleType]:
+    """No test may resolve or connect to anything but loopback: not this process, nor any it starts.
+
+    The guard (tests/cli/netguard/sitecustomize.py) is an audit hook on name lookups and connections:
+    it refuses anything beyond loopback and writes it to NETGUARD_LOG. It is installed here, and every
+    Python process the tests start loads it through PYTHONPATH. The session fails if the log is not empty.
+    """
+    log = Path(tempfile.mkstemp(prefix="policykb-netguard-", suffix=".log")[1])
+    os.environ["NETGUARD_LOG"] = str(log)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(NETGUARD), os.environ.get("PYTHONPATH", "")]))
+    spec = importlib.util.spec_from_file_location("policykb_netguard", NETGUARD / "sitecustomize.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # adds the audit hook to this process
+    return log, module
+
+
+NETGUARD_LOG, NETGUARD_MODULE = _install_netguard()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    refused = NETGUARD_LOG.read_text(encoding="utf-8").strip() if NETGUARD_LOG.exists() else ""
+    if refused:
+        print(f"\nnetguard: the tests tried to reach beyond loopback:\n{refused}", file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    NETGUARD_LOG.unlink(missing_ok=True)
 
 from kb.config import EmbedConfig, StoreConfig  # noqa: E402
 from kb.embed import Embedder  # noqa: E402

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,23 @@ def test_the_guard_itself_catches_a_lookup(cli_env: dict[str, str], tmp_path: Pa
     code = "import socket\ntry:\n    socket.getaddrinfo('example.org', 443)\nexcept OSError:\n    pass\n"
     subprocess.run([sys.executable, "-c", code], env=guarded_env(cli_env, log), check=True)
     assert "example.org" in log.read_text()
+
+
+def test_the_test_session_itself_is_guarded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """tests/conftest.py guards the pytest process and, through PYTHONPATH, every Python process it starts."""
+    from tests.conftest import NETGUARD_MODULE
+
+    own_log = tmp_path / "in-process.log"
+    monkeypatch.setattr(NETGUARD_MODULE, "_LOG", str(own_log))  # this test's refusals must not fail the session
+    with pytest.raises(OSError, match="netguard: network access to 'example.org' refused"):
+        socket.getaddrinfo("example.org", 443)
+    assert "example.org" in own_log.read_text()
+    socket.getaddrinfo("127.0.0.1", 80)  # loopback stays allowed
+
+    child_log = tmp_path / "child.log"
+    code = "import socket\ntry:\n    socket.getaddrinfo('example.org', 443)\nexcept OSError:\n    pass\n"
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "NETGUARD_LOG": str(child_log)}, check=True)
+    assert "example.org" in child_log.read_text(), "a child started with the session's environment is guarded"
 
 
 @pytest.mark.server
