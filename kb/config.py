@@ -12,6 +12,8 @@ class StoreConfig:
     path: Path = Path(".policykb")  # embedded store directory (ignored when chroma_url is set)
     chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 for a Chroma server
     collection_prefix: str = "policykb"
+    # Chroma's HTTP client waits forever (its httpx session has timeout=None): a hung server would hang us.
+    timeout_s: float = 30.0
 
     @property
     def mode(self) -> str:

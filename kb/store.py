@@ -43,7 +43,10 @@ def open_client(config: StoreConfig) -> Any:
             raise StoreUnavailableError(f"--chroma-url '{config.chroma_url}' has no host; use http://HOST:PORT")
         port = url.port or (443 if url.scheme == "https" else 8000)
         try:
+            # The client's constructor already talks to the server, with no time limit: ask first, with one.
+            _heartbeat(url.scheme or "http", url.hostname, port, config.timeout_s)
             client = chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https", settings=_chroma_settings())
+            _bound_requests(client, config.timeout_s)
             client.heartbeat()
         except Exception as err:
             raise StoreUnavailableError(
@@ -56,6 +59,26 @@ def open_client(config: StoreConfig) -> Any:
         return chromadb.PersistentClient(path=str(config.path), settings=_chroma_settings())
     except Exception as err:
         raise StoreUnavailableError(f"cannot open the store at {config.path} ({type(err).__name__}: {err})") from err
+
+
+def _heartbeat(scheme: str, host: str, port: int, timeout_s: float) -> None:
+    import httpx
+
+    scheme = "https" if scheme == "https" else "http"
+    httpx.get(f"{scheme}://{host}:{port}/api/v2/heartbeat", timeout=timeout_s).raise_for_status()
+
+
+def _bound_requests(client: Any, timeout_s: float) -> None:
+    """Give the Chroma client's HTTP session a time limit (chromadb 1.5 offers no setting for it).
+
+    The session is an internal attribute: if a chromadb release moves it, requests go unbounded
+    again, and a test (tests/kb/test_server_faults.py) says so.
+    """
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout_s)
 
 
 @dataclass(frozen=True)

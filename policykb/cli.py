@@ -607,6 +607,8 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     enforce_offline()
     args = build_parser().parse_args(argv)
+    import httpx
+
     from assistant.errors import AssistantError
     from eval.beir import EvalError
     from ingest.errors import IngestError
@@ -619,6 +621,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(err), EXIT_USAGE)
     except (KBError, IngestError, EvalError, AssistantError) as err:
         return _fail(str(err))
+    except httpx.TransportError as err:  # a Chroma server that stopped answering mid-command
+        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
+        return _fail(f"the Chroma server stopped answering ({reason}); check that it runs, then run the command again")
     except KeyboardInterrupt:
         return _fail("interrupted; nothing half-written is visible (run the command again)", 130)
 

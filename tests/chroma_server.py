@@ -21,6 +21,13 @@ def free_port() -> int:
 @contextmanager
 def chroma_server(path: Path, timeout_s: float = 60) -> Iterator[str]:
     """Yield the URL of a Chroma server persisting to ``path``; stop it afterwards."""
+    with chroma_server_process(path, timeout_s) as (url, _):
+        yield url
+
+
+@contextmanager
+def chroma_server_process(path: Path, timeout_s: float = 60) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`chroma_server`, with the server's process too (for tests that pause or kill it)."""
     port = free_port()
     chroma = Path(sys.executable).with_name("chroma")
     log = open(path.parent / f"chroma-{port}.log", "w")  # noqa: SIM115 - closed in finally
@@ -40,7 +47,7 @@ def chroma_server(path: Path, timeout_s: float = 60) -> Iterator[str]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"chroma run did not start on {url}; see {log.name}") from None
                 time.sleep(0.2)
-        yield url
+        yield url, process
     finally:
         stop(process)
         log.close()
