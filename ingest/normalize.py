@@ -11,7 +11,9 @@ from ingest.articles import match_heading
 from ingest.records import Page
 from ingest.repair import Reading, best_reading
 
-_HYPHENATED = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿ]{2,})[-\u00AD]\n([a-zà-öø-ÿ]{2,})")
+# The second half is a lookahead, so a word cut over three lines ("compé-\ntiti-\nvité") joins in one pass.
+_HYPHENATED = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿŒœ]{2,})[-\u00AD]\n(?=[a-zà-öø-ÿœ]{2,})")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00A0\u2000-\u200A\u202F\u205F\u3000]+")
 _BIDI_CONTROLS = re.compile(r"[\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]")
 _DIGITS = re.compile(r"[0-9\u0660-\u0669]+")
@@ -26,8 +28,12 @@ def nfkc(text: str) -> str:
 
 
 def clean_whitespace(text: str) -> str:
-    """Collapse runs of spaces, drop bidi control marks, keep line breaks."""
-    text = _BIDI_CONTROLS.sub("", text)
+    """Collapse runs of spaces, drop bidi control marks, keep line breaks.
+
+    Lone surrogates (a broken font map decoded with surrogatepass) become U+FFFD: they cannot be
+    encoded, and would fail far later, in the embedder or the store.
+    """
+    text = _SURROGATE.sub("\ufffd", _BIDI_CONTROLS.sub("", text))
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return "\n".join(lines)
 
@@ -37,7 +43,7 @@ def repair_hyphenation(text: str) -> str:
 
     Only when the second half starts in lower case, so "Nord-\\nAfrique" style compounds survive.
     """
-    return _HYPHENATED.sub(r"\1\2", text)
+    return _HYPHENATED.sub(r"\1", text)
 
 
 def read_page_text(raw: str, prefer: str = "") -> Reading:

@@ -20,7 +20,12 @@ from ingest.arabic import fold
 
 LANGUAGES = ("ar", "fr", "en")
 MIN_WORDS = 12  # fewer judged words than this: too little text to call it garbage
-_TOKEN_EDGE = re.compile(r"^[^\w\u0600-\u06FF]+|[^\w\u0600-\u06FF]+$")
+# Word edges: anything but letters, digits and Arabic vowel marks (Arabic punctuation ، ؛ ؟ included).
+_TOKEN_EDGE = re.compile(r"^[^\w\u064B-\u065F\u0670]+|[^\w\u064B-\u065F\u0670]+$")
+# Addresses are no words of any language: a page of references must not look like garbage.
+_ADDRESS = re.compile(
+    r"://|^www\.|@\w|^[\w.-]+\.(?:pdf|html?|docx?|org|com|gov|int|eu|ma|tn|dz|eg|jo|lb|ps)(?:/|$)", re.IGNORECASE
+)
 _ARABIC = re.compile(r"[\u0621-\u064A\u0671-\u06D3\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿŒœ]")
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
@@ -166,7 +171,7 @@ def _is_known(token: str) -> bool:
 
 
 def _tokens(text: str) -> list[str]:
-    return [token for token in (_TOKEN_EDGE.sub("", raw) for raw in text.split()) if token]
+    return [token for token in (_TOKEN_EDGE.sub("", raw) for raw in text.split() if not _ADDRESS.search(raw)) if token]
 
 
 def _is_function_word(token: str) -> bool:
@@ -180,17 +185,19 @@ def _has_article(word: str) -> bool:
 
 def _order(lines: list[list[str]]) -> float:
     """Evidence that Arabic words stand in reading order (positive) or reversed (negative)."""
-    forward = backward = 0
+    forward = backward = 0.0
     for raw in lines:
         words = [_TOKEN_EDGE.sub("", w) for w in raw]
         for before, after in zip(words, words[1:], strict=False):
             forward += 3 * ((before in _DEMONSTRATIVES and _has_article(after)) + (_has_article(before) and after in _RELATIVES))
             backward += 3 * ((after in _DEMONSTRATIVES and _has_article(before)) + (_has_article(after) and before in _RELATIVES))
         if len(raw) >= 3:
-            # A sentence mark ends a line in reading order; reversed, it opens it (about 3:1 on real pages).
+            # A sentence mark ends a line in reading order (about 3:1 on real pages); reversed, it ends
+            # the line's first word, which a wrapped sentence also does now and then, so it weighs half;
+            # a mark that opens a word never happens in reading order.
             forward += bool(_SENTENCE_MARK.search(raw[-1]))
-            backward += bool(_SENTENCE_MARK.search(raw[0]) or re.match(r"^[.:؛!؟،]", raw[0]))
-    return (forward - backward) / (forward + backward + 4)
+            backward += 1.0 if re.match(r"^[.:؛!؟،]", raw[0]) else 0.5 * bool(_SENTENCE_MARK.search(raw[0]))
+    return (forward - backward) / (forward + backward + 6)
 
 
 def text_quality(text: str) -> TextQuality:

@@ -176,13 +176,14 @@ def unshift_font_map(text: str) -> str | None:
     tried on a sample and the best is kept.
     """
     sample = " ".join(text.split()[:80])
-    best_offset, best_score = 0, 0.0
+    best_offset, best_score, best_known = 0, 0.0, 0.0
     for offset in range(-96, 97):
         if offset == 0:
             continue
         quality = text_quality(_shift(sample, offset))
-        if quality.known > best_score:
-            best_offset, best_score = offset, quality.known
+        # Most known words, not the best share: one lucky word out of one is no offset.
+        if quality.known * quality.words > best_known:
+            best_offset, best_score, best_known = offset, quality.known, quality.known * quality.words
     if best_score < 0.6:
         return None
     # The apostrophe (U+0027) shifted by -29 is a line feed, so extractors broke lines at elisions:
@@ -234,12 +235,19 @@ _LIGATURES = {"0644_0627": "\ufefb", "0644_0622": "\ufef5", "0644_0623": "\ufef7
 
 def _decode_name(name: str) -> str:
     codes = [part[3:].upper() for part in name.split("_")]
-    return _LIGATURES.get("_".join(codes)) or "".join(chr(int(code, 16)) for code in codes)
+    # uniD800-uniDFFF name no character (Adobe Glyph List specification): the replacement character.
+    return _LIGATURES.get("_".join(codes)) or "".join(
+        "\ufffd" if 0xD800 <= int(code, 16) <= 0xDFFF else chr(int(code, 16)) for code in codes
+    )
 
 
 def decode_glyph_names(text: str) -> str:
     """Text layers that hold glyph names ("/uni0627.fina") instead of characters: the names spell the code points."""
     return _GLYPH_NAME.sub(lambda m: _decode_name(m.group(1)), text)
+
+
+def _nfkc_or_none(text: str | None) -> str | None:
+    return None if text is None else nfkc(text)
 
 
 def _candidates(text: str) -> list[tuple[str, Callable[[str], str | None]]]:
@@ -259,6 +267,8 @@ def _beats(name: str, repaired: TextQuality, plain: TextQuality, prefer: str = "
     if name == prefer == "word-order":
         # The rest of the document reads in reversed word order: no contrary evidence is enough here.
         return repaired.order >= plain.order and repaired.known >= plain.known - 0.02
+    if name == "font-shift" and repaired.words < 0.5 * plain.words:
+        return False  # a shift that leaves few words is a coincidence, not the font's offset
     if name in ("accent-map", "de-doubled"):
         # Each mapping was proven word by word, and no real word doubles every letter: fake-bold
         # headings alone barely move a page's score, yet must be undone.
@@ -292,7 +302,8 @@ def _best_reading(text: str, prefer: str = "") -> Reading:
     plain = Reading(tidy_arabic(normal), "nfkc" if normal != text else "none", text_quality(tidy_arabic(normal)))
     candidates = _candidates(text)[1:]
     if plain.quality.judged and plain.quality.score < MIN_QUALITY:
-        candidates.append(("font-shift", lambda t: unshift_font_map(nfkc(t))))  # a search over offsets: only for garbage
+        # A search over offsets: only for garbage.
+        candidates.append(("font-shift", lambda t: _nfkc_or_none(unshift_font_map(nfkc(t)))))
     best = plain
     for name, repair in candidates:
         repaired = repair(text)
