@@ -10,26 +10,15 @@ import json
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 
 from tests.cli.test_cli import run
 from tests.fixtures.documents import write_fixture
 from tests.pdfmaker import textlayers
-from tests.pdfmaker.scans import SAMPLE_PAGES, image_only_pdf
+from tests.pdfmaker.scans import SAMPLE_PAGES, image_only_pdf, merged_pdf
 
 PAGE_KEYS = {"page", "lang", "quality", "repair", "ocr", "indexed", "first_line", "note"}
 OFF_ADVICE = "OCR it or supply a text version (OCR is turned off (--no-ocr or POLICYKB_OCR=off))"
 IMAGE_ONLY = "no text layer (image only)"
-
-
-def _merged(target: Path, *pages: tuple[Path, int]) -> Path:
-    """One PDF of the given (file, 0-based page) pairs, in order."""
-    writer = PdfWriter()
-    for source, index in pages:
-        writer.add_page(PdfReader(source).pages[index])
-    with target.open("wb") as out:
-        writer.write(out)
-    return target
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +29,8 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {
         "scan": scan,
         "wrong-map": textlayers.wrong_unicode_map_arabic_pdf(folder / "wrong-map.pdf", textlayers.AR_LINES),
-        "text-then-scan": _merged(folder / "text-then-scan.pdf", (text, 0), (scan, 0)),
-        "scan-then-text": _merged(folder / "scan-then-text.pdf", (scan, 0), (text, 0)),
+        "text-then-scan": merged_pdf(folder / "text-then-scan.pdf", (text, 0), (scan, 0)),
+        "scan-then-text": merged_pdf(folder / "scan-then-text.pdf", (scan, 0), (text, 0)),
     }
 
 

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pytest
-from pypdf import PdfReader, PdfWriter
 
 from ingest.errors import NoTextError
 from ingest.load import LoadOptions, SourceFile, load_document
@@ -24,7 +23,7 @@ from ingest.records import Document
 from ingest.sandbox import ParseLimits, ParserProcess
 from tests.fixtures.documents import write_fixture
 from tests.pdfmaker import textlayers
-from tests.pdfmaker.scans import SAMPLE_PAGES, encrypted_copy, image_only_pdf
+from tests.pdfmaker.scans import SAMPLE_PAGES, encrypted_copy, image_only_pdf, merged_pdf
 
 NO_OCR = LoadOptions(ocr=OcrConfig(enabled=False))
 OCR_PARSER = re.compile(r"pypdf \S+ \+ tesseract 5\.\d+\.\d+")
@@ -46,16 +45,6 @@ def _flat(text: str) -> str:
 
 def _sidecar(pdf: Path, **fields: str) -> None:
     pdf.with_name(pdf.name + ".meta.json").write_text(json.dumps(fields, ensure_ascii=False), encoding="utf-8")
-
-
-def _merged(target: Path, *pages: tuple[Path, int]) -> Path:
-    """One PDF of the given (file, 0-based page) pairs, in order."""
-    writer = PdfWriter()
-    for source, index in pages:
-        writer.add_page(PdfReader(source).pages[index])
-    with target.open("wb") as out:
-        writer.write(out)
-    return target
 
 
 def _load(path: Path, options: LoadOptions = LoadOptions()) -> Document:
@@ -81,7 +70,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     made["fr-undeclared"] = Path(shutil.copy(made["fr"], undeclared / "scan.pdf"))  # no sidecar: no language given
     made["aes256"] = encrypted_copy(made["ar"], folder / "ar-aes256.pdf", "AES-256")  # empty user password
     text_pdf = write_fixture("ma/loi-poles.fr.pdf", folder / "fixtures")
-    made["mixed"] = _merged(folder / "mixed.pdf", (text_pdf, 0), (made["fr"], 0))  # a text page, then a scanned one
+    made["mixed"] = merged_pdf(folder / "mixed.pdf", (text_pdf, 0), (made["fr"], 0))  # a text page, then a scanned one
     return made
 
 

@@ -98,3 +98,15 @@ def encrypted_copy(source: Path, target: Path, algorithm: str, user_password: st
     with target.open("wb") as out:
         writer.write(out)
     return target
+
+
+def merged_pdf(target: Path, *pages: tuple[Path, int]) -> Path:
+    """One PDF of the given (file, 0-based page) pairs, in order: a text page beside a scan, say."""
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    for source, index in pages:
+        writer.add_page(pypdf.PdfReader(source).pages[index])
+    with target.open("wb") as out:
+        writer.write(out)
+    return target
