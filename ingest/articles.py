@@ -23,9 +23,15 @@ _LATIN_CHAPTER = re.compile(
     r"\s+(?:[IVXLC]+|\d+|premier|première|PREMIER|PREMIÈRE|unique|one|two|three|four|five|six|seven|eight|nine|ten))"
     r"(?=$|[\s.:\-–—)])"
 )
+# The tens of a compound ordinal ("الحادية والعشرون"): only these may follow و, or "المادة الأولى وطنية"
+# (a line of running text) would read as a heading labelled with an ordinary word.
+_TENS = (
+    r"(?:ال)?(?:عاشرة?|عشر(?:ون|ين)|ثلاث(?:ون|ين)|[أا]ربع(?:ون|ين)|خمس(?:ون|ين)|ست(?:ون|ين)|سبع(?:ون|ين)|ثمان(?:ون|ين)|تسع(?:ون|ين))"
+    r"(?=$|[^\u0621-\u064A])"
+)
 _ARABIC_HEADING = re.compile(
     r"^(?P<word>المادة|مادة|الفصل|فصل|الباب|باب|القسم|الجزء|العنوان)\s*(?:رقم\s*)?"
-    r"\(?(?P<num>[0-9\u0660-\u0669]+(?:\s*(?:مكرر|مكررا))?|[\u0621-\u064A]+(?:\s+(?:عشرة?|و[\u0621-\u064A]+))?)\)?"
+    r"\(?(?P<num>[0-9\u0660-\u0669]+(?:\s*(?:مكرر|مكررا))?|[\u0621-\u064A]+(?:\s+(?:عشرة?|و" + _TENS + r"))?)\)?"
     r"(?=$|[\s.:\-–—)])"
 )
 # Ordinals that can follow المادة / الفصل / الباب, folded (see ingest.arabic.fold).

@@ -33,6 +33,9 @@ class _Line:
     starts_line: bool = True  # False for the second and later sentences of one source line
     is_heading: bool = False
     last_page: int = 0  # page where the text ends, when a sentence runs onto the next page (0: same page)
+    # The page of each "\n"-separated source line of ``text``, when a sentence runs on across lines
+    # (() for one line): a sentence cut to fit the window gives each piece the pages its words stand on.
+    line_pages: tuple[int, ...] = ()
 
     @property
     def end_page(self) -> int:
@@ -99,7 +102,8 @@ def _units(lines: list[_Line]) -> list[_Line]:
         for i, part in enumerate(parts):
             if i == 0 and open_sentence and not line.is_heading and units:
                 last = units[-1]
-                units[-1] = _Line(last.page, f"{last.text}\n{part}", last.starts_line, last_page=line.page)
+                line_pages = (*(last.line_pages or (last.page,)), line.page)
+                units[-1] = _Line(last.page, f"{last.text}\n{part}", last.starts_line, last_page=line.page, line_pages=line_pages)
             else:
                 units.append(_Line(page=line.page, text=part, starts_line=i == 0, is_heading=line.is_heading))
             open_sentence = not line.is_heading and not _ENDS_SENTENCE.search(part)
@@ -107,16 +111,24 @@ def _units(lines: list[_Line]) -> list[_Line]:
 
 
 def _split_long(unit: _Line, fits: Callable[[str], bool]) -> list[_Line]:
-    """A sentence longer than the window is cut between words."""
+    """A sentence longer than the window is cut between words; each piece cites the pages its words are on."""
     pieces: list[_Line] = []
     words: list[str] = []
-    for word in unit.text.replace("\n", " ").split(" "):
-        if words and not fits(" ".join([*words, word])):
-            pieces.append(_Line(unit.page, " ".join(words), starts_line=not pieces and unit.starts_line))
-            words = []
-        words.append(word)
+    pages: list[int] = []  # the page of each word in ``words``
+
+    def cut() -> None:
+        pieces.append(_Line(pages[0], " ".join(words), starts_line=not pieces and unit.starts_line, last_page=pages[-1]))
+        words.clear()
+        pages.clear()
+
+    for text, page in zip(unit.text.split("\n"), unit.line_pages or (unit.page,), strict=True):
+        for word in text.split(" "):
+            if words and not fits(" ".join([*words, word])):
+                cut()
+            words.append(word)
+            pages.append(page)
     if words:
-        pieces.append(_Line(unit.page, " ".join(words), starts_line=not pieces and unit.starts_line))
+        cut()
     return pieces
 
 

@@ -29,6 +29,9 @@ from ingest.articles import Heading, match_heading, uses_madda
         ("– التعريف2 الفصل", Heading("article", "الفصل 2")),
         ("الباب الأول: أحكام عامة", Heading("chapter", "الباب الأول")),
         ("الفصل 5", Heading("article", "الفصل 5")),
+        ("المادة الحادية والعشرون", Heading("article", "المادة الحادية والعشرون")),  # compound ordinals
+        ("الفصل الثاني والأربعون: التمويل", Heading("article", "الفصل الثاني والأربعون")),
+        ("المادة الحادية عشرة", Heading("article", "المادة الحادية عشرة")),
     ],
 )
 def test_headings_are_recognised(line: str, expected: Heading) -> None:
@@ -42,6 +45,7 @@ def test_headings_are_recognised(line: str, expected: Heading) -> None:
         "Articles de loi",
         "المادة 12 من القانون المذكور",
         "المادتين",
+        "المادة الأولى وطنية",  # و opens an ordinary word here, not the tens of an ordinal
         "Le chapitre suivant",
         "",
     ],
