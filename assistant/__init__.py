@@ -28,10 +28,14 @@ def answer(
     """Answer with the configured answerer: extractive by default, an LLM (verified) when configured.
 
     ``filters`` narrow the evidence (a country filter sets the countries answered for); ``history``
-    holds the earlier turns, oldest first; ``lang`` forces the framing language.
+    holds the earlier turns, oldest first; ``lang`` forces the framing language. Raises
+    :class:`assistant.errors.QuestionError` for a question that asks nothing or is too long
+    (:func:`assistant.question.readable_question`).
     """
+    from assistant.question import readable_question
     from kb.search import Filters
 
+    question = readable_question(question)  # the answer, the audit log and the LLM see it cleaned
     filters = filters or Filters()
     if config.answerer == "llm":
         from assistant.llm import answer_with_llm  # only deployments with an LLM import its client

@@ -19,3 +19,7 @@ class UploadError(AssistantError):
 
 class BriefError(AssistantError):
     """A brief cannot be exported as asked (empty, a malformed timestamp, an unknown language)."""
+
+
+class QuestionError(AssistantError, ValueError):
+    """A question the assistant cannot read: empty, without a word, or too long (a ValueError, as before it had a class)."""

@@ -17,7 +17,7 @@ from assistant.dimensions import DIMENSIONS
 from assistant.evidence import Evidence, gather, translation_passage
 from assistant.extract import Candidate, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
-from assistant.question import Question, analyse, topic_text
+from assistant.question import Question, analyse, readable_question, topic_text
 from assistant.relevance import QuestionTerms, relevance
 from assistant.render import render
 from assistant.verify import is_verbatim, normalise_space
@@ -50,9 +50,7 @@ def collect(
     lang: str | None = None,
 ) -> Collected:
     """Understand the question, gather passages per country and score their sentences."""
-    if not question.strip():
-        raise ValueError("the question is empty")
-    asked = analyse(question, history, lang)
+    asked = analyse(readable_question(question), history, lang)
     topic = topic_text(asked.search_text)
     terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang))
     evidence = [_in_question_language(searcher, asked, e, terms, config) for e in gather(searcher, asked, filters, config)]

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.dimensions import lexicon
+from assistant.errors import QuestionError
 from assistant.model import Turn
 from kb.analysis import analyze
-from kb.query import PARTNERS, REGIONS, understand, without_places
+from kb.query import PARTNERS, REGIONS, clean_query, has_words, understand, without_places
 
 LANGS = ("ar", "fr", "en")
 # Words that open a follow-up; matched on the folded question (kb.query.normalize_query).
@@ -28,6 +29,9 @@ _ALL_COUNTRIES = re.compile(
     re.IGNORECASE,
 )
 FOLLOW_UP_MAX_TOKENS = 2  # content words left once places are removed: "and Jordan?" has none
+# Longer is a document pasted as a question; it is refused rather than cut, since the answer quotes
+# what was asked. (Search reads the first 2,000 characters; the web app refuses beyond its own limit.)
+MAX_QUESTION_CHARS = 10_000
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,25 @@ class Question:
 
     def turn(self) -> Turn:
         return Turn(self.search_text, self.countries, self.dimensions, self.search_text)
+
+
+def readable_question(text: str) -> str:
+    """The question as the assistant reads it, invisible and control characters dropped (:func:`kb.query.clean_query`).
+
+    Raises :class:`QuestionError` when nothing is asked: empty, no letter or digit, or over
+    ``MAX_QUESTION_CHARS`` characters.
+    """
+    cleaned = clean_query(text, limit=len(text))
+    example = 'e.g. "How does Tunisia fund clusters?"'
+    if not cleaned:
+        raise QuestionError(f"the question is empty; ask something, {example}")
+    if not has_words(cleaned):
+        raise QuestionError(f"the question has no words ({cleaned[:20]!r}); ask in words, {example}")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"the question has {len(cleaned):,} characters; keep it under {MAX_QUESTION_CHARS:,} (ask about one point at a time)"
+        )
+    return cleaned
 
 
 def topic_text(text: str) -> str:

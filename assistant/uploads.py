@@ -147,11 +147,14 @@ def safe_name(name: str) -> str:
             kept.append(" ")
         elif category[0] in "LM" or category == "Nd" or ch in _ALLOWED_PUNCTUATION:
             kept.append(ch)
-    cleaned = re.sub(r" +", "-", "".join(kept).strip()).lstrip(".-")  # a leading '-' reads as an option to shell tools
+    spaced = re.sub(r" +", "-", "".join(kept).strip())
+    cleaned = spaced.lstrip(".-")  # a leading '-' reads as an option to shell tools
     known = ", ".join(sorted(READERS))
     if is_sidecar(Path(cleaned)):
         raise UploadError(f"{shown}: metadata files are made from the upload form; upload the document and fill in the form")
     path = PurePosixPath(cleaned or "-")
+    if not path.suffix and reader_for(Path(f"x{spaced}")) is not None:  # ".md", "....pdf": a type, no name
+        raise UploadError(f"{shown}: the name has no letters or digits before '{Path(f'x{spaced}').suffix}'; rename the file")
     if not path.suffix:
         raise UploadError(f"{shown}: the name has no document type; name the file like report.pdf ({known})")
     if reader_for(Path(cleaned)) is None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from assistant.config import WebConfig
 from assistant.errors import AssistantError
 from assistant.phrases import COUNTRY_NAMES
+from kb.query import clean_query
 from kb.search import Filters
 
 COUNTRY_CODES: tuple[str, ...] = tuple(COUNTRY_NAMES)
@@ -20,7 +21,9 @@ class InputError(AssistantError):
 
 
 def checked_question(question: str | None, config: WebConfig) -> str:
-    question = (question or "").strip()
+    """The question trimmed, control, bidi-override and lone-surrogate characters dropped (they would
+    reach the audit log and the page as sent), and within the length limit."""
+    question = clean_query(question or "", limit=len(question or ""))
     if not question:
         raise InputError("the question is empty: type a question, e.g. 'How does Tunisia fund clusters?'")
     if len(question) > config.max_question_chars:

@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def shown_path(path: Path | str) -> str:
+    """A path fit for a one-line message, written with escapes for what would break or disguise the line:
+    control characters and line separators (a newline in a file name), bidi overrides, and the lone
+    surrogates that stand for bytes of a name that is not UTF-8."""
+    return "".join(
+        ascii(ch)[1:-1] if ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") else ch
+        for ch in str(path)
+    )
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(shown_path(part) for part in text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 class IngestError(Exception):
@@ -12,9 +30,9 @@ class IngestError(Exception):
 
     def __init__(self, path: Path | str, reason: str, hint: str | None = None) -> None:
         self.path = str(path)
-        self.reason = reason
+        self.reason = _one_line(reason)  # parsers' messages may quote the file's bytes, newlines included
         self.hint = hint or self.hint
-        super().__init__(f"{self.path}: {reason}; {self.hint}")
+        super().__init__(f"{shown_path(path)}: {self.reason}; {self.hint}")
 
 
 class UnsupportedFormatError(IngestError):
@@ -39,3 +57,16 @@ class InvalidMetadataError(IngestError):
 
 class ParseLimitError(IngestError):
     hint = "the file is too large or too complex to parse safely; split it or raise the limit"
+
+
+# Pages per file, by default. Document services cap a file at 2,000-3,000 pages; a longer file is
+# a compilation better split (and a hostile one would otherwise cost minutes of parsing).
+MAX_PAGES = 3000
+
+
+def check_page_count(path: Path, count: int, max_pages: int) -> None:
+    """Refuse a file of more than ``max_pages`` pages before its text is read (see ``LoadOptions.max_pages``)."""
+    if count > max_pages:
+        raise ParseLimitError(
+            path, f"{count} pages, over the limit of {max_pages} pages per file", "split the file, or raise POLICYKB_MAX_PAGES"
+        )

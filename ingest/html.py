@@ -5,10 +5,12 @@ Scripts, styles and navigation chrome are dropped; headings are remembered as st
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ingest.errors import CorruptDocumentError
+from ingest.encoding import decode_text
+from ingest.errors import MAX_PAGES, CorruptDocumentError
 from ingest.records import Extracted, Page
 
 _BLOCKS = {
@@ -38,8 +40,12 @@ _BLOCKS = {
     "td",
     "th",
 }
-_SKIPPED = {"script", "style", "noscript", "template", "nav", "svg"}
+_SKIPPED = {"script", "style", "noscript", "template", "nav", "svg", "iframe"}
+# Browsers ignore "/>" on these: "<script src=x/>code</script>" runs the code, so the parser must skip it too.
+_NOT_SELF_CLOSING = {"script", "style", "noscript", "template", "nav", "iframe"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# <meta charset="windows-1256">, or the older <meta http-equiv="Content-Type" content="text/html; charset=...">.
+_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9._:-]+)", re.IGNORECASE)
 
 
 class _TextCollector(HTMLParser):
@@ -74,6 +80,14 @@ class _TextCollector(HTMLParser):
         if tag in _HEADINGS:
             self._heading_depth += 1
 
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag in _NOT_SELF_CLOSING:
+            if tag in ("script", "style"):
+                self.set_cdata_mode(tag)  # as for "<script>": its text is code, not markup
+            return
+        self.handle_endtag(tag)
+
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self._in_title = False
@@ -85,24 +99,25 @@ class _TextCollector(HTMLParser):
             self._heading_depth -= 1
 
     def handle_data(self, data: str) -> None:
+        if self._skip_depth:
+            return  # script text stays out of the title too: "<title><script>" is not markup to trust
         if self._in_title:
             self.title += data
-        elif not self._skip_depth:
+        else:
             self._buffer.append(data)
 
 
-def read_html(path: Path) -> Extracted:
+def read_html(path: Path, max_pages: int = MAX_PAGES) -> Extracted:
+    """One page, whatever ``max_pages`` (HTML has no pages)."""
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise CorruptDocumentError(path, f"cannot read the file ({err})") from err
-    try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older Arabic government sites still serve windows-1256; anything else is read as Latin-1.
-        raw = data.decode("cp1256" if b"windows-1256" in data[:2048].lower() else "latin-1")
+        raise CorruptDocumentError(path, f"cannot read the file ({err.strerror or err})") from err
+    # Older Arabic government sites still serve windows-1256, declared or not (see ingest.encoding).
+    declared = _CHARSET.search(data[:4096])
+    decoded = decode_text(path, data, declared.group(1).decode("ascii") if declared else "")
     collector = _TextCollector()
-    collector.feed(raw)
+    collector.feed(decoded.text)
     collector.close()
     collector._flush()
     hints: dict[str, str] = {}
@@ -113,4 +128,4 @@ def read_html(path: Path) -> Extracted:
     if collector.lang:
         hints["html_lang"] = collector.lang
     page = Page(number=1, text="\n".join(collector.lines), headings=tuple(collector.headings))
-    return Extracted(pages=(page,), hints=hints, parser="html.parser")
+    return Extracted(pages=(page,), hints=hints, parser=decoded.parser("html.parser"), notes=decoded.notes(path))

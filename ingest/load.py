@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ingest.errors import IngestError, InvalidMetadataError, NoTextError, UnsupportedFormatError
+from ingest.errors import MAX_PAGES, CorruptDocumentError, IngestError, InvalidMetadataError, NoTextError, UnsupportedFormatError
 from ingest.metadata import build_metadata, read_sidecar
 from ingest.normalize import normalize_page_text, strip_running_lines
 from ingest.ocr import OcrConfig
@@ -22,6 +22,7 @@ INGEST_VERSION = "2"  # 2: text-quality scoring, repairs chosen by score, unread
 @dataclass(frozen=True)
 class LoadOptions:
     ocr: OcrConfig = OcrConfig()
+    max_pages: int = MAX_PAGES  # per file: a longer one is refused before its text is read
 
 
 def _quiet(_: str) -> None:
@@ -56,7 +57,7 @@ def discover(paths: list[Path]) -> Iterator[SourceFile | IngestError]:
             yield IngestError(given, "no such file or folder", "check the path")
             continue
         if given.is_file():
-            yield SourceFile(path=given, root=given.parent)
+            yield _not_utf8(given) or SourceFile(path=given, root=given.parent)
             continue
         for path in sorted(given.rglob("*")):
             relative = path.relative_to(given)
@@ -65,7 +66,16 @@ def discover(paths: list[Path]) -> Iterator[SourceFile | IngestError]:
             if reader_for(path) is None:
                 yield UnsupportedFormatError(path, f"unknown file type '{path.suffix or path.name}'")
                 continue
-            yield SourceFile(path=path, root=given)
+            yield _not_utf8(path) or SourceFile(path=path, root=given)
+
+
+def _not_utf8(path: Path) -> IngestError | None:
+    """A path whose bytes are not UTF-8 (a name from a Latin-1 or CP1256 system): the store keeps ids as UTF-8."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return IngestError(path, "the file name is not valid UTF-8", "rename the file or its folder (names become document ids)")
+    return None
 
 
 def content_hash(source: SourceFile) -> str:
@@ -77,13 +87,22 @@ def content_hash(source: SourceFile) -> str:
     return digest.hexdigest()
 
 
-def _extract(source: SourceFile) -> tuple[Extracted, dict[str, object]]:
+def _extract(source: SourceFile, options: LoadOptions) -> tuple[Extracted, dict[str, object]]:
     reader = reader_for(source.path)
     if reader is None:
         known = ", ".join(sorted(READERS))
         raise UnsupportedFormatError(source.path, f"unknown file type '{source.path.suffix}' (known: {known})")
+    try:
+        empty = source.path.stat().st_size == 0
+    except OSError as err:
+        raise IngestError(
+            source.path, f"cannot read the file ({err.strerror or err})", "check that it exists and is readable"
+        ) from err
+    if empty:
+        # An interrupted download or copy: say so, rather than "no text layer" or a parser's complaint.
+        raise CorruptDocumentError(source.path, "the file is empty (0 bytes)")
     sidecar, _ = read_sidecar(source.path)
-    return reader(source.path), sidecar
+    return reader(source.path, options.max_pages), sidecar
 
 
 def _page_texts(
@@ -99,7 +118,7 @@ def read_file_pages(
     source: SourceFile, options: LoadOptions = LoadOptions(), progress: Progress = _quiet
 ) -> tuple[PageTexts, str]:
     """Every page of a file as ingest reads it, indexed or not, and the parser used (for inspection)."""
-    extracted, sidecar = _extract(source)
+    extracted, sidecar = _extract(source, options)
     texts = _page_texts(source, extracted, sidecar, options, progress)
     return texts, _parser(extracted, texts)
 
@@ -111,7 +130,7 @@ def _parser(extracted: Extracted, texts: PageTexts) -> str:
 
 def load_document(source: SourceFile, options: LoadOptions = LoadOptions(), progress: Progress = _quiet) -> Document:
     """Read, repair, OCR where needed, normalise and describe one file. Raises :class:`IngestError` subclasses."""
-    extracted, sidecar = _extract(source)
+    extracted, sidecar = _extract(source, options)
     texts = _page_texts(source, extracted, sidecar, options, progress)
     pages = texts.pages
     if not any(page.text.strip() for page in pages):
@@ -124,7 +143,7 @@ def load_document(source: SourceFile, options: LoadOptions = LoadOptions(), prog
         meta=meta,
         pages=tuple(pages),
         parser=_parser(extracted, texts),
-        notes=tuple(note.message(source.path) for note in texts.notes),
+        notes=extracted.notes + tuple(note.message(source.path) for note in texts.notes),
     )
 
 

@@ -11,12 +11,19 @@ from pathlib import Path
 
 import yaml
 
-from ingest.errors import CorruptDocumentError, InvalidMetadataError
+from ingest.encoding import decode_text
+from ingest.errors import MAX_PAGES, CorruptDocumentError, InvalidMetadataError, check_page_count
 from ingest.records import Extracted, Page
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 _PAGEBREAK = re.compile(r"^\s*<!--\s*pagebreak\s*-->\s*$", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# Raw HTML a Markdown renderer would run or hide, never text: scripts, styles, and comments that span
+# lines (a one-line comment is dropped line by line, so that page breaks are still seen).
+_HIDDEN = re.compile(
+    r"<(script|style|noscript|template)\b[^>]*>.*?(?:</\1\s*>|\Z)|<!--(?![ \t]*pagebreak[ \t]*-->).*?(?:-->|\Z)",
+    re.DOTALL | re.IGNORECASE,
+)
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
@@ -40,18 +47,21 @@ def _plain(line: str) -> str:
     return _EMPHASIS.sub(r"\2", line)
 
 
-def read_markdown(path: Path) -> Extracted:
+def read_markdown(path: Path, max_pages: int = MAX_PAGES) -> Extracted:
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (UnicodeDecodeError, OSError) as err:
-        raise CorruptDocumentError(path, f"cannot read as UTF-8 text ({err})") from err
-    fields, body = split_front_matter(path, raw)
+        data = path.read_bytes()
+    except OSError as err:
+        raise CorruptDocumentError(path, f"cannot read the file ({err.strerror or err})") from err
+    decoded = decode_text(path, data)
+    fields, body = split_front_matter(path, decoded.text)
+    body = _HIDDEN.sub("", body)
     pages: list[Page] = []
     lines: list[str] = []
     headings: list[str] = []
     first_heading = ""
     for line in body.split("\n"):
         if _PAGEBREAK.match(line):
+            check_page_count(path, len(pages) + 2, max_pages)
             pages.append(Page(number=len(pages) + 1, text="\n".join(lines), headings=tuple(headings)))
             lines, headings = [], []
             continue
@@ -65,4 +75,6 @@ def read_markdown(path: Path) -> Extracted:
             lines.append(_plain(line))
     pages.append(Page(number=len(pages) + 1, text="\n".join(lines), headings=tuple(headings)))
     hints = {"first_heading": first_heading} if first_heading else {}
-    return Extracted(pages=tuple(pages), declared=fields, hints=hints, parser="markdown")
+    return Extracted(
+        pages=tuple(pages), declared=fields, hints=hints, parser=decoded.parser("markdown"), notes=decoded.notes(path)
+    )

@@ -41,9 +41,16 @@ def sidecar_paths(path: Path) -> list[Path]:
     return [path.with_name(stem + suffix) for stem in stems for suffix in SIDECAR_SUFFIXES]
 
 
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a document named near the 255-byte limit has no room for a sidecar's name: none exists
+        return False
+
+
 def read_sidecar(path: Path) -> tuple[dict[str, object], bytes]:
     """Return the sidecar's fields and raw bytes (the bytes feed the content hash)."""
-    found = [p for p in sidecar_paths(path) if p.is_file()]
+    found = [p for p in sidecar_paths(path) if _is_file(p)]
     if not found:
         return {}, b""
     if len(found) > 1:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.arabic import has_arabic
+from ingest.errors import shown_path
 from ingest.langid import detect_language
 from ingest.normalize import normalize_page_text, read_page_text
 from ingest.ocr import OcrConfig, OcrError, ocr_page, ocr_status, tesseract_version
@@ -40,7 +41,7 @@ class PageNote:
         return f"OCR it or supply a text version ({self.why})"
 
     def message(self, path: Path) -> str:
-        return f"{path}: page {self.number}: {self.problem}; {self.advice}"
+        return f"{shown_path(path)}: page {self.number}: {self.problem}; {self.advice}"
 
 
 @dataclass

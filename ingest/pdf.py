@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ingest.errors import CorruptDocumentError, EncryptedDocumentError
+from ingest.errors import MAX_PAGES, CorruptDocumentError, EncryptedDocumentError, ParseLimitError, check_page_count
 from ingest.records import Extracted, Page
 
 
@@ -30,9 +30,26 @@ def _paints_image(resources: Any, depth: int = 0) -> bool:
     return False
 
 
-def read_pdf(path: Path) -> Extracted:
+def _what_is_wrong(path: Path) -> str:
+    """What the bytes say about a file pypdf could not read: not a PDF at all, cut short, or just unreadable."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1024)
+            handle.seek(max(0, path.stat().st_size - 2048))
+            tail = handle.read()
+    except OSError:
+        return "not a readable PDF"
+    if b"%PDF-" not in head:  # an error page or another format saved under a .pdf name
+        begins = " ".join(head[:40].decode("utf-8", errors="replace").split())[:30]
+        return f"not a PDF file (it begins «{begins}»)"
+    if b"%%EOF" not in tail:  # every PDF ends with this marker (a little junk may follow)
+        return "not a readable PDF: it is cut short (no end-of-file marker: an interrupted download or copy?)"
+    return "not a readable PDF"
+
+
+def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> Extracted:
     import pypdf
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
+    from pypdf.errors import FileNotDecryptedError, LimitReachedError, PdfReadError, PyPdfError
 
     try:
         reader = pypdf.PdfReader(path)
@@ -44,6 +61,8 @@ def read_pdf(path: Path) -> Extracted:
                 raise EncryptedDocumentError(path, f"encrypted PDF that cannot be opened ({err})") from err
             if not opened:
                 raise EncryptedDocumentError(path, "PDF is protected by a password")
+        # Counting walks the page tree only: a file of 5,000 pages is refused in a second, not read for a minute.
+        check_page_count(path, len(reader.pages), max_pages)
         pages = tuple(
             Page(number=i + 1, text=page.extract_text() or "", has_image=_paints_image(page.get("/Resources")))
             for i, page in enumerate(reader.pages)
@@ -51,8 +70,13 @@ def read_pdf(path: Path) -> Extracted:
         title = reader.metadata.get("/Title") if reader.metadata else None
     except FileNotDecryptedError as err:
         raise EncryptedDocumentError(path, "PDF is protected by a password") from err
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as err:
-        raise CorruptDocumentError(path, f"not a readable PDF ({type(err).__name__}: {err})") from err
+    except LimitReachedError as err:
+        # pypdf's own guards: a stream that inflates past its cap (a compression bomb), a page tree nested too deep.
+        raise ParseLimitError(path, f"beyond pypdf's safety limits ({err})", "re-export the file from its source") from err
+    except RecursionError as err:
+        raise CorruptDocumentError(path, "not a readable PDF (objects nested too deeply)") from err
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, AssertionError) as err:
+        raise CorruptDocumentError(path, f"{_what_is_wrong(path)} ({type(err).__name__}: {err})") from err
     hints: dict[str, str] = {}
     if isinstance(title, str) and title.strip():
         hints["pdf_title"] = title.strip()

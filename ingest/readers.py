@@ -1,4 +1,4 @@
-"""Format readers, chosen by file suffix."""
+"""Format readers, chosen by file suffix. Each takes the path and the most pages it may read."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from ingest.pdf import read_pdf
 from ingest.records import Extracted
 from ingest.text import read_text
 
-Reader = Callable[[Path], Extracted]
+Reader = Callable[[Path, int], Extracted]  # (path, max_pages)
 
 READERS: dict[str, Reader] = {
     ".pdf": read_pdf,

@@ -70,6 +70,7 @@ class Extracted:
     declared: dict[str, object] = field(default_factory=dict)  # metadata fields (front matter): validated
     hints: dict[str, str] = field(default_factory=dict)  # found in the file (first heading, lang): for inference
     parser: str = ""
+    notes: tuple[str, ...] = ()  # one-line warnings about the whole file ("path: not UTF-8: read as windows-1256 ...")
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Document:
     meta: DocMeta
     pages: tuple[Page, ...]
     parser: str = ""  # e.g. "pypdf 7.1.1"
-    notes: tuple[str, ...] = ()  # one-line warnings about pages not indexed ("path: page 3: ...")
+    notes: tuple[str, ...] = ()  # one-line warnings: pages not indexed ("path: page 3: ..."), a guessed encoding
 
 
 @dataclass(frozen=True)

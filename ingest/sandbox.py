@@ -7,8 +7,13 @@ after any failure that may have left it in a bad state.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import multiprocessing as mp
+import os
 import resource
+import signal
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -25,9 +30,31 @@ class ParseLimits:
     memory_mb: int = 2048  # address space of the parser process (and of the OCR programs it runs)
 
 
-def _worker(conn: Connection, memory_mb: int, options: LoadOptions) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this worker as soon as the process that started it dies, even by SIGKILL.
+
+    Without it, a worker busy with a long parse (minutes of OCR) goes on after its ingest was killed,
+    until its next send finds the pipe broken. Linux only (elsewhere the worker stops at that send).
+    The signal fires when the parent *thread* that started the worker ends: ParserProcess is started
+    and used by one thread for the whole of a parse.
+    """
+    with contextlib.suppress(OSError, AttributeError):  # not Linux: no prctl
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def _worker(conn: Connection, memory_mb: int, options: LoadOptions, parent_pid: int) -> None:
+    _die_with_parent(parent_pid)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    # pypdf logs each thing it recovered from (a broken xref, a bad object); with no handler in this
+    # process, Python's last-resort handler would print every line, thousands for a hostile file, on
+    # the user's terminal beside the one-line error that matters.
+    logging.getLogger("pypdf").addHandler(logging.NullHandler())
     while True:
         try:
             request = conn.recv()
@@ -47,12 +74,25 @@ def _worker(conn: Connection, memory_mb: int, options: LoadOptions) -> None:
         except IngestError as err:
             result = ("error", (type(err).__name__, err.path, err.reason, err.hint))
         except MemoryError:
-            result = ("error", ("ParseLimitError", str(source.path), f"parsing needed more than {memory_mb} MiB", None))
+            reason = f"parsing needed more than {memory_mb} MiB"
+            result = ("error", ("ParseLimitError", str(source.path), reason, "split the file, or raise POLICYKB_PARSE_MEMORY_MB"))
         except RecursionError:
             result = ("error", ("CorruptDocumentError", str(source.path), "object structure nested too deeply", None))
         except Exception as err:  # a parser bug on odd input: report it for this file, keep going
             result = ("error", ("CorruptDocumentError", str(source.path), f"parser failed ({type(err).__name__}: {err})", None))
-        conn.send(result)
+        try:
+            conn.send(result)
+        except OSError:  # the parent is gone (or closed the pipe): nobody wants the result
+            return
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exit code {code}"
 
 
 def _rebuild_error(name: str, path: str, reason: str, hint: str | None) -> IngestError:
@@ -78,7 +118,8 @@ class ParserProcess:
 
     def _start(self) -> None:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker, args=(child, self.limits.memory_mb, self.options), daemon=True)
+        worker_args = (child, self.limits.memory_mb, self.options, os.getpid())
+        process = self._context.Process(target=_worker, args=worker_args, daemon=True)
         try:
             process.start()
         finally:
@@ -117,12 +158,15 @@ class ParserProcess:
             while status == "progress":  # a long OCR job keeps the clock from running out page by page
                 if not self._conn.poll(self.limits.timeout_s):
                     self._kill()
-                    raise ParseLimitError(source.path, f"parsing took longer than {self.limits.timeout_s:g} s")
+                    reason = f"parsing took longer than {self.limits.timeout_s:g} s"
+                    raise ParseLimitError(source.path, reason, "split the file, or raise POLICYKB_PARSE_TIMEOUT")
                 status, payload = self._conn.recv()
         except (EOFError, ConnectionError, OSError) as err:
+            if self._process is not None:
+                self._process.join(timeout=2)  # reap it, so its exit code says what happened
             code = self._process.exitcode if self._process is not None else None
             self._kill()
-            raise CorruptDocumentError(source.path, f"the parser process died (exit code {code})") from err
+            raise CorruptDocumentError(source.path, f"the parser process died ({_exit_reason(code)})") from err
         if status == "ok":
             return payload
         name, path, reason, hint = payload

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.errors import CorruptDocumentError
+from ingest.encoding import decode_text
+from ingest.errors import MAX_PAGES, CorruptDocumentError, check_page_count
 from ingest.markdown import split_front_matter
 from ingest.records import Extracted, Page
 
 
-def read_text(path: Path) -> Extracted:
+def read_text(path: Path, max_pages: int = MAX_PAGES) -> Extracted:
     try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except (UnicodeDecodeError, OSError) as err:
-        raise CorruptDocumentError(path, f"cannot read as UTF-8 text ({err})") from err
-    declared, body = split_front_matter(path, raw)
-    pages = tuple(Page(number=i + 1, text=text) for i, text in enumerate(body.split("\f")))
-    return Extracted(pages=pages, declared=declared, parser="text")
+        data = path.read_bytes()
+    except OSError as err:
+        raise CorruptDocumentError(path, f"cannot read the file ({err.strerror or err})") from err
+    decoded = decode_text(path, data)
+    declared, body = split_front_matter(path, decoded.text)
+    texts = body.split("\f")
+    check_page_count(path, len(texts), max_pages)
+    pages = tuple(Page(number=i + 1, text=text) for i, text in enumerate(texts))
+    return Extracted(pages=pages, declared=declared, parser=decoded.parser("text"), notes=decoded.notes(path))

@@ -36,6 +36,14 @@ REGIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 COUNTRIES = (*PARTNERS, "EU")
 LANGS = ("ar", "fr", "en")
+# Search reads a query's first 2,000 characters (the web app's limit on a question). The model reads
+# a few hundred tokens usefully and its time grows with the square of the length: 50,000 characters
+# took 50 s to embed; a bound keeps every query to milliseconds.
+MAX_QUERY_CHARS = 2000
+# What a query never means: control characters (NUL included), bidi overrides and isolates (U+202E can
+# make "sdnuf" display as "funds"), zero-width spaces and byte-order marks, and lone surrogates
+# (from undecodable argv bytes or a JSON "\ud800"), which no UTF-8 encoder accepts.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -74,6 +82,21 @@ _WORD_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 def _fold(text: str) -> str:
     """Arabic folding plus removal of every combining mark (Latin accents, Arabic hamza above/below)."""
     return _COMBINING.sub("", unicodedata.normalize("NFKD", fold(text)))
+
+
+def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> str:
+    """``text`` as search reads it: what it never means removed (see ``_INVISIBLE``; a control
+    character separates words), and at most ``limit`` characters, cut at a space when one is near."""
+    text = _INVISIBLE.sub(lambda m: " " if unicodedata.category(m.group()) == "Cc" else "", text)
+    if len(text) > limit:
+        cut = text.rfind(" ", limit - 100, limit + 1)
+        text = text[: cut if cut > 0 else limit]
+    return text.strip()
+
+
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit of any script: punctuation and emoji alone ask nothing."""
+    return any(ch.isalnum() for ch in text)
 
 
 def normalize_query(text: str) -> str:

@@ -17,7 +17,7 @@ from kb import fusion
 from kb.config import Mode, RetrievalConfig
 from kb.embed import Embedder
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
-from kb.query import QueryIntent, understand
+from kb.query import QueryIntent, clean_query, has_words, understand
 from kb.store import Store
 from kb.translations import load_or_find_translations
 
@@ -294,7 +294,8 @@ class Searcher:
     def _rank(self, query: str, filters: Filters, mode: Mode | None) -> _Ranking:
         state = self._current()
         mode = mode or self.config.mode
-        if state.total == 0 or not query.strip():
+        query = clean_query(query)  # bounded, and nothing an encoder or a reader would trip on
+        if state.total == 0 or not has_words(query):
             return _Ranking(state, {}, {}, {})
         intent = understand(query)
         mask = self._mask(state, filters)
@@ -314,7 +315,8 @@ class Searcher:
         return self._current().index.idf(analyze(text, lang), lang)
 
     def search_documents(self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None) -> list[DocHit]:
-        """The ``k`` best documents, each with its best passages (at most ``passages_per_document``)."""
+        """The ``k`` best documents, each with its best passages (at most ``passages_per_document``); the
+        query is read as in :meth:`search`."""
         if k < 1:
             raise ValueError("k must be at least 1")
         ranking = self._rank(query, filters, mode)
@@ -349,7 +351,11 @@ class Searcher:
         return results
 
     def search(self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None) -> list[Hit]:
-        """The ``k`` best passages, at most ``passages_per_document`` from any one document."""
+        """The ``k`` best passages, at most ``passages_per_document`` from any one document.
+
+        The query is read as :func:`kb.query.clean_query` reads it: its first 2,000 characters, control
+        and bidi-override characters dropped. A query without a letter or digit finds nothing.
+        """
         if k < 1:
             raise ValueError("k must be at least 1")
         ranking = self._rank(query, filters, mode)

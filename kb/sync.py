@@ -32,9 +32,10 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     failed: list[IngestError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # pages not indexed in documents that were ("path: page 3: ...")
+    warnings: list[str] = field(default_factory=list)  # of documents that were stored: pages not indexed, a guessed encoding
     chunks_written: int = 0
     pages_read: int = 0
+    pages_not_indexed: int = 0
     orphans_removed: int = 0
     seconds: float = 0.0  # wall time of the whole run, lock wait included
 
@@ -46,7 +47,7 @@ class IngestReport:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
             f"{len(self.pruned)} pruned, {len(self.failed)} failed; {self.chunks_written} chunks written"
-            + (f"; {len(self.warnings)} page(s) not indexed" if self.warnings else "")
+            + (f"; {self.pages_not_indexed} page(s) not indexed" if self.pages_not_indexed else "")
         )
 
 
@@ -138,7 +139,7 @@ def _ingest_sources(
         try:
             digest = content_hash(source)
         except (IngestError, OSError) as err:
-            report.failed.append(err if isinstance(err, IngestError) else IngestError(source.path, f"cannot read ({err})"))
+            report.failed.append(err if isinstance(err, IngestError) else _unreadable(source, err))
             continue
         previous = stored.get(source.doc_id)
         if previous is not None and previous.content_hash == digest:
@@ -164,6 +165,11 @@ def _ingest_sources(
             if doc is not None:
                 _record(report, doc, kinds[current.doc_id], _index(doc, str(current.root), store, embedder, config))
             current = following
+
+
+def _unreadable(source: SourceFile, err: OSError) -> IngestError:
+    # err's own text repeats the (possibly long) path: the reason alone is enough
+    return IngestError(source.path, f"cannot read the file ({err.strerror or err})", "check that it exists and is readable")
 
 
 def ingest_documents(
@@ -208,6 +214,7 @@ def ingest_documents(
 def _record(report: IngestReport, doc: Document, kind: str, chunks: int) -> None:
     report.chunks_written += chunks
     report.pages_read += len(doc.pages)
+    report.pages_not_indexed += sum(1 for page in doc.pages if page.skipped and page.skipped != "no text")  # as noted
     report.warnings.extend(doc.notes)
     (report.added if kind == "added" else report.updated).append(doc.doc_id)
 

@@ -24,6 +24,7 @@ ENV_KEYS = {
     "POLICYKB_CACHE_DIR": "embedding cache directory (default ~/.cache/policykb); 'off' disables it",
     "POLICYKB_PARSE_TIMEOUT": "seconds one file may take to parse (default 120)",
     "POLICYKB_PARSE_MEMORY_MB": "address-space limit of the parser process in MiB (default 2048)",
+    "POLICYKB_MAX_PAGES": "pages per file at most (default 3000); a longer file is refused, to be split",
     "POLICYKB_OCR": "on (default) or off: OCR image-only and unreadable PDF pages with Tesseract",
     "POLICYKB_OCR_LANGS": "Tesseract languages OCR may use, '+'-separated (default ara+fra+eng)",
     "POLICYKB_OCR_DPI": "resolution pages are rendered at for OCR (default 200, measured best for Arabic)",
@@ -111,7 +112,9 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
                 memory_mb=int(_number(env, "POLICYKB_PARSE_MEMORY_MB", ParseLimits.memory_mb, 256, 65536)),
             ),
             chunk=ChunkConfig(max_tokens=chunk_tokens),
-            load=LoadOptions(ocr=ocr_config(env)),
+            load=LoadOptions(
+                ocr=ocr_config(env), max_pages=int(_number(env, "POLICYKB_MAX_PAGES", LoadOptions.max_pages, 1, 1_000_000))
+            ),
         ),
         retrieval=RetrievalConfig(index_dir=index_dir(store_config, env)),
         assistant=_assistant(env),

@@ -90,6 +90,14 @@ def stored_ids(store: Store) -> set[str]:
         ("report.v2.pdf", "report.v2.pdf"),
         ("e\u0301te\u0301.md", "été.md"),  # NFC: composed accents
         ("a\u00a0b.md", "a-b.md"),  # no-break space
+        ("a/../../b.md", "b.md"),
+        ("..\\/../x.md", "x.md"),  # both separators at once
+        ("\\\\server\\share\\x.md", "x.md"),  # a Windows UNC path
+        ("C:x.md", "Cx.md"),  # a drive-relative Windows path: the colon goes
+        ("..\uff0fx.md", "x.md"),  # fullwidth solidus: no separator for the OS, dropped all the same
+        ("..\u2215x.md", "x.md"),  # division slash
+        ("\u2024\u2024/x.md", "x.md"),  # one-dot leaders that look like ".."
+        ("%2e%2e%2fx.md", "2e2e2fx.md"),  # never URL-decoded
     ],
 )
 def test_safe_name_keeps_only_a_plain_file_name(uploaded: str, safe: str) -> None:
@@ -100,6 +108,13 @@ def test_safe_name_keeps_only_a_plain_file_name(uploaded: str, safe: str) -> Non
     ("uploaded", "message"),
     [
         ("..", r"^\.\.: the name has no document type"),
+        (".", r"^\.: the name has no document type"),
+        ("../", r"^\.\./: the name has no document type"),
+        ("/", r"^/: the name has no document type"),
+        ("\\", r"^\\: the name has no document type"),
+        ("\x00", r"^\\x00: the name has no document type"),
+        ("....md", r"^\.\.\.\.md: the name has no letters or digits before '\.md'; rename the file"),
+        ("../.md", r"^\.\./\.md: the name has no letters or digits before '\.md'"),
         ("", r"^\(unnamed file\): the name has no document type"),
         ("notes.exe", r"^notes\.exe: '\.exe' files cannot be ingested; upload one of \.docx"),
         ("../x.meta.json", r"^\.\./x\.meta\.json: metadata files are made from the upload form"),
@@ -193,6 +208,34 @@ def test_traversal_names_never_write_outside_the_upload_folder(
     assert outside(after) == outside(before), "nothing written outside the upload folder (and the store)"
     assert sorted(os.listdir(upload_dir / "uploads")) == ["hidden.md", "null.md", "passwd.md", "x.md", "y.md"]
     assert sorted(os.listdir(upload_dir)) == ["uploads"]
+
+
+def test_a_link_in_the_upload_folder_is_replaced_never_written_through(
+    browser: Browser, upload_dir: Path, tmp_path: Path, fresh_store: Store, embedder: Embedder
+) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Not yours\n", encoding="utf-8")
+    (upload_dir / "uploads").mkdir(parents=True)
+    (upload_dir / "uploads" / "note.md").symlink_to(outside)  # planted by whoever could write there
+    report = ingest_uploads([browser.file("note.md", NOTE)], UploadMeta(), upload_dir, fresh_store, embedder)
+    assert report.added == ("uploads/note.md",) and report.ok
+    assert outside.read_text(encoding="utf-8") == "# Not yours\n", "the link's target is untouched"
+    stored = upload_dir / "uploads" / "note.md"
+    assert not stored.is_symlink() and stored.read_text(encoding="utf-8") == NOTE
+
+
+def test_an_upload_folder_that_is_a_link_is_refused(
+    browser: Browser, upload_dir: Path, tmp_path: Path, fresh_store: Store, embedder: Embedder
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    upload_dir.mkdir(parents=True)
+    (upload_dir / "uploads").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(
+        UploadError, match=r"uploads is a symbolic link; uploads are written only inside .*: make it a plain folder"
+    ):
+        ingest_uploads([browser.file("note.md", NOTE)], UploadMeta(), upload_dir, fresh_store, embedder)
+    assert list(elsewhere.iterdir()) == [] and stored_ids(fresh_store) == set()
 
 
 def test_a_bad_file_fails_alone_and_names_itself(

@@ -139,7 +139,7 @@ def test_corrupt_empty_and_image_only_pdfs_are_clear_errors(tmp_path: Path) -> N
 
     with pytest.raises(CorruptDocumentError, match=r"truncated\.pdf: not a readable PDF"):
         load(tmp_path, "truncated.pdf")
-    with pytest.raises(CorruptDocumentError, match=r"empty\.pdf: not a readable PDF"):
+    with pytest.raises(CorruptDocumentError, match=r"empty\.pdf: the file is empty \(0 bytes\); re-export or re-download"):
         load(tmp_path, "empty.pdf")
     blank_scan = r"scan\.pdf: no readable text on its 1 page\(s\) \(page 1: no text layer \(image only\)\); OCR it or supply"
     with pytest.raises(NoTextError, match=blank_scan):
