@@ -11,7 +11,7 @@ APT_RUN  := poppler-utils tesseract-ocr tesseract-ocr-ara tesseract-ocr-fra tess
 APT_TEST := $(APT_RUN) fonts-dejavu-core chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test system-deps run-deps lint typecheck corpus eval bench clean
+.PHONY: run chroma test install install-test system-deps run-deps lint typecheck corpus eval bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -50,11 +50,23 @@ run-deps:
 
 # Ingest the sample corpus into the default embedded store (./.policykb), then serve the web
 # assistant on http://127.0.0.1:7860 (PORT=8080 make run to change it; Ctrl+C stops).
+# With CHROMA_URL=http://127.0.0.1:8000 (a server started by `make chroma`), the same on the server.
 PORT ?= 7860
+ifdef CHROMA_URL
+run: export POLICYKB_CHROMA_URL := $(CHROMA_URL)
+endif
 run: install run-deps
 	$(BIN)/policykb ingest corpus/documents
 	$(BIN)/policykb stats
 	$(BIN)/policykb serve --port $(PORT)
+
+# A Chroma server for server mode, on loopback (CHROMA_HOST=0.0.0.0 for other machines; put it behind
+# a firewall or proxy: Chroma has no login of its own here). Several `policykb serve` can share it.
+CHROMA_DIR  ?= .chroma
+CHROMA_HOST ?= 127.0.0.1
+CHROMA_PORT ?= 8000
+chroma: install
+	$(BIN)/chroma run --path $(CHROMA_DIR) --host $(CHROMA_HOST) --port $(CHROMA_PORT)
 
 test: install-test system-deps
 	$(PY) -m pytest
@@ -77,4 +89,4 @@ corpus: install-test system-deps
 	$(PY) corpus/build.py
 
 clean:
-	rm -rf .policykb .pytest_cache eval-report
+	rm -rf .policykb .chroma .pytest_cache eval-report

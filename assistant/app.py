@@ -7,8 +7,10 @@ events, checks roles on the server side, and writes the audit log.
 
 from __future__ import annotations
 
+import sys
 import tempfile
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ from assistant.webinput import COUNTRY_CODES, InputError, checked_filters, check
 from assistant.webstyle import DIRECTION_JS
 from assistant.webtext import UI_LANG_NAMES, UI_LANGS, direction, text
 from kb.embed import Embedder
+from kb.errors import KBError
 from kb.query import REGIONS
 from kb.search import Filters, Searcher
 from kb.stats import collect_stats, list_documents
@@ -74,6 +77,19 @@ def _checked(read: Callable[[], T]) -> T:
         raise gr.Error(str(err)) from err
 
 
+@contextmanager
+def store_errors(lang: str) -> Iterator[None]:
+    """A store that cannot be reached (a Chroma server down, restarting or hung) is a message, not a crash.
+
+    Nothing is cached as broken: the next request asks the store again, so the app recovers by itself.
+    """
+    try:
+        yield
+    except KBError as err:
+        print(f"policykb: {err}", file=sys.stderr, flush=True)  # the administrator sees it in the server log
+        raise gr.Error(text("store_unavailable", lang).format(err)) from err
+
+
 def _user(request: gr.Request | None) -> str | None:
     return getattr(request, "username", None) if request is not None else None
 
@@ -88,9 +104,10 @@ def _now() -> str:
 def build_app(services: Services) -> gr.Blocks:
     web = services.web
 
-    def ask(question: str, filters: Filters, history: Sequence[Turn], user: str | None) -> Answer:
+    def ask(question: str, filters: Filters, history: Sequence[Turn], user: str | None, lang: str = "en") -> Answer:
         try:
-            result = answer_question(services.searcher, question, services.assistant, filters, history)
+            with store_errors(lang):
+                result = answer_question(services.searcher, question, services.assistant, filters, history)
         except AssistantError as err:
             raise gr.Error(str(err)) from err
         services.audit.record("ask", user, filters=asdict(filters), **answer_fields(result))
@@ -104,7 +121,8 @@ def build_app(services: Services) -> gr.Blocks:
         return services.guard.role(_user(request)) == "admin"
 
     def library(ui_lang: str) -> str:
-        return library_html(collect_stats(services.store), list_documents(services.store), ui_lang)
+        with store_errors(ui_lang):
+            return library_html(collect_stats(services.store), list_documents(services.store), ui_lang)
 
     with gr.Blocks(title=text("title", "en"), analytics_enabled=False) as app:
         ui_lang = gr.State("en")
@@ -235,7 +253,7 @@ def build_app(services: Services) -> gr.Blocks:
                 "content": f'<p class="pkb-progress">{esc(text("searching", lang).format(names))}</p>',
             }
             yield shown + [progress], history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
-            result = ask(question_text, filters, history, _user(request))
+            result = ask(question_text, filters, history, _user(request), lang)
             choices = citation_choices(result, lang)
             first = result.citations[0] if result.citations else None
             yield (
@@ -376,11 +394,12 @@ def build_app(services: Services) -> gr.Blocks:
             except AssistantError as err:
                 raise gr.Error(str(err)) from err
             limits = UploadLimits(max_file_bytes=web.max_upload_mb * 1024 * 1024, max_files=web.max_upload_files)
-            report = ingest_uploads(
-                named, meta, upload_dir, services.store, services.embedder, services.ingest, limits, services.index_dir
-            )
-            if report.changed:
-                services.searcher.refresh()
+            with store_errors(lang):
+                report = ingest_uploads(
+                    named, meta, upload_dir, services.store, services.embedder, services.ingest, limits, services.index_dir
+                )
+                if report.changed:
+                    services.searcher.refresh()
             services.audit.record(
                 "upload",
                 _user(request),

@@ -135,6 +135,11 @@ TEXT: dict[str, dict[str, str]] = {
     "also_in": {"en": "Other versions held: {}", "fr": "Autres versions disponibles : {}", "ar": "نسخ أخرى متاحة: {}"},
     "signed_in": {"en": "Signed in as {} ({})", "fr": "Connecté : {} ({})", "ar": "متصل باسم {} ({})"},
     "log_out": {"en": "Log out", "fr": "Se déconnecter", "ar": "تسجيل الخروج"},
+    "store_unavailable": {
+        "en": "The knowledge base cannot be reached right now; try again in a moment. ({})",
+        "fr": "La base de connaissances est injoignable pour le moment ; réessayez dans un instant. ({})",
+        "ar": "تعذّر الوصول إلى قاعدة المعرفة حاليًا؛ أعد المحاولة بعد قليل. ({})",
+    },
 }
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from eval.beir import Dataset, DatasetError, Query
 from eval.metrics import percentile
-from kb.config import RetrievalConfig
+from kb.config import RetrievalConfig, StoreConfig
 from kb.embed import Embedder
 from kb.query import understand
 from kb.store import Store
@@ -232,15 +232,17 @@ def evaluate_answers(
     ingest: IngestConfig = IngestConfig(),
     assistant: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    server: StoreConfig | None = None,
 ) -> tuple[dict[str, Any], list[AnswerRecord], dict[str, dict[str, Any]]]:
-    """Ingest the dataset's corpus into a temporary store and measure the assistant's answers on it."""
+    """Ingest the dataset's corpus into a temporary store (on ``server``, a Chroma server, if given) and
+    measure the assistant's answers on it."""
     from assistant import answer
     from assistant.config import AssistantConfig
     from eval.harness import ingested_store, jsonable
     from kb.search import Searcher
 
     config: AssistantConfig = assistant or AssistantConfig()
-    with ingested_store(dataset, embedder, ingest) as (store, report, _):
+    with ingested_store(dataset, embedder, ingest, server=server) as (store, report, _):
         searcher = Searcher(store, embedder, retrieval)
 
         def ask(text: str) -> dict[str, Any]:

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import tempfile
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eval.beir import Dataset, DatasetError, EvalError, Query, corpus_documents, corpus_languages
 from eval.metrics import RECALL_DEPTH, Measure, percentile, standard_measures
-from kb.config import MODES, RetrievalConfig
+from kb.config import MODES, RetrievalConfig, StoreConfig
 from kb.sync import IngestConfig
 
 if TYPE_CHECKING:
@@ -211,23 +212,37 @@ def ingest_corpus(
 
 @contextmanager
 def ingested_store(
-    dataset: Dataset, embedder: Embedder, ingest: IngestConfig = IngestConfig(), progress: Progress | None = None
+    dataset: Dataset,
+    embedder: Embedder,
+    ingest: IngestConfig = IngestConfig(),
+    progress: Progress | None = None,
+    server: StoreConfig | None = None,
 ) -> Iterator[tuple[Store, IngestReport, dict[str, str]]]:
-    """A temporary embedded store holding the dataset's corpus, deleted on exit: (store, report, doc id -> language).
+    """A temporary store holding the dataset's corpus, deleted on exit: (store, report, doc id -> language).
 
-    Raises :class:`DatasetError` when no document of the corpus could be ingested.
+    Embedded by default; with ``server`` (a StoreConfig with a chroma_url), collections of their own
+    on that Chroma server, dropped on exit. Raises :class:`DatasetError` when no document of the
+    corpus could be ingested.
     """
     from kb.config import StoreConfig
     from kb.store import Store
 
     with tempfile.TemporaryDirectory(prefix="policykb-eval-", ignore_cleanup_errors=True) as tmp:
-        store = Store(StoreConfig(path=Path(tmp)))
-        report = ingest_corpus(dataset, store, embedder, ingest, progress)
-        doc_langs = store_languages(store)
-        if not doc_langs:
-            first = f" (first error: {report.failed[0]})" if report.failed else ""
-            raise DatasetError(f"{dataset.name}: no document of the corpus could be ingested{first}")
-        yield store, report, doc_langs
+        if server is not None and server.chroma_url:
+            config = replace(server, collection_prefix=f"policykb-eval-{uuid.uuid4().hex[:12]}")
+        else:
+            config = StoreConfig(path=Path(tmp))
+        store = Store(config)
+        try:
+            report = ingest_corpus(dataset, store, embedder, ingest, progress)
+            doc_langs = store_languages(store)
+            if not doc_langs:
+                first = f" (first error: {report.failed[0]})" if report.failed else ""
+                raise DatasetError(f"{dataset.name}: no document of the corpus could be ingested{first}")
+            yield store, report, doc_langs
+        finally:
+            if config.chroma_url:
+                store.drop()
 
 
 def evaluate_kb(
@@ -239,6 +254,7 @@ def evaluate_kb(
     ingest: IngestConfig = IngestConfig(),
     progress: Progress | None = None,
     on_ingested: Callable[[Store, IngestReport], None] | None = None,
+    server: StoreConfig | None = None,
 ) -> Evaluation:
     """Evaluate policykb's own search on ``dataset``: ingest its corpus into a temporary store, search, measure.
 
@@ -253,7 +269,7 @@ def evaluate_kb(
     unknown = [mode for mode in modes if mode not in MODES]
     if unknown:
         raise EvalError(f"unknown mode '{unknown[0]}'; known: {', '.join(MODES)}")
-    with ingested_store(dataset, embedder, ingest, progress) as (store, report, doc_langs):
+    with ingested_store(dataset, embedder, ingest, progress, server) as (store, report, doc_langs):
         if on_ingested is not None:
             on_ingested(store, report)
         searcher = Searcher(store, embedder, retrieval)

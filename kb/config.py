@@ -14,6 +14,11 @@ class StoreConfig:
     collection_prefix: str = "policykb"
     # Chroma's HTTP client waits forever (its httpx session has timeout=None): a hung server would hang us.
     timeout_s: float = 30.0
+    # A server that refuses or drops connections (restarting, briefly overloaded) is asked again after
+    # retry_wait_s, then twice as long each time: 4 retries ride out a restart of about 3 s. A timeout
+    # is not retried: the server is there but hung, and asking again would only multiply the wait.
+    retries: int = 4
+    retry_wait_s: float = 0.25
 
     @property
     def mode(self) -> str:
@@ -69,10 +74,15 @@ class RetrievalConfig:
     translation_lift: float = 0.95  # a document scores at least this share of its translation's score
     passages_per_document: int = 3
     index_dir: Path | None = None  # where the derived lexical index is kept; None: in memory only
+    # How stale a searcher's view of the store may get: at most this often, a query reads the store's
+    # revision (one small request) and catches up with commits made by other processes. 0: every query.
+    freshness_s: float = 2.0
 
     def __post_init__(self) -> None:
         for name in ("dense_weight", "glossary_weight", "country_boost", "year_boost", "translation_lift"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
+        if self.freshness_s < 0:
+            raise ValueError(f"freshness_s must be at least 0, got {self.freshness_s}")
         if self.dense_candidates < 1 or self.lexical_candidates < 1 or self.passages_per_document < 1:
             raise ValueError("candidate counts and passages_per_document must be at least 1")

@@ -8,6 +8,8 @@ translations lift each other, and results are grouped by document with their bes
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -131,6 +133,7 @@ class _State:
     records: dict[str, dict[str, Any]]
     index: LexicalIndex
     translations: dict[str, tuple[str, ...]]
+    revision: str = ""  # the store's revision when the records were read (Store.revision)
     masks: dict[Filters, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -160,7 +163,9 @@ class Searcher:
     """Hybrid search over the store. Built once per process; queries are cheap.
 
     The lexical index is loaded from ``config.index_dir`` when it matches the store, else rebuilt
-    from Chroma (and saved there). Call :meth:`refresh` after an ingest by any process.
+    from Chroma (and saved there). Commits by other processes (another app worker on the same
+    Chroma server, a ``policykb ingest``) are noticed through the store's revision, read at most
+    every ``config.freshness_s``; :meth:`refresh` catches up at once.
     """
 
     def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig = RetrievalConfig()) -> None:
@@ -168,25 +173,34 @@ class Searcher:
         self.embedder = embedder
         self.config = config
         self._state: _State | None = None
+        self._checked_at = 0.0
+        self._loading = threading.Lock()  # one rebuild at a time; the app searches from several threads
 
     # --- derived state ---------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read the commit records; reload or rebuild the lexical index if the store changed."""
-        self._state = self._load_state(self._state)
+        with self._loading:
+            self._state = self._load_state(self._state)
 
     def _current(self) -> _State:
-        if self._state is None:
-            self._state = self._load_state(None)
-        return self._state
+        state = self._state
+        if state is not None and time.monotonic() - self._checked_at < self.config.freshness_s:
+            return state
+        with self._loading:
+            if self._state is None or self.store.revision() != self._state.revision:
+                self._state = self._load_state(self._state)
+            self._checked_at = time.monotonic()
+            return self._state
 
     def _load_state(self, previous: _State | None) -> _State:
+        revision = self.store.revision()  # read first: a commit during the reading below is seen next time
         records = {doc_id: doc.metadata for doc_id, doc in self.store.stored_documents().items()}
         key = fingerprint({doc_id: str(meta.get("content_hash", "")) for doc_id, meta in records.items()})
         if previous is not None and previous.index.key == key:
-            return _State(records, previous.index, previous.translations)
+            return _State(records, previous.index, previous.translations, revision)
         index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
         translations = load_or_find_translations(records, self.store, index, self.config.index_dir)
-        return _State(records, index, translations)
+        return _State(records, index, translations, revision)
 
     def _mask(self, state: _State, filters: Filters) -> np.ndarray | None:
         if not filters.active:

@@ -12,19 +12,24 @@ at any moment leaves either the old version or the new one visible, never half o
 from __future__ import annotations
 
 import os
+import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from ingest.records import Chunk, Document
 from kb.config import StoreConfig
 from kb.embed import MODEL_ID
-from kb.errors import IncompatibleStoreError, StoreUnavailableError
+from kb.errors import IncompatibleStoreError, KBError, StoreUnavailableError
 
 SCHEMA_VERSION = 1
+REVISION_ID = "revision"
+T = TypeVar("T")
 
 
 def _chroma_settings() -> Any:
@@ -79,6 +84,49 @@ def _bound_requests(client: Any, timeout_s: float) -> None:
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(timeout_s)
+
+
+def call_server(config: StoreConfig, call: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
+    """One request to the Chroma server, asked again with backoff while the server refuses or drops
+    connections (restarting, briefly overloaded); then a StoreUnavailableError that says what to do.
+
+    A timeout is not retried: a hung server would only multiply the wait (StoreConfig.timeout_s).
+    """
+    wait, waited = config.retry_wait_s, 0.0
+    for attempt in range(config.retries + 1):
+        try:
+            return call()
+        except httpx.TimeoutException as err:
+            raise StoreUnavailableError(
+                f"the Chroma server at {config.chroma_url} did not answer within {config.timeout_s:g} s "
+                f"({type(err).__name__}); check that it is not stuck or overloaded, then try again"
+            ) from err
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as err:
+            if attempt == config.retries:
+                raise StoreUnavailableError(
+                    f"the Chroma server at {config.chroma_url} is not answering ({type(err).__name__}; "
+                    f"{attempt + 1} attempts over {waited:.1f} s); check that it runs, then try again"
+                ) from err
+            sleep(wait)
+            waited += wait
+            wait *= 2
+    raise AssertionError("unreachable")
+
+
+class _ServerCollection:
+    """A Chroma collection on a server whose requests go through :func:`call_server`."""
+
+    _REQUESTS = frozenset({"add", "count", "delete", "get", "modify", "peek", "query", "update", "upsert"})
+
+    def __init__(self, collection: Any, config: StoreConfig) -> None:
+        self._collection = collection
+        self._config = config
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._collection, name)
+        if name not in self._REQUESTS:
+            return found
+        return lambda *args, **kwargs: call_server(self._config, lambda: found(*args, **kwargs))
 
 
 @dataclass(frozen=True)
@@ -146,18 +194,32 @@ class Store:
     def __init__(self, config: StoreConfig) -> None:
         self.config = config
         self.client = open_client(config)
-        self.max_batch = int(self.client.get_max_batch_size())
+        self.max_batch = int(self._request(self.client.get_max_batch_size))
         prefix = config.collection_prefix
         marker = {"embedding_model": MODEL_ID, "schema": SCHEMA_VERSION}
         try:
             # embedding_function=None: we always pass vectors. Chroma's default function would
             # download a model on first use.
-            self.chunks = self.client.get_or_create_collection(
-                f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=marker
+            chunks = self._request(
+                lambda: self.client.get_or_create_collection(
+                    f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=marker
+                )
             )
-            self.documents = self.client.get_or_create_collection(f"{prefix}_documents", embedding_function=None, metadata=marker)
+            documents = self._request(
+                lambda: self.client.get_or_create_collection(f"{prefix}_documents", embedding_function=None, metadata=marker)
+            )
+            # One row whose value changes with every commit: other processes (app workers on the same
+            # server) read it to notice that the documents changed, without reading every document row.
+            revisions = self._request(lambda: self.client.get_or_create_collection(f"{prefix}_revision", embedding_function=None))
+        except KBError:
+            raise
         except Exception as err:
             raise StoreUnavailableError(f"cannot open collections in {config.describe()} ({type(err).__name__}: {err})") from err
+        if config.chroma_url:
+            chunks, documents, revisions = (_ServerCollection(c, config) for c in (chunks, documents, revisions))
+        self.chunks: Any = chunks
+        self.documents: Any = documents
+        self._revisions: Any = revisions
         found = self.chunks.metadata or {}
         if found.get("embedding_model") != MODEL_ID or found.get("schema") != SCHEMA_VERSION:
             raise IncompatibleStoreError(
@@ -165,7 +227,15 @@ class Store:
                 f"{found.get('schema')}); this version needs {MODEL_ID} (schema {SCHEMA_VERSION}): use a new --store"
             )
 
+    def _request(self, call: Callable[[], T]) -> T:
+        return call_server(self.config, call) if self.config.chroma_url else call()
+
     # --- reading -------------------------------------------------------------------------
+    def revision(self) -> str:
+        """Changes whenever a document is committed or removed, by any process ("" before the first)."""
+        found = self._revisions.get(ids=[REVISION_ID], include=["metadatas"])
+        return str(found["metadatas"][0].get("revision", "")) if found["ids"] else ""
+
     def stored_documents(self) -> dict[str, StoredDocument]:
         docs: dict[str, StoredDocument] = {}
         for ids, metadatas in self._pages(self.documents, include=["metadatas"]):
@@ -259,12 +329,18 @@ class Store:
             embeddings=[[0.0]],  # the documents collection is a record table; Chroma wants a vector
             metadatas=[_document_metadata(doc, root, len(chunks))],
         )
+        self._bump_revision()
         self.chunks.delete(where={"$and": [{"doc_id": doc.doc_id}, {"doc_hash": {"$ne": doc.content_hash}}]})
 
     def delete_document(self, doc_id: str) -> None:
         """Uncommit first, then remove chunks: a crash in between leaves only invisible orphans."""
         self.documents.delete(ids=[doc_id])
+        self._bump_revision()
         self.chunks.delete(where={"doc_id": doc_id})
+
+    def _bump_revision(self) -> None:
+        # A random value, not a counter: two writers (processes on one server) never need to agree.
+        self._revisions.upsert(ids=[REVISION_ID], embeddings=[[0.0]], metadatas=[{"revision": uuid.uuid4().hex}])
 
     def remove_orphans(self) -> int:
         """Delete chunks no committed document row vouches for (left by an interrupted write)."""
@@ -275,6 +351,25 @@ class Store:
         for start in range(0, len(orphans), self.max_batch):
             self.chunks.delete(ids=orphans[start : start + self.max_batch])
         return len(orphans)
+
+    def commit_rows(self, rows: Sequence[tuple[str, dict[str, Any], Sequence[float]]]) -> None:
+        """Write document rows exactly as given, (id, metadata, vector): the commit point of each document whose
+        chunks are already written (a restore from a backup, kb/backup.py), announced like any other commit."""
+        for start in range(0, len(rows), self.max_batch):
+            part = rows[start : start + self.max_batch]
+            self.documents.upsert(
+                ids=[doc_id for doc_id, _, _ in part],
+                embeddings=[list(vector) for _, _, vector in part],
+                metadatas=[meta for _, meta, _ in part],
+            )
+        if rows:
+            self._bump_revision()
+
+    def drop(self) -> None:
+        """Delete the store's collections: a throw-away store (an evaluation's) on a shared Chroma server."""
+        prefix = self.config.collection_prefix
+        for name in ("chunks", "documents", "revision"):
+            self._request(lambda name=name: self.client.delete_collection(f"{prefix}_{name}"))  # type: ignore[misc]
 
 
 def store_lock_path(config: StoreConfig) -> str | None:

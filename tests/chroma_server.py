@@ -26,11 +26,16 @@ def chroma_server(path: Path, timeout_s: float = 60) -> Iterator[str]:
 
 
 @contextmanager
-def chroma_server_process(path: Path, timeout_s: float = 60) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like :func:`chroma_server`, with the server's process too (for tests that pause or kill it)."""
-    port = free_port()
+def chroma_server_process(
+    path: Path, timeout_s: float = 60, port: int | None = None
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`chroma_server`, with the server's process too (for tests that pause or kill it).
+
+    ``port``: the port of an earlier server, to restart it where its clients look for it.
+    """
+    port = port or free_port()
     chroma = Path(sys.executable).with_name("chroma")
-    log = open(path.parent / f"chroma-{port}.log", "w")  # noqa: SIM115 - closed in finally
+    log = open(path.parent / f"chroma-{port}.log", "a")  # noqa: SIM115 - closed in finally
     process = subprocess.Popen(
         [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,

@@ -1,14 +1,47 @@
-"""`policykb serve --chroma-url`: the same app over a real Chroma server on loopback."""
+"""`policykb serve --chroma-url`: the same app over a real Chroma server on loopback.
+
+Several app processes serve one Chroma server, and a document added through one is found by the
+others; a server that dies mid-session is a message in the app, which recovers once it is back.
+"""
 
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
-from gradio_client import Client
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 
-from tests.chroma_server import chroma_server
+from tests.chroma_server import chroma_server, chroma_server_process, stop
 from tests.web.conftest import POLICYKB, serving
+
+
+def _ingest(paths: list[Path], chroma_url: str, env: dict[str, str]) -> None:
+    ingest = subprocess.run(
+        [POLICYKB, "ingest", *map(str, paths), "--chroma-url", chroma_url, "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert ingest.returncode == 0, ingest.stderr
+
+
+def _client(url: str, downloads: Path) -> Client:
+    return Client(url, verbose=False, download_files=str(downloads), analytics_enabled=False)
+
+
+def _ask(url: str, downloads: Path, question: str, countries: list[str]) -> dict[str, Any]:
+    client = _client(url, downloads)
+    try:
+        result: dict[str, Any] = client.predict(question, countries, api_name="/ask")
+        return result
+    finally:
+        client.close()
 
 
 def test_serve_answers_from_a_chroma_server(tmp_path: Path, fixture_docs: Path, cli_env: dict[str, str]) -> None:
@@ -30,3 +63,59 @@ def test_serve_answers_from_a_chroma_server(tmp_path: Path, fixture_docs: Path, 
                 client.close()
     assert result["citations"], "the app answers from the documents held by the Chroma server"
     assert {citation["country"] for citation in result["citations"]} == {"EG"}
+
+
+UPLOADED = """# Observatoire des coopératives (document de test)
+
+Article 1
+L'observatoire tunisien des coopératives de pêche artisanale publie chaque trimestre un bulletin des débarquements.
+"""
+UPLOADED_QUESTION = "bulletin trimestriel des débarquements de la pêche artisanale"
+
+
+def test_a_document_added_through_one_app_process_is_found_by_another(
+    tmp_path: Path, fixture_docs: Path, cli_env: dict[str, str]
+) -> None:
+    with chroma_server(tmp_path / "chroma") as chroma_url:
+        _ingest([fixture_docs / "ma"], chroma_url, cli_env)
+        server = ["--chroma-url", chroma_url, "--allow-anonymous-upload"]
+        with serving(server, cli_env, tmp_path / "a.log") as first, serving(server, cli_env, tmp_path / "b.log") as second:
+            before = _ask(second, tmp_path, UPLOADED_QUESTION, ["TN"])  # the second process builds its view first
+            assert not any(c["doc_id"].endswith("observatoire.fr.md") for c in before["citations"])
+            note = tmp_path / "observatoire.fr.md"
+            note.write_text(UPLOADED, encoding="utf-8")
+            uploader = _client(first, tmp_path)
+            try:
+                summary = uploader.predict([handle_file(str(note))], "TN", "report", 2025, "", api_name="/upload")
+            finally:
+                uploader.close()
+            assert "observatoire.fr.md" in str(summary), summary
+            deadline = time.monotonic() + 30
+            while True:  # the other process notices the commit within its freshness interval (2 s)
+                after = _ask(second, tmp_path, UPLOADED_QUESTION, ["TN"])
+                if any(c["doc_id"].endswith("observatoire.fr.md") for c in after["citations"]) or time.monotonic() > deadline:
+                    break
+                time.sleep(1)
+    assert any(c["doc_id"].endswith("observatoire.fr.md") for c in after["citations"]), after
+
+
+def test_the_app_reports_a_dead_chroma_server_and_recovers_when_it_is_back(
+    tmp_path: Path, fixture_docs: Path, cli_env: dict[str, str]
+) -> None:
+    data = tmp_path / "chroma"
+    question = "cotisations des entreprises membres"
+    with chroma_server_process(data) as (chroma_url, process):
+        _ingest([fixture_docs / "ma"], chroma_url, cli_env)
+        port = urlparse(chroma_url).port
+        env = {**cli_env, "POLICYKB_CHROMA_TIMEOUT": "5"}
+        with serving(["--chroma-url", chroma_url], env, tmp_path / "serve.log") as url:
+            assert _ask(url, tmp_path, question, ["MA"])["citations"]
+            stop(process)  # the Chroma server dies mid-session
+            started = time.monotonic()
+            with pytest.raises(AppError, match="cannot be reached right now; try again in a moment.*is not answering"):
+                _ask(url, tmp_path, question, ["MA"])
+            assert time.monotonic() - started < 30, "retries are bounded"
+            with chroma_server_process(data, port=port):  # back where it was, with its data
+                answer = _ask(url, tmp_path, question, ["MA"])
+    assert answer["citations"], "the same app process answers again, without a restart"
+    assert "is not answering" in (tmp_path / "serve.log").read_text(), "the administrator sees why in the server log"
