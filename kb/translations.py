@@ -12,7 +12,9 @@ into several files is not detected.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -30,6 +32,8 @@ from kb.store import Store
 # false pair). A wrong link costs more than a missed one (it lifts an unrelated document).
 MIN_CENTROID_SIMILARITY = 0.90
 MAX_LENGTH_RATIO = 2.0  # a translation has about as many passages as its original
+
+logger = logging.getLogger(__name__)
 
 
 def _resolve(reference: str, doc_ids: set[str], by_stem: Mapping[str, list[str]]) -> list[str]:
@@ -120,19 +124,47 @@ def load_or_find_translations(
     """The links saved beside the lexical index when they belong to the same store version, else found and saved.
 
     Finding them reads every passage embedding once; a serving process should not pay that at start-up.
+    Saved links are used only when they name the index's key and are well formed: documents of the
+    store, linked both ways, never to themselves. Anything else (a damaged or hand-edited file, one
+    from another store) is found again.
     """
     path = directory.with_name(f"{directory.name}.translations.json") if directory is not None else None
-    if path is not None:
+    if path is not None and path.exists():
         try:
             saved = json.loads(path.read_text(encoding="utf-8"))
             if saved.get("key") == index.key:
-                return {doc_id: tuple(others) for doc_id, others in saved["links"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            pass  # missing or unreadable: found again below
+                links = _valid_links(saved["links"], records)
+                if links is not None:
+                    return links
+                logger.warning("%s: the saved translation links do not fit the store; they are found again", path)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as err:
+            logger.warning("%s: the saved translation links are unreadable (%s); they are found again", path, err)
     links = find_translations(records, store, index)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_suffix(".tmp")
-        temp.write_text(json.dumps({"key": index.key, "links": links}, ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, path)
+        # A temporary file of its own: two processes may save at once (the app and an ingest).
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"key": index.key, "links": links}, out, ensure_ascii=False)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
     return links
+
+
+def _valid_links(links: object, records: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[str, ...]] | None:
+    """The saved links as the search uses them, or None when they are not links between these documents."""
+    if not isinstance(links, dict):
+        return None
+    found: dict[str, tuple[str, ...]] = {}
+    for doc_id, others in links.items():
+        if doc_id not in records or not isinstance(others, list) or not others:
+            return None
+        if not all(isinstance(other, str) and other in records and other != doc_id for other in others):
+            return None
+        found[doc_id] = tuple(others)
+    if any(doc_id not in found.get(other, ()) for doc_id, others in found.items() for other in others):
+        return None  # a link is always saved from both ends
+    return found
