@@ -17,3 +17,15 @@ class StoreUnavailableError(KBError):
 
 class IncompatibleStoreError(KBError):
     """The store was built with another embedding model or schema."""
+
+
+class BackupError(KBError):
+    """A backup cannot be written, or is damaged or incompatible, or cannot be restored into the given store."""
+
+
+class StoreDamagedError(KBError):
+    """The store's files are damaged: ``policykb check --repair`` rebuilds it."""
+
+
+class RepairError(KBError):
+    """A damaged store could not be rebuilt; the damaged store is left as it was."""
