@@ -296,8 +296,11 @@ class Store:
     def nearest(self, embedding: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
         """Ids and cosine similarities of the ``n`` nearest chunks; no text or metadata is read."""
         result = self.chunks.query(query_embeddings=[embedding.tolist()], n_results=n, where=where, include=["distances"])
-        pairs = zip(result["ids"][0], result["distances"][0], strict=True)
-        return [(chunk_id, 1.0 - float(distance)) for chunk_id, distance in pairs]
+        # Chroma computes float32 distances. Embedded, they arrive as those exact values; from a server,
+        # as their shortest decimal form, which reads back a few 1e-9 away. Rounding both to float32
+        # again gives the same bits in both modes, and so the same rankings, ties included.
+        distances = np.asarray(result["distances"][0], dtype=np.float32).tolist()
+        return [(chunk_id, 1.0 - distance) for chunk_id, distance in zip(result["ids"][0], distances, strict=True)]
 
     def _pages(
         self, collection: Any, include: list[str], where: dict[str, Any] | None = None, size: int = 5000

@@ -53,11 +53,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
     NETGUARD_LOG.unlink(missing_ok=True)
 
+
 from kb.config import EmbedConfig, StoreConfig  # noqa: E402
 from kb.embed import Embedder  # noqa: E402
 from kb.search import Searcher  # noqa: E402
 from kb.store import Store  # noqa: E402
 from kb.sync import IngestReport, ingest_paths  # noqa: E402
+from tests.chroma_server import chroma_server  # noqa: E402
 from tests.fixtures.documents import write_all  # noqa: E402
 
 REALPDFS = Path(__file__).resolve().parents[2] / "shared" / "realpdfs"
@@ -90,12 +92,41 @@ def docs_copy(fixture_docs: Path, tmp_path: Path) -> Path:
     return target
 
 
+# The search, ask and eval tests run against both kinds of store: the embedded one and a real Chroma
+# server started for the session. tests/kb/test_modes.py checks that the two give the same results.
+STORE_MODES = ("embedded", "server")
+
+
 @pytest.fixture(scope="session")
-def shared_index(tmp_path_factory: pytest.TempPathFactory, fixture_docs: Path, embedder: Embedder) -> tuple[Store, IngestReport]:
-    """The fixture documents ingested once into an embedded store that tests only read."""
-    store = Store(StoreConfig(path=tmp_path_factory.mktemp("store")))
-    report = ingest_paths([fixture_docs], store, embedder)
-    return store, report
+def session_chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Chroma server on loopback (``chroma run``) for the session's server-mode stores."""
+    with chroma_server(tmp_path_factory.mktemp("session-chroma") / "data") as url:
+        yield url
+
+
+def _open_store(request: pytest.FixtureRequest, name: str, mode: str) -> Store:
+    if mode == "server":
+        return Store(StoreConfig(chroma_url=request.getfixturevalue("session_chroma_url"), collection_prefix=name))
+    return Store(StoreConfig(path=request.getfixturevalue("tmp_path_factory").mktemp(name)))
+
+
+@pytest.fixture(scope="session")
+def shared_index_embedded(request: pytest.FixtureRequest, fixture_docs: Path, embedder: Embedder) -> tuple[Store, IngestReport]:
+    store = _open_store(request, "store", "embedded")
+    return store, ingest_paths([fixture_docs], store, embedder)
+
+
+@pytest.fixture(scope="session")
+def shared_index_server(request: pytest.FixtureRequest, fixture_docs: Path, embedder: Embedder) -> tuple[Store, IngestReport]:
+    store = _open_store(request, "shared", "server")
+    return store, ingest_paths([fixture_docs], store, embedder)
+
+
+@pytest.fixture(scope="session", params=STORE_MODES)
+def shared_index(request: pytest.FixtureRequest) -> tuple[Store, IngestReport]:
+    """The fixture documents ingested once per store mode into a store that tests only read."""
+    found: tuple[Store, IngestReport] = request.getfixturevalue(f"shared_index_{request.param}")
+    return found
 
 
 @pytest.fixture()
@@ -122,11 +153,24 @@ CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.fixture(scope="session")
-def corpus_index(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> tuple[Store, IngestReport]:
+def corpus_index_embedded(request: pytest.FixtureRequest, embedder: Embedder) -> tuple[Store, IngestReport]:
     """The whole sample corpus ingested once (the slowest fixture: about a minute of model time)."""
-    store = Store(StoreConfig(path=tmp_path_factory.mktemp("corpus-store")))
-    report = ingest_paths([CORPUS / "documents"], store, embedder)
-    return store, report
+    store = _open_store(request, "corpus-store", "embedded")
+    return store, ingest_paths([CORPUS / "documents"], store, embedder)
+
+
+@pytest.fixture(scope="session")
+def corpus_index_server(request: pytest.FixtureRequest, embedder: Embedder) -> tuple[Store, IngestReport]:
+    """The same on the session's Chroma server (the embeddings come from the cache by then)."""
+    store = _open_store(request, "corpus", "server")
+    return store, ingest_paths([CORPUS / "documents"], store, embedder)
+
+
+@pytest.fixture(scope="session", params=STORE_MODES)
+def corpus_index(request: pytest.FixtureRequest) -> tuple[Store, IngestReport]:
+    """The whole sample corpus, once per store mode."""
+    found: tuple[Store, IngestReport] = request.getfixturevalue(f"corpus_index_{request.param}")
+    return found
 
 
 @pytest.fixture(scope="session")

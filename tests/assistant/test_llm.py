@@ -116,8 +116,8 @@ def fake(llm_server: FakeLLM) -> FakeLLM:
 
 
 @pytest.fixture(scope="module")
-def searcher(shared_index: tuple[Store, IngestReport], embedder: Embedder) -> Searcher:
-    return Searcher(shared_index[0], embedder)
+def searcher(shared_index_embedded: tuple[Store, IngestReport], embedder: Embedder) -> Searcher:
+    return Searcher(shared_index_embedded[0], embedder)
 
 
 # The abstention threshold is calibrated on the sample corpus (eval/README.md); these tests are about

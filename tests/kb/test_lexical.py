@@ -78,9 +78,7 @@ def test_after_an_ingest_only_new_passages_are_analysed(
     assert update_index(fresh_store, directory).key == key != first.key
 
 
-def test_chunks_of_an_interrupted_write_are_not_indexed(
-    fixture_docs: Path, fresh_store: Store, embedder: Embedder
-) -> None:
+def test_chunks_of_an_interrupted_write_are_not_indexed(fixture_docs: Path, fresh_store: Store, embedder: Embedder) -> None:
     ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], fresh_store, embedder)
     doc_id = next(iter(fresh_store.stored_documents()))
     # What a crash between "add chunks" and "commit the record" leaves: chunks of an uncommitted hash.

@@ -26,14 +26,14 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_server_mode_ingests_and_searches_like_embedded(
-    server_url: str, fixture_docs: Path, embedder: Embedder, shared_index: tuple[Store, object]
+    server_url: str, fixture_docs: Path, embedder: Embedder, shared_index_embedded: tuple[Store, object]
 ) -> None:
     store = Store(StoreConfig(chroma_url=server_url, collection_prefix="servertest"))
     report = ingest_paths([fixture_docs], store, embedder)
     assert report.ok and len(report.added) == 6
     assert ingest_paths([fixture_docs], store, embedder).unchanged.__len__() == 6, "idempotent on a server too"
 
-    embedded = Searcher(shared_index[0], embedder)
+    embedded = Searcher(shared_index_embedded[0], embedder)
     served = Searcher(store, embedder)
     for query, filters in [
         ("customs exemptions for companies located in technology parks", Filters()),
@@ -43,7 +43,7 @@ def test_server_mode_ingests_and_searches_like_embedded(
         a = [(h.chunk_id, h.page, h.article) for h in embedded.search(query, k=5, filters=filters)]
         b = [(h.chunk_id, h.page, h.article) for h in served.search(query, k=5, filters=filters)]
         assert a == b, f"same ranking in both modes for {query!r}"
-    assert collect_stats(store) == collect_stats(shared_index[0])
+    assert collect_stats(store) == collect_stats(shared_index_embedded[0])
 
 
 def test_unreachable_server_is_a_clear_error() -> None:
