@@ -10,6 +10,7 @@ share link; Gradio's temporary files go to a private folder; the store is a bloc
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
 import os
 import tempfile
@@ -24,6 +25,8 @@ from starlette.routing import Mount
 
 from assistant.config import AssistantConfig, WebConfig
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
+from kb.errors import StoreDamagedError
+from kb.health import start_check
 from kb.sync import IngestConfig
 
 
@@ -97,6 +100,20 @@ def private_temp_dir() -> Path:
     return Path(tempfile.mkdtemp(prefix="policykb-gradio-"))  # mkdtemp creates it with mode 0700
 
 
+def _off_the_event_loop(check: Callable[[str, str], bool]) -> Callable[[str, str], Awaitable[bool]]:
+    """The password check as a coroutine that runs it in a worker thread.
+
+    Gradio calls a plain function inside its async login route, on the event loop: a scrypt check
+    (about 0.1 s, seconds on a busy machine) then stalls every open request, and 16 clients logging in
+    at once stalled the server past gradio_client's 5 s timeout (bench --load). Gradio awaits a coroutine.
+    """
+
+    async def checked(username: str, password: str) -> bool:
+        return await asyncio.to_thread(check, username, password)
+
+    return checked
+
+
 def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
 
@@ -117,8 +134,13 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     guard = LoginGuard(users, max_failures=web.max_failed_logins, lockout_s=web.lockout_s) if users else None
     store = Store(config.store)
     embedder = Embedder(config.embed)
+    searcher = Searcher(store, embedder, config.retrieval)
+    # Load (or build) the lexical index and the translations now, not at the first question: under load
+    # the first questions arrive together and every ask worker would build them at once (N times the
+    # CPU and memory, the server stalled meanwhile). A store that cannot be read fails here, at start.
+    searcher.refresh()
     services = Services(
-        searcher=Searcher(store, embedder, config.retrieval),
+        searcher=searcher,
         store=store,
         embedder=embedder,
         assistant=config.assistant,
@@ -170,7 +192,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         api,
         blocks,
         path="/",
-        auth=guard.check if guard else None,
+        auth=_off_the_event_loop(guard.check) if guard else None,
         auth_message="policykb: sign in with the account your administrator gave you.",
         blocked_paths=blocked,
         allowed_paths=[],
@@ -193,7 +215,17 @@ def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: C
     import uvicorn
 
     env = os.environ if env is None else env
+    # An embedded store is checked before anything here reads it: a damaged vector index can crash
+    # the reader, and a message beats a dead server. The check runs in a child process while Gradio
+    # loads, so it costs start-up little.
+    check = None if config.store.chroma_url else start_check(config.store)
     os.environ.setdefault("GRADIO_TEMP_DIR", str(private_temp_dir()))
+    import gradio  # noqa: F401 - loaded now, beside the check; create_server_app uses it
+
+    if check is not None:
+        health = check.result()
+        if not health.ok:
+            raise StoreDamagedError(health.message())
     app = create_server_app(config, env)
     announce(f"http://{config.web.host}:{config.web.port}")
     uvicorn.run(app, host=config.web.host, port=config.web.port, log_level="warning", server_header=False)

@@ -20,6 +20,7 @@ from policykb.offline import enforce_offline
 
 if TYPE_CHECKING:  # kb is imported lazily at run time, after the offline switches are set
     from assistant.model import Turn
+    from kb.config import StoreConfig
     from kb.embed import Embedder
     from kb.search import Filters, Hit
     from kb.store import Store
@@ -101,6 +102,9 @@ BENCH_EXAMPLES = """examples:
   policykb bench --sizes 1000,10000,100000 --json
   policykb bench --dataset my-beir-set/ --out /tmp/BENCHMARKS.md
   policykb bench --ocr                            # only the OCR section: scans against text layers, OCR pages/s
+  policykb bench --sizes 10000,100000 --no-server # skip the searches through a Chroma server (chroma run)
+  policykb bench --load                           # only the Load section: 16 clients for 60 s on policykb serve
+  policykb bench --load --clients 32 --seconds 120
 """
 
 
@@ -115,6 +119,38 @@ Metrics: nDCG@k, Recall@k, Recall@100 and MRR@k (trec_eval definitions), overall
 language, language pair, same/cross language and kind, with search latency. Queries with no
 relevant judgement are skipped and counted. The corpus goes into a temporary store, deleted at the
 end; embeddings are cached, so a second run over the same corpus is fast. See eval/README.md.
+"""
+
+
+EXPORT_EXAMPLES = """examples:
+  policykb export backups/kb-2025-06-01           # a new folder: manifest.json, documents.jsonl, chunks.jsonl, embeddings.npy
+  policykb export /mnt/backup/kb --chroma-url http://127.0.0.1:8000
+
+Only committed passages are exported, with their embeddings as stored (nothing is re-embedded on
+restore). The folder appears only once complete; an existing non-empty folder is refused.
+"""
+
+RESTORE_EXAMPLES = """examples:
+  policykb restore backups/kb-2025-06-01 --store /srv/policykb        # into an empty store
+  policykb restore backups/kb-2025-06-01 --chroma-url http://127.0.0.1:8000
+  policykb restore backups/kb-2025-06-01 --replace                     # the store becomes exactly the backup
+
+The backup is verified first (every checksum, the counts, the embedding model and store schema); a
+damaged or incompatible backup is refused before anything is written. A store holding documents
+that are not in the backup as they are there is refused without --replace. An interrupted restore
+is completed by running the same command again.
+"""
+
+CHECK_EXAMPLES = """examples:
+  policykb check                                  # is ./.policykb whole and readable? (exit 1 if not)
+  policykb check --store /srv/policykb --json
+  policykb check --repair --store /srv/policykb   # rebuild a damaged store; the damaged one is kept aside
+
+Reads every stored vector, link and passage: Chroma's vector index files, chroma.sqlite3, and the
+commit records, in a child process (a damaged vector index can crash the reader). --repair rebuilds
+the store from what is still readable (passages and metadata, vectors from Chroma's log or the
+embedding cache), reads a document's file again where its passages are lost, checks the result, and
+swaps it in; the damaged store is kept as STORE.damaged-TIME. Stop 'policykb serve' first.
 """
 
 
@@ -194,8 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure ingest, search latency and memory, against the stock llama-index hybrid; write BENCHMARKS.md",
         description=(
             "Ingest the dataset's corpus with an empty embedding cache and compare with pure embedding; time searches on "
-            "synthetic stores of the given sizes (kept in the cache folder between runs); run the stock llama-index "
-            "hybrid beside ours; measure peak memory. Takes minutes (a 100,000-chunk store: 10-20 minutes the first time)."
+            "synthetic stores of the given sizes (kept in the cache folder between runs), in process and through a Chroma "
+            "server; run the stock llama-index hybrid beside ours; measure peak memory and what scaling needs. Takes "
+            "minutes (a 100,000-chunk store: 10-20 minutes the first time)."
         ),
         epilog=BENCH_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -214,6 +251,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure only OCR: retrieval on PDFs of the sample corpus as scans against their text layers, and OCR "
         "pages/s; rewrites the '## OCR' section of --out and leaves the rest (a few minutes)",
     )
+    bench.add_argument(
+        "--no-server",
+        dest="server",
+        action="store_false",
+        help="skip the search latency through a Chroma server (chroma run over each synthetic store)",
+    )
+    bench.add_argument(
+        "--load",
+        action="store_true",
+        help="measure only the web app under load: serve the sample corpus, ask /ask from --clients clients at once for "
+        "--seconds; rewrites the '## Load' section of --out and leaves the rest",
+    )
+    bench.add_argument("--clients", type=int, default=16, help="--load: concurrent clients (default 16, at most 64)")
+    bench.add_argument("--seconds", type=float, default=60.0, help="--load: seconds of load after a warm-up (default 60)")
     bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
     bench.add_argument(
         "--out", type=Path, default=Path("BENCHMARKS.md"), help="where to write the report (default BENCHMARKS.md)"
@@ -245,6 +296,39 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     _add_store_flags(stats)
 
+    export = commands.add_parser(
+        "export",
+        help="back the store up into a new folder",
+        epilog=EXPORT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    export.add_argument("dir", type=Path, metavar="DIR", help="the backup folder to create (must not exist, or be empty)")
+    export.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_store_flags(export)
+
+    restore = commands.add_parser(
+        "restore",
+        help="restore a backup into the store",
+        epilog=RESTORE_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    restore.add_argument("dir", type=Path, metavar="DIR", help="a folder written by 'policykb export'")
+    restore.add_argument(
+        "--replace", action="store_true", help="remove the store's documents that differ from the backup's, then restore"
+    )
+    restore.add_argument("--json", action="store_true", help="print the report as JSON")
+    _add_store_flags(restore)
+
+    check = commands.add_parser(
+        "check",
+        help="check that the store is whole and readable; --repair rebuilds a damaged one",
+        epilog=CHECK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument("--repair", action="store_true", help="rebuild the store if the check finds it damaged")
+    check.add_argument("--json", action="store_true", help="print the findings (and the repair) as JSON")
+    _add_store_flags(check)
+
     evaluate = commands.add_parser(
         "eval",
         help="measure retrieval quality on a BEIR-format test set",
@@ -266,6 +350,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--answers",
         action="store_true",
         help="measure the assistant's answers instead: citation precision, country coverage, abstention, latency",
+    )
+    evaluate.add_argument(
+        "--chroma-url",
+        metavar="URL",
+        help="put the throw-away store on this Chroma server (collections of its own, dropped at the end) "
+        "instead of a temporary folder (env POLICYKB_CHROMA_URL)",
     )
     return parser
 
@@ -333,6 +423,25 @@ def _bench_ocr(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_load(args: argparse.Namespace) -> int:
+    from eval.beir import EvalError
+    from eval.loadtest import LoadConfig, load_bench, render_section, write_section
+
+    if args.dataset is not None:
+        return _fail("--load serves the sample corpus and asks the gold set's questions; --dataset does not apply", EXIT_USAGE)
+    try:
+        config = LoadConfig(clients=args.clients, seconds=args.seconds)
+    except EvalError as err:
+        return _fail(f"--load: {err}", EXIT_USAGE)
+    try:
+        report = load_bench(config, progress=lambda step: print(f"policykb bench: {step}", file=sys.stderr, flush=True))
+    except EvalError as err:
+        return _fail(str(err))
+    write_section(args.out, render_section(report))
+    print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else f"wrote the Load section of {args.out}")
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from eval.beir import EvalError, load_dataset
     from eval.bench import BenchError, render_markdown, run_bench
@@ -341,6 +450,8 @@ def _bench(args: argparse.Namespace) -> int:
 
     if args.ocr:
         return _bench_ocr(args)
+    if args.load:
+        return _bench_load(args)
     try:
         sizes = [int(size) for size in args.sizes.split(",") if size.strip()]
     except ValueError:
@@ -360,6 +471,7 @@ def _bench(args: argparse.Namespace) -> int:
             settings.ingest,
             args.rounds,
             progress=lambda step: print(f"policykb bench: {step}", file=sys.stderr, flush=True),
+            server=args.server,
         )
     except BenchError as err:
         if err.detail:
@@ -368,8 +480,11 @@ def _bench(args: argparse.Namespace) -> int:
     except EvalError as err:
         return _fail(str(err))
     markdown = render_markdown(report)
-    ocr = find_section(args.out.read_text(encoding="utf-8")) if args.out.is_file() else None
-    args.out.write_text(replace_section(markdown, ocr) if ocr else markdown, encoding="utf-8")  # keep the --ocr section
+    old = args.out.read_text(encoding="utf-8") if args.out.is_file() else ""
+    for heading in ("## OCR", "## Load"):  # keep the sections --ocr and --load write
+        kept = find_section(old, heading)
+        markdown = replace_section(markdown, kept, heading) if kept else markdown
+    args.out.write_text(markdown, encoding="utf-8")
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else f"wrote {args.out}")
     return 0
 
@@ -396,7 +511,9 @@ def _eval(args: argparse.Namespace) -> int:
     try:
         modes = MODES if args.mode == "all" else (args.mode,)
         retrieval = replace(settings.retrieval, index_dir=None)  # the throw-away store's index stays in memory
-        evaluation = evaluate_kb(dataset, embedder, modes, args.k, retrieval, settings.ingest, tty_progress(False))
+        evaluation = evaluate_kb(
+            dataset, embedder, modes, args.k, retrieval, settings.ingest, tty_progress(False), server=_eval_server(args)
+        )
     finally:
         embedder.close()
     summary = evaluation.summary
@@ -423,6 +540,14 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_server(args: argparse.Namespace) -> StoreConfig | None:
+    """The Chroma server an evaluation's throw-away store goes to (--chroma-url or the environment), if any."""
+    from policykb.settings import load_settings
+
+    store = load_settings(chroma_url=args.chroma_url).store
+    return store if store.chroma_url else None
+
+
 def _eval_answers(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -436,7 +561,12 @@ def _eval_answers(args: argparse.Namespace) -> int:
     embedder = Embedder(settings.embed)
     try:
         summary, records, answers = evaluate_answers(
-            dataset, embedder, replace(settings.retrieval, index_dir=None), settings.ingest, settings.assistant
+            dataset,
+            embedder,
+            replace(settings.retrieval, index_dir=None),
+            settings.ingest,
+            settings.assistant,
+            server=_eval_server(args),
         )
     finally:
         embedder.close()
@@ -530,6 +660,73 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from kb.backup import export_store, tty_progress
+    from kb.store import Store
+    from policykb.settings import load_settings
+
+    settings = load_settings(store=args.store, chroma_url=args.chroma_url)
+    if not settings.store.chroma_url and not settings.store.path.is_dir():
+        return _fail(f"{settings.store.path}: no store there; name the store to back up with --store DIR or --chroma-url URL")
+    report = export_store(Store(settings.store), args.dir, progress=tty_progress("export"))
+    print(json.dumps(report.as_dict(), indent=2) if args.json else f"{report.target}: {report.summary()}")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from kb.backup import restore_store, tty_progress, verify_backup
+    from kb.lexical import update_index
+    from kb.store import Store
+    from policykb.settings import load_settings
+
+    settings = load_settings(store=args.store, chroma_url=args.chroma_url)
+    manifest = verify_backup(args.dir)  # before the store is opened: a bad backup creates nothing
+    store = Store(settings.store)
+    report = restore_store(args.dir, store, replace=args.replace, progress=tty_progress("restore"), verified=manifest)
+    if settings.retrieval.index_dir is not None:
+        update_index(store, settings.retrieval.index_dir)  # the derived lexical index follows the restored store
+    print(json.dumps(report.as_dict(), indent=2) if args.json else f"{settings.store.describe()}: {report.summary()}")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from kb.embed import Embedder
+    from kb.health import check_store, describe
+    from kb.rebuild import repair_store
+    from policykb.settings import load_settings
+
+    settings = load_settings(store=args.store, chroma_url=args.chroma_url)
+    health = check_store(settings.store, thorough=True)
+    found: dict[str, object] = {"health": asdict(health)}
+    if not args.json:
+        print("\n".join(describe(health)))
+    if health.ok or not args.repair:
+        if args.json:
+            print(json.dumps(found, indent=2, ensure_ascii=False, default=str))
+        return 0 if health.ok else EXIT_FAILED
+    if settings.store.chroma_url:
+        return _fail(f"{settings.store.chroma_url}: a Chroma server keeps its own files; repair applies to an embedded store")
+    embedder = Embedder(settings.embed)
+    try:
+        report = repair_store(
+            settings.store, embedder, settings.ingest, progress=lambda step: print(f"policykb: {step}", file=sys.stderr)
+        )
+    finally:
+        embedder.close()
+    if settings.retrieval.index_dir is not None:
+        from kb.lexical import update_index
+        from kb.store import Store
+
+        update_index(Store(settings.store), settings.retrieval.index_dir)  # derived: rebuilt for the new store
+    for lost in report.lost:
+        print(f"policykb: lost: {lost}; ingest it again", file=sys.stderr)
+    found["repair"] = asdict(report)
+    print(json.dumps(found, indent=2, ensure_ascii=False, default=str) if args.json else report.summary())
+    return EXIT_FAILED if report.lost else 0
+
+
 def _run(args: argparse.Namespace) -> int:
     from kb.embed import Embedder
     from kb.store import Store
@@ -548,6 +745,10 @@ def _run(args: argparse.Namespace) -> int:
         return _user(args)
     if args.command == "inspect":
         return _inspect(args)
+    if args.command in ("export", "restore"):
+        return _export(args) if args.command == "export" else _restore(args)
+    if args.command == "check":
+        return _check(args)  # before the store is opened here: it may be what crashes
     if args.command == "eval":
         return _eval_answers(args) if args.answers else _eval(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)
