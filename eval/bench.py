@@ -8,6 +8,10 @@ One run measures:
 - warm in-process search latency (query embedding included) on synthetic stores of the given
   sizes, unfiltered, with a narrow country filter and with a broad one, and the first query (the
   lexical index is built then);
+- the same through a Chroma server (``chroma run`` over each synthetic store's folder), with the
+  server's memory and the app's beside it (``server=False`` skips it);
+- what a plan for more chunks needs (:func:`scaling`): fill time, disk, memory and latency per size,
+  and per additional chunk;
 - the stock llama-index hybrid a user would assemble instead (eval/baseline.py): its nDCG@10 on
   the dataset and its latency, next to ours, and its latency on the synthetic stores;
 - peak memory (VmHWM) of the ingest, and of a serving process holding the largest store, by stage;
@@ -23,6 +27,7 @@ a query's terms occur in, not on what the text means. They are kept in ``cache_d
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import platform
@@ -430,8 +435,32 @@ def synthetic_store(size: int, cache_dir: Path | None, workdir: Path) -> tuple[P
     shutil.rmtree(path, ignore_errors=True)  # an interrupted fill
     path.mkdir(parents=True)
     seconds = in_child(_fill_child, path, size)
-    marker.write_text(f"{size}\n", encoding="utf-8")
+    # The fill time and the disk size as filled go into the marker: a reused store still reports them,
+    # and later runs add the llama-index collection to the same folder, which would inflate its size.
+    facts = {"size": size, "fill_s": seconds, "disk": store_disk(path), "load_1m": round(os.getloadavg()[0], 2)}
+    marker.write_text(json.dumps(facts) + "\n", encoding="utf-8")
     return path, seconds
+
+
+def synthetic_facts(path: Path) -> dict[str, Any]:
+    """What the fill of the synthetic store at ``path`` recorded: ``fill_s`` and ``disk`` (empty for older markers)."""
+    try:
+        facts = json.loads((path / "complete").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+def store_disk(path: Path) -> dict[str, float]:
+    """Bytes on disk of an embedded Chroma folder, in MiB: its SQLite files, and the segment folders (HNSW)."""
+    sqlite = sum(f.stat().st_size for f in path.glob("chroma.sqlite3*") if f.is_file())
+    segments = sum(f.stat().st_size for d in path.iterdir() if d.is_dir() for f in d.rglob("*") if f.is_file())
+    mib = 1024 * 1024
+    return {
+        "sqlite_mb": round(sqlite / mib, 1),
+        "hnsw_mb": round(segments / mib, 1),
+        "total_mb": round((sqlite + segments) / mib, 1),
+    }
 
 
 # --- search --------------------------------------------------------------------------------------
@@ -441,24 +470,26 @@ def _cases() -> dict[str, Any]:
     return {"": Filters(), "filtered_": Filters(countries=("MA",)), "broad_filter_": Filters(countries=COUNTRIES[:7])}
 
 
-def _searcher(store_path: Path, index_dir: Path, embed: EmbedConfig) -> Any:
+def _searcher(store: StoreConfig, index_dir: Path, embed: EmbedConfig) -> Any:
     from kb.embed import Embedder
     from kb.search import Searcher
 
     embedder = Embedder(replace(embed, cache_path=None))  # queries are never cached
     embedder.embed_query("warm up")  # the model load is start-up, not the first query
-    return Searcher(Store(StoreConfig(path=store_path)), embedder, RetrievalConfig(index_dir=index_dir))
+    return Searcher(Store(store), embedder, RetrievalConfig(index_dir=index_dir))
 
 
-def _search_child(store_path: Path, index_dir: Path, embed: EmbedConfig, rounds: int) -> dict[str, Any]:
+def _search_child(store: StoreConfig, index_dir: Path, embed: EmbedConfig, rounds: int) -> dict[str, Any]:
     """Latency of Searcher.search (k=10), the three filter cases interleaved so that noise hits them alike.
+
+    ``store`` is the embedded store or, with ``chroma_url``, the same folder served by ``chroma run``.
 
     Also where an unfiltered and a narrow-filtered search spend their time (mean ms per search),
     measured by wrapping the query embedding, the Chroma calls and the BM25 scoring.
     """
     import kb.lexical
 
-    searcher = _searcher(store_path, index_dir, embed)
+    searcher = _searcher(store, index_dir, embed)
     start = time.perf_counter()
     searcher.search(QUERIES[0], k=10)  # builds the lexical index from Chroma (and saves it to index_dir)
     first = time.perf_counter() - start
@@ -492,10 +523,53 @@ def _search_child(store_path: Path, index_dir: Path, embed: EmbedConfig, rounds:
         result[f"{prefix}parts_ms"] = {name: round(value, 2) for name, value in spent.items()}
     result["first_query_s"] = round(first, 2)
     result["peak_rss_mb"] = peak_rss_mb()
+    result["rss_mb"] = rss_mb()  # after the searches: model, lexical index (and an embedded Chroma) held
+    result["chunks"] = searcher.store.chunk_count()
     return result
 
 
-def _serve_child(store_path: Path, index_dir: Path, embed: EmbedConfig) -> dict[str, Any]:
+def dir_mb(path: Path) -> float:
+    """MiB of the files under ``path`` (0 when it does not exist)."""
+    size = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else 0
+    return round(size / (1024 * 1024), 1)
+
+
+def server_search_bench(store_path: Path, workdir: Path, embed: EmbedConfig, rounds: int) -> dict[str, Any]:
+    """The search cases of :func:`_search_child` through a Chroma server over the same folder; the server's memory.
+
+    ``chroma run --path`` opens the embedded store's folder as it is (same on-disk format, same tenant,
+    database and collection names). The lexical index is built afresh from the server, as a new app
+    process would; the search process holds no Chroma of its own, so its RSS is the app's share.
+    """
+    from eval.servers import chroma_server, process_memory_mb
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    index_dir = workdir / "lexical"
+    started = time.perf_counter()
+    with chroma_server(store_path, workdir / "chroma.log") as server:
+        up, idle = time.perf_counter() - started, process_memory_mb(server.pid)
+        result = in_child(_search_child, StoreConfig(chroma_url=server.url), index_dir, embed, rounds)
+        # After the searches (HNSW loaded) and after serving every passage to the lexical index build.
+        result["chroma_rss_mb"] = process_memory_mb(server.pid)
+        result["chroma_peak_rss_mb"] = process_memory_mb(server.pid, "VmHWM")
+    result["chroma_idle_rss_mb"] = idle
+    result["chroma_start_s"] = round(up, 2)
+    result["lexical_index_mb"] = dir_mb(index_dir)
+    # Memory as served rather than as built: a fresh server, and a fresh app process that loads the saved
+    # lexical index and answers every query with every filter (neither reads all passages).
+    with chroma_server(store_path, workdir / "chroma-serving.log") as server:
+        serving = in_child(_serve_child, StoreConfig(chroma_url=server.url), index_dir, embed)
+        result["serving"] = {
+            "app_peak_rss_mb": serving["peak_rss_mb"],
+            "app_stages": serving["stages"],
+            "first_query_s": serving["first_query_s"],
+            "chroma_rss_mb": process_memory_mb(server.pid),
+            "chroma_peak_rss_mb": process_memory_mb(server.pid, "VmHWM"),
+        }
+    return result
+
+
+def _serve_child(store: StoreConfig, index_dir: Path, embed: EmbedConfig) -> dict[str, Any]:
     """A serving process: open the store, load the saved lexical index, answer queries; its peak memory.
 
     Also the time and peak memory of each start-up stage: loading the lexical index, finding
@@ -524,7 +598,7 @@ def _serve_child(store_path: Path, index_dir: Path, embed: EmbedConfig) -> dict[
 
     kb.search.ensure_lexical_index = staged("lexical_index", kb.search.ensure_lexical_index)
     kb.search.load_or_find_translations = staged("translations", kb.search.load_or_find_translations)
-    searcher = _searcher(store_path, index_dir, embed)
+    searcher = _searcher(store, index_dir, embed)
     opened = {"rss_mb": rss_mb(), "peak_rss_mb": peak_rss_mb()}
     start = time.perf_counter()
     searcher.search(QUERIES[0], k=10)
@@ -693,6 +767,73 @@ def _ask_child(dataset: Dataset, store_path: Path, embed: EmbedConfig) -> dict[s
     return {"p50_ms": p50, "p95_ms": p95, "queries": len(samples), "abstained": abstained, "dataset": dataset.name}
 
 
+# --- scaling ---------------------------------------------------------------------------------------
+def _per_chunk(values: dict[int, float | None], scale: float) -> float | None:
+    """(largest - smallest) / chunks between them, times ``scale``: the marginal cost of one more chunk."""
+    known = {size: value for size, value in values.items() if value is not None}
+    if len(known) < 2:
+        return None
+    low, high = min(known), max(known)
+    return round((known[high] - known[low]) * scale / (high - low), 3)
+
+
+def scaling(search: dict[str, Any], search_server: dict[str, Any]) -> dict[str, Any]:
+    """Per store size, what a plan for more chunks needs: fill time, disk, memory and latency; then per chunk.
+
+    *Marginal* figures are the difference between the largest and the smallest size divided by the
+    chunks between them, so fixed costs (model, runtime, empty files) drop out.
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    for size, r in search.items():
+        served = search_server.get(size, {})
+        disk = r.get("disk") or {}
+        chunks = int(size)
+        rows[size] = {
+            "fill_s": r.get("fill_s"),
+            "fill_ms_per_chunk": round(1000 * r["fill_s"] / chunks, 3) if r.get("fill_s") else None,
+            "disk_mb": disk.get("total_mb"),
+            "sqlite_mb": disk.get("sqlite_mb"),
+            "hnsw_mb": disk.get("hnsw_mb"),
+            "disk_kib_per_chunk": round(1024 * disk["total_mb"] / chunks, 2) if disk.get("total_mb") else None,
+            "lexical_index_mb": r.get("lexical_index_mb"),
+            "fill_load_1m": r.get("fill_load_1m"),
+            "embedded_rss_mb": r.get("peak_rss_mb"),  # one process: model, lexical index (built) and Chroma
+            # The app beside a Chroma server (model and lexical index), and the server: as served (saved
+            # index loaded), and after the lexical index was built from the server (every passage read).
+            "app_rss_mb": served.get("serving", {}).get("app_peak_rss_mb"),
+            "app_build_rss_mb": served.get("peak_rss_mb"),
+            "chroma_rss_mb": served.get("serving", {}).get("chroma_rss_mb"),
+            "chroma_build_rss_mb": served.get("chroma_rss_mb"),
+            "embedded_p50_ms": r["p50_ms"],
+            "embedded_p95_ms": r["p95_ms"],
+            "server_p50_ms": served.get("p50_ms"),
+            "server_p95_ms": served.get("p95_ms"),
+        }
+    sizes = {int(size): row for size, row in rows.items()}
+
+    def marginal(key: str, scale: float) -> float | None:
+        return _per_chunk({size: row[key] for size, row in sizes.items()}, scale)
+
+    def growth(key: str) -> float | None:
+        known = {size: row[key] for size, row in sizes.items() if row[key]}
+        return round(known[max(known)] / known[min(known)], 2) if len(known) >= 2 else None
+
+    per_chunk = {
+        "disk_kib": marginal("disk_mb", 1024),
+        "sqlite_kib": marginal("sqlite_mb", 1024),
+        "hnsw_kib": marginal("hnsw_mb", 1024),
+        "lexical_index_kib": marginal("lexical_index_mb", 1024),
+        "app_rss_kib": marginal("app_rss_mb", 1024),
+        "app_build_rss_kib": marginal("app_build_rss_mb", 1024),
+        "chroma_rss_kib": marginal("chroma_rss_mb", 1024),
+        "chroma_build_rss_kib": marginal("chroma_build_rss_mb", 1024),
+        "embedded_rss_kib": marginal("embedded_rss_mb", 1024),
+        "fill_ms": marginal("fill_s", 1000),
+    }
+    latency_growth = {key: growth(key) for key in ("embedded_p50_ms", "embedded_p95_ms", "server_p50_ms", "server_p95_ms")}
+    return {"sizes": rows, "marginal_per_chunk": per_chunk, "latency_growth": latency_growth}
+
+
 # --- the run -------------------------------------------------------------------------------------
 def _quiet(step: str) -> None:
     pass
@@ -706,8 +847,11 @@ def run_bench(
     ingest: IngestConfig = IngestConfig(),
     rounds: int = ROUNDS,
     progress: Callable[[str], None] = _quiet,
+    server: bool = True,
 ) -> dict[str, Any]:
     """Every measurement of one run (see the module docstring), as the ``policykb bench --json`` object.
+
+    ``server``: also time the searches through ``chroma run`` over each synthetic store.
 
     ``dataset`` defaults to the gold set over the sample corpus; ``cache_dir`` keeps synthetic
     stores between runs (None: filled afresh and deleted); ``progress`` hears of each step as it starts.
@@ -740,23 +884,41 @@ def run_bench(
         progress(f"ingest of {dataset.name} (every chunk embedded), then pure embedding of the same chunks")
         report["ingest"] = ingest_bench(dataset, work / "ingest", embed, ingest)
         search: dict[str, Any] = {}
+        search_server: dict[str, Any] = {}
         baseline_search: dict[str, Any] = {}
         stores: dict[int, Path] = {}
         for size in sizes:
             progress(f"{size:,} chunks: synthetic store, search latency, llama-index latency")
             stores[size], filled = synthetic_store(size, cache_dir, work)
+            facts = synthetic_facts(stores[size])
             search[str(size)] = {
-                **in_child(_search_child, stores[size], work / f"lexical-{size}", embed, rounds),
-                "fill_s": filled,
+                **in_child(_search_child, StoreConfig(path=stores[size]), work / f"lexical-{size}", embed, rounds),
+                "fill_s": filled if filled is not None else facts.get("fill_s"),  # a reused store: as recorded at its fill
+                "fill_reused": filled is None,
+                # As filled (recorded then): the llama-index collection added below lives in the same folder.
+                "disk": facts.get("disk") or store_disk(stores[size]),
+                "fill_load_1m": facts.get("load_1m"),
+                "lexical_index_mb": dir_mb(work / f"lexical-{size}"),
             }
+            if server:
+                progress(f"{size:,} chunks: search latency through a Chroma server (chroma run)")
+                search_server[str(size)] = server_search_bench(stores[size], work / f"server-{size}", embed, rounds)
+                if search_server[str(size)]["chunks"] != size:
+                    raise BenchError(
+                        f"the Chroma server over {stores[size]} holds {search_server[str(size)]['chunks']} chunks, not "
+                        f"{size}: it did not open the store's collections"
+                    )
             fill = in_child(_baseline_fill_child, stores[size])
             baseline_search[str(size)] = {**in_child(_baseline_search_child, stores[size], embed, rounds), "fill_s": fill}
         report["search"] = search
+        if server:
+            report["search_server"] = search_server
+        report["scaling"] = scaling(search, search_server)
         progress("query embedding alone, by thread setting")
         report["query_embedding"] = query_embedding_bench(embed, max(1, rounds // 2))
         largest = sizes[-1]
         progress(f"serving process over {largest:,} chunks")
-        serve = in_child(_serve_child, stores[largest], work / f"lexical-{largest}", embed)
+        serve = in_child(_serve_child, StoreConfig(path=stores[largest]), work / f"lexical-{largest}", embed)
         progress(f"ours and llama-index on {dataset.name}")
         report["baseline_llamaindex"] = {
             "gold": in_child(_quality_child, dataset, work / "ingest" / "store", embed),
@@ -885,19 +1047,9 @@ def _search(report: dict[str, Any]) -> list[str]:
         "and metadata of the passages returned):",
         "",
     ]
-    names = ("embed_query", "chroma_nearest", "bm25", "chroma_get_passages", "other")
-    rows = [
-        [
-            f"{int(size):,}",
-            label,
-            *(r[f"{prefix}parts_ms"].get(name, 0) for name in names),
-            round(sum(r[f"{prefix}parts_ms"].values()), 2),
-        ]
-        for size, r in search.items()
-        for prefix, label in (("", "none"), ("filtered_", "narrow"))
-    ]
     lines += _table(
-        ["chunks", "filter", "query embedding", "Chroma nearest", "BM25", "Chroma get passages", "other", "mean"], rows
+        ["chunks", "filter", "query embedding", "Chroma nearest", "BM25", "Chroma get passages", "other", "mean"],
+        _parts_rows(search),
     )
     embedding = report["query_embedding"]
     lines += [
@@ -909,6 +1061,143 @@ def _search(report: dict[str, Any]) -> list[str]:
             ["threads", "p50 ms", "p95 ms"], [[name.replace("_", " "), r["p50_ms"], r["p95_ms"]] for name, r in embedding.items()]
         ),
     ]
+    return lines
+
+
+def _parts_rows(results: dict[str, Any]) -> list[list[Any]]:
+    names = ("embed_query", "chroma_nearest", "bm25", "chroma_get_passages", "other")
+    return [
+        [
+            f"{int(size):,}",
+            label,
+            *(r[f"{prefix}parts_ms"].get(name, 0) for name in names),
+            round(sum(r[f"{prefix}parts_ms"].values()), 2),
+        ]
+        for size, r in results.items()
+        for prefix, label in (("", "none"), ("filtered_", "narrow"))
+    ]
+
+
+def _search_server(report: dict[str, Any]) -> list[str]:
+    served, search = report.get("search_server"), report["search"]
+    if not served:
+        return []
+    rows = [
+        [
+            f"{int(size):,}",
+            *(r[f"{prefix}{q}_ms"] for prefix in ("", "filtered_", "broad_filter_") for q in ("p50", "p95")),
+            f"{search[size]['p50_ms']} / {search[size]['p95_ms']}",
+            r["first_query_s"],
+            f"{r['chroma_idle_rss_mb']} / {r['chroma_rss_mb']} / {r['serving']['chroma_rss_mb']}",
+            f"{r['peak_rss_mb']} / {r['serving']['app_peak_rss_mb']}",
+        ]
+        for size, r in served.items()
+    ]
+    return [
+        "### Search latency, Chroma server",
+        "",
+        "The same stores, cases and rounds, through `chroma run --path <the store's folder> --host 127.0.0.1` on this "
+        "machine (`StoreConfig(chroma_url=...)`, Chroma's HTTP client): the vector query and the passage reads go over "
+        "loopback HTTP to another process. *First query* here builds the lexical index from the server, as a new app "
+        "process does. *Chroma server RSS*: after start; after the index build and the searches; and, in a fresh "
+        "server, after a fresh app process loaded the saved index and asked every query with every filter "
+        "(*serving*). *App RSS*: peak of the searching process (model and lexical index; no Chroma inside), "
+        "building the index / serving.",
+        "",
+        *_table(
+            [
+                "chunks",
+                "p50 ms",
+                "p95 ms",
+                "narrow p50",
+                "narrow p95",
+                "broad p50",
+                "broad p95",
+                "in-process p50 / p95",
+                "first query s",
+                "Chroma server RSS MiB: start / built / serving",
+                "app RSS MiB: built / serving",
+            ],
+            rows,
+        ),
+        "",
+        "Where a search through the server spends its time (mean ms per search):",
+        "",
+        *_table(
+            ["chunks", "filter", "query embedding", "Chroma nearest", "BM25", "Chroma get passages", "other", "mean"],
+            _parts_rows(served),
+        ),
+    ]
+
+
+def _scaling(report: dict[str, Any]) -> list[str]:
+    scale = report.get("scaling")
+    if not scale or not scale["sizes"]:
+        return []
+
+    def cell(value: Any) -> str:
+        return "" if value is None else str(value)
+
+    rows = [
+        [
+            f"{int(size):,}",
+            f"{cell(r['fill_s'])} (load {r['fill_load_1m'] if r['fill_load_1m'] is not None else 'n/a'})",
+            cell(r["fill_ms_per_chunk"]),
+            f"{cell(r['disk_mb'])} ({cell(r['sqlite_mb'])} + {cell(r['hnsw_mb'])})",
+            cell(r["disk_kib_per_chunk"]),
+            cell(r["lexical_index_mb"]),
+            f"{cell(r['chroma_rss_mb'])} / {cell(r['chroma_build_rss_mb'])}",
+            f"{cell(r['app_rss_mb'])} / {cell(r['app_build_rss_mb'])}",
+            cell(r["embedded_rss_mb"]),
+            f"{r['embedded_p50_ms']} / {r['embedded_p95_ms']}",
+            f"{cell(r['server_p50_ms'])} / {cell(r['server_p95_ms'])}",
+        ]
+        for size, r in scale["sizes"].items()
+    ]
+    lines = [
+        "## Scaling",
+        "",
+        "What a plan for more chunks builds on, from the synthetic stores above (384-dimension float32 vectors, "
+        "passages of 40-160 words). *Fill*: writing the chunks (vectors given, no embedding) into an embedded store, "
+        "HNSW indexing included, in batches of Chroma's maximum; timed when the store was made (it is kept in the "
+        "cache folder), with the machine's load average then. *Disk*: the store's folder right after the fill: SQLite "
+        "(text, metadata, Chroma's full-text index and write-ahead log) + HNSW segment files. *Lexical index*: the saved "
+        "BM25 index. Peak or current RSS of: the Chroma server and the app beside it, serving (saved index loaded) / "
+        "after building the lexical index from the server; one process holding both, embedded (index built).",
+        "",
+        *_table(
+            [
+                "chunks",
+                "fill s",
+                "fill ms/chunk",
+                "disk MiB (SQLite + HNSW)",
+                "disk KiB/chunk",
+                "lexical index MiB",
+                "Chroma server RSS MiB: serving / built",
+                "app RSS MiB: serving / built",
+                "embedded RSS MiB",
+                "in-process p50 / p95 ms",
+                "server p50 / p95 ms",
+            ],
+            rows,
+        ),
+    ]
+    marginal, growth = scale["marginal_per_chunk"], scale["latency_growth"]
+    if marginal["disk_kib"] is not None:
+        sizes = sorted(int(size) for size in scale["sizes"])
+        lines += [
+            "",
+            f"Per additional chunk, from {sizes[0]:,} to {sizes[-1]:,} (the difference over the chunks between them): "
+            f"disk {cell(marginal['disk_kib'])} KiB (SQLite {cell(marginal['sqlite_kib'])}, HNSW "
+            f"{cell(marginal['hnsw_kib'])}), lexical index on disk {cell(marginal['lexical_index_kib'])} KiB; RSS of the "
+            f"Chroma server {cell(marginal['chroma_rss_kib'])} KiB serving ({cell(marginal['chroma_build_rss_kib'])} "
+            f"after the build), of the app {cell(marginal['app_rss_kib'])} KiB serving "
+            f"({cell(marginal['app_build_rss_kib'])} building), of the embedded process "
+            f"{cell(marginal['embedded_rss_kib'])} KiB; fill {cell(marginal['fill_ms'])} ms. Latency, {sizes[-1]:,} "
+            f"over {sizes[0]:,} chunks: in-process p50 x{cell(growth['embedded_p50_ms'])}, p95 "
+            f"x{cell(growth['embedded_p95_ms'])}; through the server p50 x{cell(growth['server_p50_ms'])}, p95 "
+            f"x{cell(growth['server_p95_ms'])}.",
+        ]
     return lines
 
 
@@ -1032,6 +1321,6 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"- load average (1 min) {m['load_1m']} at start, {m.get('load_1m_end', 'n/a')} at end",
         f"- Python {m['python']}, chromadb {m['chromadb']}; {m['platform']}",
     ]
-    for section in (_targets, _ingest, _search, _serve, _baseline, _ask):
+    for section in (_targets, _ingest, _search, _search_server, _serve, _scaling, _baseline, _ask):
         lines += ["", *section(report)]
     return "\n".join(lines) + "\n"

@@ -83,6 +83,13 @@ def test_bench_command_prints_the_issue_json_and_writes_benchmarks_md(
         assert 0 < latency[key] < 60_000, key
     assert latency["p50_ms"] <= latency["p95_ms"] and latency["first_query_s"] > 0
     assert {"embed_query", "chroma_nearest", "bm25", "other"} <= set(latency["parts_ms"])
+    served = report["search_server"]["60"]  # the same store through `chroma run`
+    assert served["chunks"] == 60, "the Chroma server opened the synthetic store's collections"
+    for key in ("p50_ms", "p95_ms", "filtered_p95_ms", "broad_filter_p95_ms", "chroma_rss_mb", "chroma_peak_rss_mb", "rss_mb"):
+        assert served[key] > 0, f"server mode: {key}"
+    assert served["serving"]["app_peak_rss_mb"] > 0 and served["serving"]["chroma_rss_mb"] > 0, "memory as served"
+    scale = report["scaling"]["sizes"]["60"]
+    assert scale["disk_mb"] > 0 and scale["fill_s"] is not None and scale["server_p95_ms"] == served["p95_ms"]
     assert all(r["p95_ms"] > 0 for r in report["query_embedding"].values()) and "1_thread" in report["query_embedding"]
 
     baseline = report["baseline_llamaindex"]
@@ -101,6 +108,7 @@ def test_bench_command_prints_the_issue_json_and_writes_benchmarks_md(
     assert markdown.startswith("# Benchmarks") and "## Machine" in markdown and "cores" in markdown
     assert "| 60 |" in markdown and "## Ingest" in markdown and "not used" in markdown and "llama-index" in markdown
     assert "## Answers (`policykb ask`)" in markdown and "ask p95 (extractive, warm)" in markdown
+    assert "### Search latency, Chroma server" in markdown and "## Scaling" in markdown
 
 
 def test_ingest_bench_on_files_times_every_part(fixture_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

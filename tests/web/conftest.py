@@ -77,6 +77,7 @@ class LiveServer:
     audit_log: Path
     users: Path
     log: Path
+    pid: int  # the server process, whose memory the load test reads
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeout_s: float = 120) -> None:
@@ -119,13 +120,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str
     add_user(users, READER[0], READER[1], "reader")
     add_user(users, LOCKOUT_USER[0], LOCKOUT_USER[1], "reader")
     arguments = ["--store", str(store), "--users", str(users), "--audit-log", str(audit)]
-    with serving(arguments, cli_env, log) as url:
-        yield LiveServer(url=url, store=store, audit_log=audit, users=users, log=log)
+    with serving_process(arguments, cli_env, log) as (url, process):
+        yield LiveServer(url=url, store=store, audit_log=audit, users=users, log=log, pid=process.pid)
 
 
 @contextmanager
 def serving(arguments: list[str], env: dict[str, str], log: Path) -> Iterator[str]:
     """Run ``policykb serve`` with ``arguments`` on a free loopback port; yield its URL; stop it."""
+    with serving_process(arguments, env, log) as (url, _):
+        yield url
+
+
+@contextmanager
+def serving_process(arguments: list[str], env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like :func:`serving`, with the server's process too."""
     port = free_port()
     with open(log, "wb") as sink:
         process = subprocess.Popen(
@@ -134,6 +142,6 @@ def serving(arguments: list[str], env: dict[str, str], log: Path) -> Iterator[st
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, log)
-        yield url
+        yield url, process
     finally:
         stop(process)
