@@ -58,6 +58,15 @@ def _no_progress(items: Iterable[SourceFile]) -> Iterable[SourceFile]:
     return items
 
 
+def sweep_orphans(store: Store) -> int:
+    """Delete chunks no committed document vouches for, where it is safe: an embedded store's writer
+    holds its lock, so every uncommitted chunk is a leftover. On a Chroma server another process may be
+    writing a document right now, and its chunks are uncommitted until its last step: they are left
+    alone. A document's own stale chunks go when it is written again (Store.write_document), and
+    readers never see uncommitted chunks either way."""
+    return store.remove_orphans() if store_lock_path(store.config) is not None else 0
+
+
 def _index(doc: Document, root: str, store: Store, embedder: Embedder, config: IngestConfig) -> int:
     chunks = chunk_document(doc, embedder.count_tokens, config.chunk)
     if not chunks:
@@ -82,7 +91,7 @@ def ingest_paths(
     report = IngestReport()
     started = time.perf_counter()
     with writer_lock(store_lock_path(store.config)):
-        report.orphans_removed = store.remove_orphans()
+        report.orphans_removed = sweep_orphans(store)
         stored = store.stored_documents()
         sources: list[SourceFile] = []
         for item in discover(paths):
@@ -118,7 +127,7 @@ def ingest_sources(
     """
     report = IngestReport()
     started = time.perf_counter()
-    report.orphans_removed = store.remove_orphans()
+    report.orphans_removed = sweep_orphans(store)
     _ingest_sources(report, sources, store.stored_documents(), store, embedder, config, progress)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -188,7 +197,7 @@ def ingest_documents(
     report = IngestReport()
     started = time.perf_counter()
     with writer_lock(store_lock_path(store.config)):
-        report.orphans_removed = store.remove_orphans()
+        report.orphans_removed = sweep_orphans(store)
         stored = store.stored_documents()
         seen: set[str] = set()
         for doc in docs:

@@ -66,3 +66,20 @@ def test_a_served_searcher_catches_up_with_another_writer(
     hits = reader.search("cotisations des entreprises membres", k=1, mode="lexical")
     assert hits[0].doc_id == "loi-poles.fr.pdf"
     assert (tmp_path / "lexical" / "manifest.json").is_file()
+
+
+def test_an_ingest_on_a_server_leaves_another_writers_uncommitted_chunks_alone(
+    server_url: str, fixture_docs: Path, embedder: Embedder
+) -> None:
+    config = StoreConfig(chroma_url=server_url, collection_prefix="twowriters")
+    other = Store(config)  # another process, half-way through writing a new document: chunks in, no commit yet
+    vector = embedder.embed_passages(["Cluster observatory annual report"])
+    other.chunks.add(
+        ids=["observatory.en.md#abcdefabcdef#0000"],
+        embeddings=vector,
+        documents=["The cluster observatory publishes an annual report."],
+        metadatas=[{"doc_id": "observatory.en.md", "doc_hash": "ab" * 32, "page_start": 1, "page_end": 1}],
+    )
+    report = ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], Store(config), embedder)
+    assert report.ok and report.orphans_removed == 0
+    assert other.get_chunks(["observatory.en.md#abcdefabcdef#0000"]), "the other writer's chunks are still there to commit"
