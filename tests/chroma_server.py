@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -11,11 +10,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from eval.servers import free_port, stop
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["chroma_server", "chroma_server_process", "free_port", "stop"]
 
 
 @contextmanager
@@ -56,13 +53,3 @@ def chroma_server_process(
     finally:
         stop(process)
         log.close()
-
-
-def stop(process: subprocess.Popen[bytes], timeout_s: float = 15) -> None:
-    """Terminate a server process; kill it if it does not stop in time."""
-    process.terminate()
-    try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
