@@ -29,6 +29,7 @@ import numpy as np
 
 from kb.config import StoreConfig
 from kb.embed import DIM
+from kb.errors import StoreUnavailableError
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SEGMENT_NAME = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -63,6 +64,8 @@ class StoreHealth:
             orphans = f", {self.orphans} passages of an interrupted write (the next ingest removes them)" if self.orphans else ""
             return f"{self.location}: healthy ({self.documents or 0} documents, {self.chunks or 0} passages{orphans})"
         more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        if "://" in self.location:  # a Chroma server keeps its own files: repair is the server's operator's
+            return f"{self.location}: {self.problems[0]}{more}"
         return f"{self.location}: {self.problems[0]}{more}; run 'policykb check --repair --store {self.location}'"
 
 
@@ -429,6 +432,8 @@ def _sound(vector: np.ndarray) -> bool:
 
 
 def _reading_failed(err: Exception) -> str:
+    if isinstance(err, StoreUnavailableError):
+        return str(err)  # a server that is down or hung: its own message says what to do
     text = f"{type(err).__name__}: {err}".replace("\n", " ")
     lower = text.lower()
     if "malformed" in lower or "not a database" in lower:

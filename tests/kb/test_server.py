@@ -83,3 +83,17 @@ def test_an_ingest_on_a_server_leaves_another_writers_uncommitted_chunks_alone(
     report = ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], Store(config), embedder)
     assert report.ok and report.orphans_removed == 0
     assert other.get_chunks(["observatory.en.md#abcdefabcdef#0000"]), "the other writer's chunks are still there to commit"
+
+
+def test_check_reads_a_server_store_and_names_a_server_that_is_down(
+    server_url: str, fixture_docs: Path, embedder: Embedder
+) -> None:
+    from kb.health import check_store
+
+    config = StoreConfig(chroma_url=server_url, collection_prefix="checked")
+    ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], Store(config), embedder)
+    health = check_store(config, thorough=True)
+    assert health.ok and health.documents == 1 and health.chunks, health.message()
+    down = check_store(StoreConfig(chroma_url=f"http://127.0.0.1:{free_port()}", retries=0))
+    assert not down.ok
+    assert "cannot reach the Chroma server" in down.message() and "--repair" not in down.message(), "no repair for a server"
