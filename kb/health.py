@@ -108,7 +108,8 @@ class StoreCheck:
         self._conn = parent
 
     def _no_database(self) -> None:
-        segments = [p.name for p in _segment_folders(self.config.path) if (p / "header.bin").exists()]
+        folder = self.config.path
+        segments = [p.name for p in _segment_folders(folder) if (p / "header.bin").exists()] if folder.is_dir() else []
         if segments:
             self.problems.append(
                 f"chroma.sqlite3 is missing but the folder still holds a vector index ({', '.join(segments)}): "
