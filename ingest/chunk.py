@@ -132,11 +132,16 @@ def _split_long(unit: _Line, fits: Callable[[str], bool]) -> list[_Line]:
     return pieces
 
 
+def context_line(title: str, section: str) -> str:
+    """The line the model reads before a passage: the document title, and its section when that says more.
+
+    Public because a store rebuilt without its source files (kb/rebuild.py) must embed the very same text.
+    """
+    return f"{title} — {section}" if section and section != title else title
+
+
 def _context(doc: Document, segment: _Segment) -> str:
-    parts = [doc.meta.title]
-    if segment.section and segment.section != doc.meta.title:
-        parts.append(segment.section)
-    return " — ".join(parts)
+    return context_line(doc.meta.title, segment.section)
 
 
 def chunk_document(doc: Document, count_tokens: TokenCounter, config: ChunkConfig = ChunkConfig()) -> list[Chunk]:

@@ -54,12 +54,12 @@ Progress = Callable[[str], None]
 def embed_text(text: str, meta: Mapping[str, Any]) -> str:
     """What ingest embedded for a stored passage: its context line, then its text.
 
-    Mirrors ``ingest.chunk._context`` and ``Chunk.embed_text`` (a test holds them together), so the
-    embedding cache, keyed by this text, gives back the very vectors ingest stored.
+    The same context line as ``Chunk.embed_text`` (a test holds them together), so the embedding
+    cache, keyed by this text, gives back the very vectors ingest stored.
     """
-    title, section = str(meta.get("title") or ""), str(meta.get("section") or "")
-    context = f"{title} — {section}" if section and section != title else title
-    return f"{context}\n{text}"
+    from ingest.chunk import context_line
+
+    return f"{context_line(str(meta.get('title') or ''), str(meta.get('section') or ''))}\n{text}"
 
 
 @dataclass
