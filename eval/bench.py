@@ -137,13 +137,10 @@ def machine() -> dict[str, Any]:
 
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM), in MiB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+    from eval.servers import process_memory_mb
+
+    found = process_memory_mb("self", "VmHWM")
+    return found if found is not None else round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB
 
 
 def reset_peak_rss() -> bool:
@@ -156,14 +153,10 @@ def reset_peak_rss() -> bool:
 
 
 def rss_mb() -> float:
-    """This process's resident memory now (VmRSS), in MiB."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
+    """This process's resident memory now (VmRSS), in MiB (0 off Linux)."""
+    from eval.servers import process_memory_mb
+
+    return process_memory_mb("self") or 0.0
 
 
 def _cpu_s() -> float:

@@ -42,26 +42,26 @@ def command(name: str) -> str:
     return str(Path(sys.executable).with_name(name))
 
 
-def process_memory_mb(pid: int, field: str = "VmRSS") -> float | None:
-    """``VmRSS`` (resident now) or ``VmHWM`` (peak) of process ``pid`` in MiB; None once it is gone or off Linux."""
+def _status(pid: int | str, field: str) -> int | None:
+    """A number field of ``/proc/PID/status`` (``self`` for this process); None once it is gone or off Linux."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith(f"{field}:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError):
-        pass
-    return None
-
-
-def process_threads(pid: int) -> int | None:
-    """Threads of process ``pid`` (``Threads`` in its status); None once it is gone or off Linux."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("Threads:"):
                 return int(line.split()[1])
     except (OSError, ValueError):
         pass
     return None
+
+
+def process_memory_mb(pid: int | str, field: str = "VmRSS") -> float | None:
+    """``VmRSS`` (resident now) or ``VmHWM`` (peak) of process ``pid`` in MiB; None once it is gone or off Linux."""
+    kib = _status(pid, field)
+    return None if kib is None else round(kib / 1024, 1)
+
+
+def process_threads(pid: int) -> int | None:
+    """Threads of process ``pid`` (``Threads`` in its status); None once it is gone or off Linux."""
+    return _status(pid, "Threads")
 
 
 def _up(url: str) -> bool:
