@@ -19,6 +19,13 @@ class StoreConfig:
     # is not retried: the server is there but hung, and asking again would only multiply the wait.
     retries: int = 4
     retry_wait_s: float = 0.25
+    # HNSW's search breadth, fixed when the chunks collection is created (an existing store keeps its
+    # own). None is Chroma's default (100; a query for k candidates searches with max(ef, k)), which
+    # is approximate: two builds of the same vectors return slightly different candidates. hnswlib
+    # stops early only once its candidate list of ef entries is full, so an ef above the number of
+    # passages visits every passage and is exact: reproducible rankings across builds and store
+    # modes, at the cost of a full scan per query (cheap below some tens of thousands of passages).
+    ef_search: int | None = None
 
     @property
     def mode(self) -> str:

@@ -21,6 +21,7 @@ ENV_KEYS = {
     "POLICYKB_STORE": "embedded store directory (default ./.policykb)",
     "POLICYKB_CHROMA_URL": "Chroma server URL, e.g. http://127.0.0.1:8000 (overrides the store directory)",
     "POLICYKB_CHROMA_TIMEOUT": "seconds to wait for a Chroma server's answer before giving up (default 30)",
+    "POLICYKB_HNSW_EF_SEARCH": "HNSW search breadth of a new store (default Chroma's); above the passage count: exact",
     "POLICYKB_CACHE_DIR": "embedding cache directory (default ~/.cache/policykb); 'off' disables it",
     "POLICYKB_PARSE_TIMEOUT": "seconds one file may take to parse (default 120)",
     "POLICYKB_PARSE_MEMORY_MB": "address-space limit of the parser process in MiB (default 2048)",
@@ -102,6 +103,7 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
         # An explicit --store means the embedded store, whatever the environment says.
         chroma_url=chroma_url or (None if store else env.get("POLICYKB_CHROMA_URL")) or None,
         timeout_s=_number(env, "POLICYKB_CHROMA_TIMEOUT", StoreConfig.timeout_s, 1, 3600),
+        ef_search=int(_number(env, "POLICYKB_HNSW_EF_SEARCH", 0, 1, 10_000_000)) or None,
     )
     return Settings(
         store=store_config,

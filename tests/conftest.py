@@ -65,10 +65,10 @@ from tests.chroma_server import chroma_server  # noqa: E402
 from tests.fixtures.documents import write_all  # noqa: E402
 
 # The real-world PDFs live outside the repository (../shared/realpdfs beside the checkout, as in CI).
-# POLICYKB_TEST_REALPDFS points elsewhere; without the folder their tests skip, unless
-# POLICYKB_TEST_REQUIRE_REALPDFS=1 (set by .ci/run) makes a missing or altered folder an error.
-REALPDFS = Path(os.environ.get("POLICYKB_TEST_REALPDFS") or Path(__file__).resolve().parents[2] / "shared" / "realpdfs")
-REQUIRE_REALPDFS = os.environ.get("POLICYKB_TEST_REQUIRE_REALPDFS", "") not in ("", "0")
+# REALPDFS_DIR points elsewhere; without the folder their tests skip, unless
+# REQUIRE_REALPDFS=1 (set by .ci/run) makes a missing or altered folder an error.
+REALPDFS = Path(os.environ.get("REALPDFS_DIR") or Path(__file__).resolve().parents[2] / "shared" / "realpdfs")
+REQUIRE_REALPDFS = os.environ.get("REQUIRE_REALPDFS", "") not in ("", "0")
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +145,7 @@ def realpdfs() -> Path:
     """The real-world PDFs, checked against the checksums their README lists."""
     problem = realpdfs_problem(REALPDFS)
     if problem and REQUIRE_REALPDFS:
-        pytest.fail(f"{problem} (POLICYKB_TEST_REQUIRE_REALPDFS is set)")
+        pytest.fail(f"{problem} (REQUIRE_REALPDFS is set)")
     if problem:
         pytest.skip(problem)
     return REALPDFS
@@ -158,7 +158,7 @@ def realpdfs_problem(folder: Path) -> str | None:
     the tests that read it fail for the wrong reason, so it is reported here instead."""
     readme = folder / "README.md"
     if not readme.is_file():
-        return f"real-world PDFs not found at {folder}: put shared/realpdfs beside the checkout or set POLICYKB_TEST_REALPDFS"
+        return f"real-world PDFs not found at {folder}: put shared/realpdfs beside the checkout or set REALPDFS_DIR"
     listed = re.findall(r"^- (\S+\.pdf): ([0-9a-f]{64})$", readme.read_text(encoding="utf-8"), re.MULTILINE)
     if not listed:
         return f"{readme} lists no 'name.pdf: sha256' lines"
