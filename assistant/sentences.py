@@ -21,7 +21,7 @@ MIN_WORDS = 4
 HEADING_MAX_WORDS = 15
 
 _HEADING_START = re.compile(
-    r"^\s*(article|art\.|chapitre|chapter|titre|title|section|part|partie|annex|annexe|préambule|preamble|"
+    r"^\s*(articles?|art\.|chapitres?|chapters?|titres?|titles?|sections?|parts?|parties|partie|annex|annexes?|préambule|preamble|"
     r"المادة|مادة|الفصل|الباب|القسم|الجزء|الملحق|ديباجة)\b",
     re.IGNORECASE,
 )
@@ -109,13 +109,19 @@ MID_HEADING_MAX_WORDS = 10
 def _is_mid_heading(previous: str, line: str, next_line: str) -> bool:
     """A heading inside a passage ("2. Définition du cluster"): short, unpunctuated, after a finished sentence."""
     stripped = line.strip()
-    if not stripped or not next_line.strip() or not previous.strip():
+    if not stripped or not previous.strip():
         return False
-    if stripped[-1] in _TERMINAL + ",;:،؛" or len(stripped.split()) > MID_HEADING_MAX_WORDS:
+    labelled = bool(_HEADING_START.match(stripped) or _NUMBERED.match(stripped))
+    longest = HEADING_MAX_WORDS if labelled else MID_HEADING_MAX_WORDS  # a label vouches for a longer title
+    if stripped[-1] in _TERMINAL + ",;:،؛" or len(stripped.split()) > longest:
         return False
     if previous.strip()[-1] not in _TERMINAL + ":;؛":
         return False
-    return bool(_HEADING_START.match(stripped) or _NUMBERED.match(stripped)) or next_line.strip()[0].isupper()
+    if not next_line.strip():
+        # The passage's last line: a heading that the PDF's layout kept in the text of the article
+        # before it ("Titre II : ..." at the foot of a passage). Only a labelled one is that sure.
+        return labelled
+    return labelled or next_line.strip()[0].isupper()
 
 
 def _sentences_of(flat: str) -> list[str]:

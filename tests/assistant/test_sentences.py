@@ -63,3 +63,18 @@ def test_the_quote_check_forgives_whitespace_only() -> None:
     assert not is_verbatim("le budget est financé", passage), "case differs"
     assert not is_verbatim("", passage), "an empty quote is not a quote"
     assert normalise_space(" a\n\tb  ") == "a b"
+
+
+def test_a_labelled_heading_left_at_the_foot_of_a_passage_is_not_quoted() -> None:
+    # A PDF page break put the next title's heading at the end of the article before it.
+    text = (
+        "Article 3 – Définitions\nEst un investissement tout emploi durable de capitaux par un investisseur\n"
+        "pour réaliser un projet.\nTitres II et III : Accès au marché, garanties et obligations"
+    )
+    assert [s.text for s in split_sentences(text, ("Article 3",))] == [
+        "Est un investissement tout emploi durable de capitaux par un investisseur pour réaliser un projet."
+    ]
+    unlabelled = "Article 3\nLe fonds finance les projets.\nLes entreprises membres du cluster cotisent chaque année"
+    assert [s.text for s in split_sentences(unlabelled, ("Article 3",))][-1].startswith("Les entreprises"), (
+        "an unpunctuated last line without a heading label is a sentence the PDF left open, kept"
+    )
