@@ -11,10 +11,11 @@ from filling the answer.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.dimensions import lexicon
+from assistant.provisions import is_framing
 from assistant.relevance import QuestionTerms, relevance
 from assistant.sentences import Sentence, split_sentences
 from kb.analysis import analyze
@@ -24,6 +25,10 @@ from kb.search import Hit
 SENTENCE_COVERAGE_WEIGHT = 0.1
 DIMENSION_BONUS = 0.02
 FIRST_SENTENCE_BONUS = 0.005  # an article's opening sentence usually states its rule
+# A definition, purpose or scope sentence (assistant.provisions) when the question asks for neither:
+# about the spread of passage relevance among a country's best passages, so a provision of a nearly
+# as relevant passage goes first, while a framing sentence of the only relevant passage still counts.
+FRAMING_PENALTY = 0.03
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,30 @@ class Candidate:
     score: float
 
 
-def candidates(hits: Sequence[Hit], terms: QuestionTerms, asked: Sequence[str]) -> list[Candidate]:
-    """Every quotable sentence of ``hits``, scored without embeddings, best first."""
+def candidates(
+    hits: Sequence[Hit],
+    terms: QuestionTerms,
+    asked: Sequence[str],
+    framing_asked: bool = False,
+    stands_for: Mapping[str, Hit] | None = None,
+) -> list[Candidate]:
+    """Every quotable sentence of ``hits`` (front matter excluded), scored without embeddings, best first.
+
+    ``framing_asked``: the question asks for a definition or an objective (assistant.provisions), so
+    framing sentences are not held back. ``stands_for``: passages that replace another version's
+    (assistant.evidence.in_language) are at least as relevant as the one they replace."""
+    replaced = stands_for or {}
     found: list[Candidate] = []
     words = lexicon()
     for hit in hits:
+        if hit.lead:
+            continue  # a document's front matter describes the document, it answers nothing
         passage_relevance = relevance(hit.similarity, terms.coverage(hit.text, hit.lang), hit.lang != terms.lang)
+        if (original := replaced.get(hit.chunk_id)) is not None:
+            passage_relevance = max(
+                passage_relevance,
+                relevance(original.similarity, terms.coverage(original.text, original.lang), original.lang != terms.lang),
+            )
         for sentence in split_sentences(hit.text, (hit.section, hit.article)):
             analysed = analyze(sentence.text, hit.lang)
             tokens = frozenset(analysed)
@@ -51,6 +74,7 @@ def candidates(hits: Sequence[Hit], terms: QuestionTerms, asked: Sequence[str]) 
                 + SENTENCE_COVERAGE_WEIGHT * terms.coverage_of(tokens, hit.lang)
                 + DIMENSION_BONUS * bool(dimensions & set(asked))
                 + FIRST_SENTENCE_BONUS * (sentence.index == 0)
+                - FRAMING_PENALTY * (not framing_asked and is_framing(sentence.text, f"{hit.article} {sentence.heading}"))
             )
             found.append(Candidate(hit, sentence, passage_relevance, dimensions, tokens, score))
     found.sort(key=lambda c: -c.score)

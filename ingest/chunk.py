@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.articles import match_heading, uses_madda
 from ingest.langid import detect_language
@@ -146,8 +146,10 @@ def _context(doc: Document, segment: _Segment) -> str:
 
 def chunk_document(doc: Document, count_tokens: TokenCounter, config: ChunkConfig = ChunkConfig()) -> list[Chunk]:
     chunks: list[Chunk] = []
-    for segment in _segments(doc):
+    segments = _segments(doc)
+    for number, segment in enumerate(segments):
         context = _context(doc, segment)
+        lead = number == 0 and is_lead(segments)
 
         def fits(text: str, context: str = context) -> bool:
             return count_tokens(f"{context}\n{text}") <= config.max_tokens
@@ -164,8 +166,20 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, config: ChunkConfi
             groups[-2].extend(groups.pop())  # slightly over budget beats a fragment with no meaning
         for group in groups:
             if group:
-                chunks.append(_make_chunk(doc, segment, group, context, len(chunks)))
+                chunks.append(replace(_make_chunk(doc, segment, group, context, len(chunks)), lead=lead))
     return chunks
+
+
+def is_lead(segments: list[_Segment]) -> bool:
+    """Whether the first segment is the document's front matter: the text under its title, or before
+    any heading, when headed sections or articles follow. That is where a text describes itself (a
+    notice, "this report covers...", an issuing block, the visas of a decree) rather than rules: the
+    assistant never quotes it as evidence. A document with no later heading has no front matter."""
+    if len(segments) < 2 or segments[0].article:
+        return False
+    first = segments[0]
+    opened_by_title = first.lines[0].is_heading and first.lines[0].text == first.section
+    return first.section == "" or opened_by_title
 
 
 def _join(lines: list[_Line]) -> str:

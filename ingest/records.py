@@ -100,3 +100,4 @@ class Chunk:
     embed_text: str = field(default="", repr=False)  # what the model embeds (text plus context)
     ocr: bool = False  # some of the text was read by OCR (citations say so: OCR can misread)
     repair: str = "none"  # text-layer repairs of the pages it spans, comma-separated
+    lead: bool = False  # front matter (ingest.chunk.is_lead): findable, never quoted as evidence

@@ -91,6 +91,7 @@ class Hit:
     # unlike ``score``, comparable across questions, so callers can judge absolute relevance.
     similarity: float | None = None
     ocr: bool = False  # the passage was read by OCR from a scanned page: quote it as such
+    lead: bool = False  # the document's front matter (notice, self-description): never quoted as evidence
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -420,6 +421,7 @@ class Searcher:
                     translations=state.translations.get(str(meta["doc_id"]), ()),
                     similarity=round(dense[position], 6) if position in dense else None,
                     ocr=bool(meta.get("ocr", False)),
+                    lead=bool(meta.get("lead", False)),
                 )
             )
         return hits

@@ -153,6 +153,7 @@ def _chunk_metadata(doc: Document, chunk: Chunk) -> dict[str, Any]:
         "source": doc.source,
         "ocr": chunk.ocr,
         "repair": chunk.repair,
+        "lead": chunk.lead,
     }
     if doc.meta.year is not None:
         meta["year"] = doc.meta.year  # absent rather than a fake value: a year filter then excludes it

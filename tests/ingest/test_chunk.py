@@ -80,3 +80,39 @@ def test_chunks_fit_the_window_and_lose_no_word(articles: list[str], max_tokens:
         assert counter(chunk.embed_text) <= max_tokens or len(chunk.text.split()) == 1
         assert chunk.article.startswith("Article ")
     assert re.findall(r"\S+", " ".join(c.text for c in chunks)) == re.findall(r"\S+", text), "no word lost or reordered"
+
+
+def _headed(lines: list[str], headings: tuple[str, ...]) -> Document:
+    meta = DocMeta(title="Loi de l'investissement (résumé)", country="TN", doc_type="law", lang="fr")
+    return Document("t.md", "t.md", "0" * 64, meta, (Page(1, "\n".join(lines), headings=headings),))
+
+
+def test_the_front_matter_under_the_title_is_marked_lead(embedder: Embedder) -> None:
+    lines = [
+        "Loi de l'investissement",
+        "Le présent texte résume la loi et ne remplace pas le texte officiel publié au journal officiel.",
+        "Article premier – Objet",
+        "Les investisseurs bénéficient d'une prime de développement régional dans les zones prioritaires.",
+        "Article 2 – Fonds",
+        "Le fonds finance les études de faisabilité des projets innovants.",
+    ]
+    chunks = chunk_document(_headed(lines, ("Loi de l'investissement",)), embedder.count_tokens)
+    assert [(c.article, c.lead) for c in chunks] == [("", True), ("Article premier", False), ("Article 2", False)]
+    assert chunks[0].text.startswith("Loi de l'investissement\nLe présent texte")
+
+
+def test_a_document_without_later_headings_has_no_front_matter(embedder: Embedder) -> None:
+    lines = ["Note sur le fonds", "Le fonds finance les études de faisabilité des projets innovants des entreprises."]
+    assert not any(c.lead for c in chunk_document(_headed(lines, ("Note sur le fonds",)), embedder.count_tokens))
+
+
+def test_a_bare_title_before_the_first_section_is_not_front_matter(embedder: Embedder) -> None:
+    lines = [
+        "Loi de l'investissement",
+        "Préambule",
+        "Les PME forment l'essentiel du tissu économique.",
+        "Article premier",
+        "Le fonds finance les études.",
+    ]
+    chunks = chunk_document(_headed(lines, ("Loi de l'investissement", "Préambule")), embedder.count_tokens)
+    assert not any(c.lead for c in chunks), "the title joins the preamble, which is content"
