@@ -6,7 +6,8 @@ not the ten best passages overall, which would all come from the country that ma
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 from assistant.config import AssistantConfig
 from assistant.question import Question
@@ -17,6 +18,10 @@ from kb.search import Filters, Hit, Searcher
 class Evidence:
     country: str
     hits: tuple[Hit, ...]  # best first
+    # A passage quoted in the asker's language in place of the one the search found (its other
+    # version), by chunk id -> the found one: it is as relevant as what it stands for, even where its
+    # own text scores lower (a version whose PDF text is out of order, a looser translation).
+    stands_for: dict[str, Hit] = field(default_factory=dict)
 
 
 def target_countries(searcher: Searcher, question: Question, filters: Filters, config: AssistantConfig) -> tuple[str, ...]:
@@ -39,17 +44,39 @@ def gather(searcher: Searcher, question: Question, filters: Filters, config: Ass
     return evidence
 
 
-def translation_passage(searcher: Searcher, question: Question, hit: Hit, lang: str) -> Hit | None:
-    """The passage of ``hit``'s document version in ``lang`` that best answers the question, if the store has that version."""
-    if not hit.translations:
-        return None
-    found = searcher.search(question.search_text, k=3, filters=Filters(doc_ids=hit.translations, langs=(lang,)))
-    same_article = [other for other in found if hit.article and _article_number(other.article) == _article_number(hit.article)]
-    best = same_article or found
+def counterpart(hit: Hit, found: Sequence[Hit]) -> Hit | None:
+    """Among ``found`` (passages of other versions, best first), the one standing for ``hit``: the same
+    article of a version of its document, else that version's best passage."""
+    versions = [other for other in found if other.doc_id in hit.translations]
+    same_article = [other for other in versions if hit.article and article_number(other.article) == article_number(hit.article)]
+    best = same_article or versions
     return best[0] if best else None
 
 
-def _article_number(label: str) -> str:
+def in_language(searcher: Searcher, question: Question, evidence: Evidence, lang: str) -> Evidence:
+    """``evidence`` with every passage that has a version in ``lang`` replaced by that version's passage.
+
+    A French asker reads the French version of a law rather than its Arabic one whenever the store
+    holds both: one search per country, over the versions in ``lang`` of the documents found."""
+    versions = tuple(dict.fromkeys(d for hit in evidence.hits if hit.lang != lang for d in hit.translations))
+    if not versions:
+        return evidence
+    found = searcher.search(question.search_text, k=max(10, 3 * len(versions)), filters=Filters(doc_ids=versions, langs=(lang,)))
+    hits: list[Hit] = []
+    stands_for: dict[str, Hit] = {}
+    seen: set[str] = set()
+    for hit in evidence.hits:
+        swapped = counterpart(hit, found) if hit.lang != lang and hit.translations else None
+        chosen = swapped or hit
+        if swapped is not None:
+            stands_for.setdefault(swapped.chunk_id, hit)
+        if chosen.chunk_id not in seen:
+            seen.add(chosen.chunk_id)
+            hits.append(chosen)
+    return Evidence(evidence.country, tuple(hits), stands_for)
+
+
+def article_number(label: str) -> str:
     """ "Article 12", "Art. 12", "المادة 12" -> "12"; "Article premier" -> "1"."""
     digits = "".join(ch for ch in label if ch.isdigit())
     if digits:

@@ -14,16 +14,15 @@ from dataclasses import dataclass, replace
 
 from assistant.config import AssistantConfig
 from assistant.dimensions import DIMENSIONS
-from assistant.evidence import Evidence, gather, translation_passage
+from assistant.evidence import gather, in_language
 from assistant.extract import Candidate, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
+from assistant.provisions import asks_for_framing
 from assistant.question import Question, analyse, readable_question, topic_text
-from assistant.relevance import QuestionTerms, relevance
+from assistant.relevance import QuestionTerms
 from assistant.render import render
 from assistant.verify import is_verbatim, normalise_space
 from kb.search import Filters, Hit, Searcher
-
-TRANSLATION_LOOKUPS = 3  # per country: the best hits only, each costs a search
 
 
 @dataclass(frozen=True)
@@ -53,8 +52,9 @@ def collect(
     asked = analyse(readable_question(question), history, lang)
     topic = topic_text(asked.search_text)
     terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang))
-    evidence = [_in_question_language(searcher, asked, e, terms, config) for e in gather(searcher, asked, filters, config)]
-    per_country = {e.country: candidates(e.hits, terms, asked.dimensions) for e in evidence}
+    evidence = [in_language(searcher, asked, e, asked.lang) for e in gather(searcher, asked, filters, config)]
+    framing = asks_for_framing(asked.search_text)  # a follow-up keeps what the first question asked
+    per_country = {e.country: candidates(e.hits, terms, asked.dimensions, framing, e.stands_for) for e in evidence}
     best = {c: max((x.passage_relevance for x in found), default=0.0) for c, found in per_country.items()}
     top = max(best.values(), default=0.0)
     floor = config.min_relevance - config.country_margin if top >= config.min_relevance else config.min_relevance
@@ -119,24 +119,6 @@ def answer_question(
         period=(asked.year_min, asked.year_max),
     )
     return replace(answer, markdown=render(answer))
-
-
-def _in_question_language(
-    searcher: Searcher, asked: Question, evidence: Evidence, terms: QuestionTerms, config: AssistantConfig
-) -> Evidence:
-    """Swap a passage for its counterpart in the question's language when the store holds a translation."""
-    hits: list[Hit] = []
-    seen: set[str] = set()
-    for rank, hit in enumerate(evidence.hits):
-        worth_it = rank < TRANSLATION_LOOKUPS and hit.lang != asked.lang and bool(hit.translations)
-        if worth_it and relevance(hit.similarity, terms.coverage(hit.text, hit.lang), True) >= config.min_relevance:
-            counterpart = translation_passage(searcher, asked, hit, asked.lang)
-            if counterpart is not None:
-                hit = counterpart
-        if hit.chunk_id not in seen:
-            seen.add(hit.chunk_id)
-            hits.append(hit)
-    return Evidence(evidence.country, tuple(hits))
 
 
 def grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> tuple[str, ...]:
