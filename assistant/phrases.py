@@ -51,6 +51,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "ar": "لا يوجد دليل في قاعدة المعرفة.",
     },
     "no_evidence_cell": {"en": "no evidence", "fr": "aucun élément", "ar": "لا دليل"},
+    "in_short": {"en": "In short", "fr": "En bref", "ar": "باختصار"},
+    "nothing_on_point": {
+        "en": "nothing on this point in the documents held.",
+        "fr": "rien sur ce point dans les documents disponibles.",
+        "ar": "لا شيء بشأن هذه النقطة في الوثائق المتاحة.",
+    },
     "grid": {"en": "Comparison grid", "fr": "Grille comparative", "ar": "جدول المقارنة"},
     "country": {"en": "Country", "fr": "Pays", "ar": "البلد"},
     "sources": {"en": "Sources", "fr": "Sources", "ar": "المصادر"},

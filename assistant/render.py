@@ -69,6 +69,21 @@ def overview(answer: Answer, lang: str) -> list[str]:
     return lines
 
 
+SHORT_WORDS = 30  # the direct answer's quote, cut at a word and marked "…" past this
+
+
+def short_quote(text: str, words: int = SHORT_WORDS) -> str:
+    """The start of a quote, cut between words: still a verbatim prefix of the source."""
+    parts = text.split(" ")
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def in_short(answer: Answer) -> list[tuple[str, Citation | None]]:
+    """The direct answer: each country with its single most answering quote (its first finding), or
+    None where the documents held say nothing on the point."""
+    return [(country, citations[0] if citations else None) for country, citations in answer.quotes_by_country()]
+
+
 def column_label(dimension: str, lang: str) -> str:
     """A grid column's name; "answer" is the one column of a grid whose question named no dimension."""
     return phrase("answer_column", lang) if dimension == "answer" else lexicon().label(dimension, lang)
@@ -89,6 +104,12 @@ def render(answer: Answer) -> str:
 
     lines += overview(answer, lang)
     lines += [phrase("method", lang), ""]
+
+    lines += [f"### {phrase('in_short', lang)}", ""]
+    for country, best in in_short(answer):
+        said = f"{quoted(short_quote(best.quote))} [{best.n}]" if best else phrase("nothing_on_point", lang)
+        lines.append(f"- **{country_name(country, lang)}**: {said}")
+    lines.append("")
 
     lines += [f"### {phrase('findings', lang)}", ""]
     for country, citations in answer.quotes_by_country():

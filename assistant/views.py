@@ -15,7 +15,7 @@ from urllib.parse import quote as url_quote
 
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, doc_type_name, phrase
-from assistant.render import column_label, overview, source_parts
+from assistant.render import column_label, in_short, overview, short_quote, source_parts
 from assistant.webtext import direction, text
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
@@ -77,6 +77,15 @@ def answer_html(answer: Answer) -> str:
 
     out.append(f"<p>{esc(' '.join(overview(answer, lang)))}</p>")
     out.append(f'<p class="pkb-method">{esc(phrase("method", lang))}</p>')
+    out.append(f'<p><strong>{esc(phrase("in_short", lang))}</strong></p><ul class="pkb-in-short">')
+    for country, best in in_short(answer):
+        said = (
+            f"{_quoted(short_quote(best.quote), best.lang)} {cite_marker(best.n)}"
+            if best
+            else f'<span class="pkb-no-evidence">{esc(phrase("nothing_on_point", lang))}</span>'
+        )
+        out.append(f"<li><strong>{esc(country_name(country, lang))}</strong>: {said}</li>")
+    out.append("</ul>")
     for country, citations in answer.quotes_by_country():
         out.append(f"<p><strong>{esc(country_name(country, lang))}</strong></p><ul>")
         if not citations:

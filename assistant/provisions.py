@@ -1,0 +1,46 @@
+"""What a sentence of a legal or policy text does: state a rule, or frame the text.
+
+Framing sentences define terms, state a text's purpose or scope ("this law aims to...", "Article 2
+- Definitions", "يهدف هذا القانون إلى"), or describe the document itself. They are the most similar
+to almost any question about the text, so by similarity alone they win, yet an analyst asking what
+a country funds or requires wants the provision that does it. The cues are drafting conventions
+of legislative and policy texts in the three languages (heading words of definition, purpose and
+scope articles, and the verbs of purpose clauses), not words of any one corpus. A question that
+asks for a definition or an objective gets framing sentences like any other.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Heading words of articles and sections that frame rather than rule.
+_FRAMING_HEADING = re.compile(
+    r"\b(definitions?|interpretation|meaning of terms|purpose|objectives?|aims?|scope|object|"
+    r"définitions?|objet|objectifs?|champ d'application|buts?|"
+    r"تعاريف|التعاريف|تعريف|التعريف|مصطلحات|المصطلحات|هدف|الهدف|أهداف|الأهداف|غرض|الغرض|نطاق|مجال التطبيق)\b",
+    re.IGNORECASE,
+)
+# Purpose and definition clauses inside a sentence.
+_FRAMING_SENTENCE = re.compile(
+    r"\b(aims? to|is intended to|the purpose of this|the objective of this|shall mean|means any|is defined as|"
+    r"a pour objet|ont pour objet|vise à|visent à|a pour objectif|ont pour objectif|on entend par|est considérée? comme|"
+    r"يهدف|تهدف|يقصد ب|يُقصد ب|ويقصد ب|ويُقصد ب)",
+    re.IGNORECASE,
+)
+# A question that asks for a definition, a purpose or an objective.
+_ASKS_FRAMING = re.compile(
+    r"\b(defin\w*|meaning|what is an? |purpose|objectives?|aims?|goals?|"
+    r"défini\w*|qu'est-ce|objectifs?|buts?|vis\w* à|"
+    r"تعريف|يعرف|يُعرّف|المقصود|هدف|أهداف|الغرض)",
+    re.IGNORECASE,
+)
+
+
+def is_framing(sentence: str, heading: str) -> bool:
+    """Whether a sentence defines, states a purpose or scope, rather than grants, funds or requires."""
+    return bool(_FRAMING_HEADING.search(heading) or _FRAMING_SENTENCE.search(sentence))
+
+
+def asks_for_framing(question: str) -> bool:
+    """Whether the question asks what something is or what a text is for."""
+    return bool(_ASKS_FRAMING.search(question))

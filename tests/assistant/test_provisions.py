@@ -1,0 +1,45 @@
+"""Framing sentences (definitions, purposes, scope) are told from provisions in three languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.provisions import asks_for_framing, is_framing
+
+
+@pytest.mark.parametrize(
+    ("sentence", "heading"),
+    [
+        ("Est un investissement tout emploi durable de capitaux par un investisseur.", "Article 3 – Définitions"),
+        ("La présente loi a pour objet de fixer le cadre de l'investissement.", "Article premier"),
+        ("This Law aims to improve the investment environment in the Kingdom.", "Article 3"),
+        ("For the purposes of this Law, an enterprise shall mean any entity engaged in an economic activity.", ""),
+        ("يهدف هذا القانون إلى تحسين مناخ الاستثمار.", "المادة 2"),
+        ("المؤسسة الناشئة هي كل شركة خاضعة للقانون الجزائري.", "المادة 2 – التعاريف"),
+    ],
+)
+def test_definitions_purposes_and_scope_are_framing(sentence: str, heading: str) -> None:
+    assert is_framing(sentence, heading)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "heading"),
+    [
+        ("Le fonds prend en charge 50 % du coût des études dans la limite de 20 000 dinars.", "Article 9 – Primes"),
+        ("Companies in the zone are exempt from customs duties on imported equipment.", "Article 12 – Incentives"),
+        ("تستفيد المشاريع من إعفاء ضريبي لمدة خمس سنوات.", "المادة 7 – الحوافز"),
+    ],
+)
+def test_grants_exemptions_and_conditions_are_provisions(sentence: str, heading: str) -> None:
+    assert not is_framing(sentence, heading)
+
+
+def test_a_question_asking_for_a_definition_or_an_objective_is_told_apart() -> None:
+    asked = ["How does Jordan define small enterprises?", "Quels sont les objectifs du plan ?", "ما هو تعريف المؤسسة الناشئة؟"]
+    assert all(asks_for_framing(q) for q in asked)
+    other = [
+        "What incentives does Tunisia give to investors?",
+        "Quelles primes la Tunisie accorde-t-elle ?",
+        "ما هي الحوافز في الأردن؟",
+    ]
+    assert not any(asks_for_framing(q) for q in other)
