@@ -4,11 +4,18 @@ Measures (``policykb eval --answers``):
 
 - citation precision: the share of citations whose quote stands word for word (up to whitespace)
   in the stored passage it cites, of the document it names (must be 1.0); and the share of citations
-  that come from documents judged relevant to the query;
+  that come from documents judged relevant to the query (or from another language version of one);
 - evidence match: where the test set gives gold evidence quotes, the share of answered queries
-  with a cited quote that overlaps one of them;
+  with a cited quote that overlaps one of them, or that quotes the same article of another language
+  version of the gold quote's document (the assistant quotes the asker's version of a text, and a
+  gold quote is written in one version only);
 - country coverage on comparative and regional questions: the share of expected countries the
   answer covers, with evidence or with an explicit "no evidence" statement;
+- language: the share of quoted characters in the question's language, and of citations quoting the
+  question-language version of their document whenever the store holds one (a French asker reads the
+  French version of a law, not its Arabic one);
+- front matter: citations quoting a document's front matter (its notice or description of itself),
+  which is never evidence;
 - abstention: accuracy on unanswerable queries (kind ``no_answer``, or judged with no relevant
   document) and the false-abstention rate on answerable ones, with the curve of both against the
   relevance threshold, from which ``AssistantConfig.min_relevance`` is calibrated;
@@ -61,6 +68,11 @@ class AnswerRecord:
     expected_countries: tuple[str, ...]
     countries_reported: int  # expected countries the answer covers (evidence or explicit no-evidence)
     countries_with_evidence: int
+    quoted_chars: int = 0
+    quoted_chars_in_language: int = 0  # of quotes from passages in the question's language
+    own_version_possible: int = 0  # citations of a document in the question's language or with a version in it
+    own_version: int = 0  # of those, citations quoting the question-language version
+    front_matter: int = 0  # citations of a document's front matter (never evidence)
 
 
 def answerable(query: Query, qrels: Mapping[str, Mapping[str, int]]) -> bool | None:
@@ -88,20 +100,46 @@ def overlaps(quote: str, gold: str) -> bool:
 
 
 def measure(
-    query: Query, answer: dict[str, Any], grades: Mapping[str, int], store: Store, is_answerable: bool, latency_ms: float
+    query: Query,
+    answer: dict[str, Any],
+    grades: Mapping[str, int],
+    store: Store,
+    is_answerable: bool,
+    latency_ms: float,
+    doc_langs: Mapping[str, str] | None = None,
+    gold_articles: Mapping[tuple[str, str], str] | None = None,
 ) -> AnswerRecord:
-    """Score one answer (the ``policykb ask --json`` object) against the stored passages and the judgements."""
+    """Score one answer (the ``policykb ask --json`` object) against the stored passages and the judgements.
+
+    ``doc_langs`` (document id -> language, as stored) tells which cited documents had a version in
+    the question's language; without it the language measures count what the citations say.
+    ``gold_articles`` (from :func:`gold_articles`) lets a quote of the same article in another
+    version of the gold document count as evidence."""
     citations = answer["citations"]
+    langs = doc_langs or {}
+    quoted = [(len(c["quote"]), c.get("lang") == query.lang) for c in citations]
+    own_possible = [
+        c
+        for c in citations
+        if c.get("lang") == query.lang or any(langs.get(v) == query.lang for v in c.get("other_versions", ()))
+    ]
     stored = store.get_chunks([c["chunk_id"] for c in citations])
     verbatim = 0
     for c in citations:
         text, meta = stored.get(c["chunk_id"], ("", {}))
         if meta.get("doc_id") == c["doc_id"] and _space(c["quote"]) and _space(c["quote"]) in _space(text):
             verbatim += 1
-    from_relevant = sum(grades.get(c["doc_id"], 0) > 0 for c in citations)
+    # A version of a relevant document (the Arabic text of a law judged relevant in French) is the same
+    # text: test sets often judge one version only.
+    from_relevant = sum(any(grades.get(d, 0) > 0 for d in (c["doc_id"], *c.get("other_versions", ()))) for c in citations)
     evidence_match: bool | None = None
     if query.evidence and not answer["abstained"]:
-        evidence_match = any(overlaps(c["quote"], quote) for c in citations for _, quote in query.evidence)
+        articles = gold_articles or {}
+        evidence_match = any(
+            overlaps(c["quote"], quote) or same_provision(c, doc_id, articles.get((doc_id, quote), ""))
+            for c in citations
+            for doc_id, quote in query.evidence
+        )
     expected = query.countries or understand(query.text).all_countries
     coverage = answer["coverage"]
     return AnswerRecord(
@@ -119,7 +157,39 @@ def measure(
         expected_countries=tuple(expected),
         countries_reported=sum(c in coverage for c in expected),
         countries_with_evidence=sum(coverage.get(c) == "evidence" for c in expected),
+        quoted_chars=sum(n for n, _ in quoted),
+        quoted_chars_in_language=sum(n for n, same in quoted if same),
+        own_version_possible=len(own_possible),
+        own_version=sum(c.get("lang") == query.lang for c in own_possible),
+        front_matter=sum(bool(stored.get(c["chunk_id"], ("", {}))[1].get("lead")) for c in citations),
     )
+
+
+def same_provision(citation: Mapping[str, Any], gold_doc: str, gold_article: str) -> bool:
+    """Whether ``citation`` quotes the article holding a gold quote, in another version of its document."""
+    from assistant.evidence import article_number
+
+    return (
+        bool(gold_article and citation.get("article"))
+        and gold_doc in citation.get("other_versions", ())
+        and article_number(str(citation["article"])) == article_number(gold_article)
+    )
+
+
+def gold_articles(store: Store, queries: Sequence[Query]) -> dict[tuple[str, str], str]:
+    """The article of the stored passage that holds each gold evidence quote ("" outside articles)."""
+    passages: dict[str, list[tuple[str, str]]] = {}
+    found: dict[tuple[str, str], str] = {}
+    for query in queries:
+        for doc_id, quote in query.evidence:
+            if doc_id not in passages:
+                got = store.chunks.get(where={"doc_id": doc_id}, include=["documents", "metadatas"])
+                passages[doc_id] = [
+                    (_space(t or ""), str(m.get("article", ""))) for t, m in zip(got["documents"], got["metadatas"], strict=True)
+                ]
+            wanted = _space(quote)
+            found[(doc_id, quote)] = next((a for t, a in passages[doc_id] if wanted in t), "")
+    return found
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -178,6 +248,9 @@ def summarise(records: Sequence[AnswerRecord], min_relevance: float) -> dict[str
         "country_evidence": _ratio(
             sum(r.countries_with_evidence for r in comparative), sum(len(r.expected_countries) for r in comparative)
         ),
+        "quoted_in_question_language": _ratio(sum(r.quoted_chars_in_language for r in cited), sum(r.quoted_chars for r in cited)),
+        "quotes_from_own_version": _ratio(sum(r.own_version for r in cited), sum(r.own_version_possible for r in cited)),
+        "front_matter_citations": sum(r.front_matter for r in cited),
         "abstention_accuracy": _ratio(sum(r.abstained for r in unanswerable), len(unanswerable)),
         "false_abstention": _ratio(sum(r.abstained for r in answerable_), len(answerable_)),
         "min_relevance": min_relevance,
@@ -212,6 +285,8 @@ def run_answers(
     if not queries:
         raise DatasetError(f"{dataset.name}: no query is judged or marked no_answer; nothing to evaluate")
     ask(queries[0][0].text)  # warm-up, untimed
+    doc_langs = {doc_id: str(doc.metadata.get("lang", "")) for doc_id, doc in store.stored_documents().items()}
+    articles = gold_articles(store, [q for q, _ in queries])
     records: list[AnswerRecord] = []
     answers: dict[str, dict[str, Any]] = {}
     for i, (query, is_answerable) in enumerate(queries, start=1):
@@ -219,7 +294,9 @@ def run_answers(
         answer = ask(query.text)
         latency = (time.perf_counter() - start) * 1000
         answers[query.query_id] = answer
-        records.append(measure(query, answer, dataset.qrels.get(query.query_id, {}), store, is_answerable, latency))
+        records.append(
+            measure(query, answer, dataset.qrels.get(query.query_id, {}), store, is_answerable, latency, doc_langs, articles)
+        )
         if progress:
             progress(i, len(queries))
     return summarise(records, min_relevance), records, answers
@@ -279,6 +356,9 @@ def render_summary(summary: Mapping[str, Any]) -> str:
         f"| answered queries citing a gold evidence quote | {pct(summary['evidence_match'])} |",
         f"| expected countries covered or reported lacking evidence (comparative) | {pct(summary['country_coverage'])} |",
         f"| expected countries with evidence (comparative, regional) | {pct(summary['country_evidence'])} |",
+        f"| quoted characters in the question's language | {pct(summary.get('quoted_in_question_language'))} |",
+        f"| quotes from the question-language version where one is stored | {pct(summary.get('quotes_from_own_version'))} |",
+        f"| citations of a document's front matter (notice, self-description) | {summary.get('front_matter_citations', 'n/a')} |",
         f"| abstention accuracy on unanswerable queries | {pct(summary['abstention_accuracy'])} |",
         f"| false abstention on answerable queries | {pct(summary['false_abstention'])} |",
         f"| latency p50 / p95 (ms) | {latency.get('p50', 'n/a')} / {latency.get('p95', 'n/a')} |",

@@ -139,3 +139,31 @@ def test_the_period_asked_about_is_stated(corpus_searcher: Searcher) -> None:
     result = answer(corpus_searcher, "Quelles mesures la Tunisie a-t-elle prises pour les start-up depuis 2018 ?", CONFIG)
     assert result.period == (2018, None) and result.as_json()["period"] == [2018, None]
     assert "Période visée : dès 2018" in result.markdown, "fr: the framing states the period"
+
+
+ASKED_IN_THREE_LANGUAGES = [
+    "Quelles incitations la loi marocaine accorde-t-elle aux investisseurs ?",
+    "ما هي شروط الاستفادة من علامة المؤسسة الناشئة في تونس؟",
+    "How do Egypt and Jordan support small and medium enterprises?",
+    "Comment la Tunisie finance-t-elle l'investissement dans les régions ?",
+]
+
+
+def test_every_quote_comes_from_the_askers_version_and_never_from_front_matter(corpus_searcher: Searcher) -> None:
+    langs = {doc_id: str(doc.metadata["lang"]) for doc_id, doc in corpus_searcher.store.stored_documents().items()}
+    for question in ASKED_IN_THREE_LANGUAGES:
+        result = answer(corpus_searcher, question, CONFIG)
+        assert result.citations, question
+        for c in result.citations:
+            if any(langs.get(v) == result.language for v in c.other_versions):
+                assert c.lang == result.language, f"{question}: {c.doc_id} quoted although its {result.language} version is held"
+        front = corpus_searcher.store.get_chunks([c.chunk_id for c in result.citations])
+        assert not any(meta.get("lead") for _, meta in front.values()), f"{question}: a document's front matter was quoted"
+
+
+def test_the_answer_opens_with_one_line_per_country(corpus_searcher: Searcher) -> None:
+    result = answer(corpus_searcher, "How are clusters funded and governed?", CONFIG, filters=Filters(countries=("MA", "LY")))
+    short = result.markdown.split("### In short", 1)[1].split("###", 1)[0]
+    lines = [line for line in short.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2 and lines[0].startswith("- **Morocco**: «") and "[1]" in lines[0]
+    assert lines[1] == "- **LY**: nothing on this point in the documents held."
