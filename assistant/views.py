@@ -79,11 +79,11 @@ def answer_html(answer: Answer) -> str:
     out.append(f'<p class="pkb-method">{esc(phrase("method", lang))}</p>')
     out.append(f'<p><strong>{esc(phrase("in_short", lang))}</strong></p><ul class="pkb-in-short">')
     for country, best in in_short(answer):
-        said = (
-            f"{_quoted(short_quote(best.quote), best.lang)} {cite_marker(best.n)}"
-            if best
-            else f'<span class="pkb-no-evidence">{esc(phrase("nothing_on_point", lang))}</span>'
-        )
+        said = f'<span class="pkb-no-evidence">{esc(phrase("nothing_on_point", lang))}</span>'
+        if best:
+            short = short_quote(best.quote)
+            cut = short != best.quote  # the mark of the cut stays outside the quote, which is verbatim
+            said = f"{_quoted(short.removesuffix(' …') if cut else short, best.lang)}{' …' if cut else ''} {cite_marker(best.n)}"
         out.append(f"<li><strong>{esc(country_name(country, lang))}</strong>: {said}</li>")
     out.append("</ul>")
     for country, citations in answer.quotes_by_country():
