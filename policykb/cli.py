@@ -95,6 +95,10 @@ documents unless --allow-anonymous-upload is given. The API endpoint /ask is doc
 USER_EXAMPLES = """examples:
   policykb user add amina --users users.txt --admin     # asks for the password twice
   printf '%s\\n' "$PASSWORD" | policykb user add staff1 --users users.txt --password-stdin
+  policykb user remove staff1 --users users.txt         # a running server ends staff1's sessions at once
+
+A running 'policykb serve' reads the file again when it changes: a new password, a removal or a new
+role counts from the next request, and the sessions of removed users or changed passwords end.
 """
 
 BENCH_EXAMPLES = """examples:
@@ -291,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--users", type=Path, metavar="FILE", help="users file (env POLICYKB_USERS)")
     add_user.add_argument("--admin", action="store_true", help="may add documents")
     add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    remove_user = user_commands.add_parser("remove", help="remove a user (a running server ends their sessions)")
+    remove_user.add_argument("name")
+    remove_user.add_argument("--users", type=Path, metavar="FILE", help="users file (env POLICYKB_USERS)")
 
     stats = commands.add_parser("stats", help="what the knowledge base holds")
     stats.add_argument("--json", action="store_true")
@@ -609,11 +616,16 @@ def _serve(args: argparse.Namespace) -> int:
 def _user(args: argparse.Namespace) -> int:
     import getpass
 
-    from assistant.access import add_user
+    from assistant.access import add_user, remove_user
 
     users = args.users or (Path(os.environ["POLICYKB_USERS"]) if os.environ.get("POLICYKB_USERS") else None)
     if users is None:
         return _fail("no users file: pass --users FILE or set POLICYKB_USERS", EXIT_USAGE)
+    if args.user_command == "remove":
+        if not remove_user(users, args.name):
+            return _fail(f"{users}: no user '{args.name}'; nothing changed")
+        print(f"{users}: {args.name} removed")
+        return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

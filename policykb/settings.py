@@ -39,6 +39,8 @@ ENV_KEYS = {
     "POLICYKB_USERS": "users file for the web app's login (policykb user add); without it and POLICYKB_ADMIN_PASSWORD, no login",
     "POLICYKB_ADMIN_USER": "name of the administrator defined by POLICYKB_ADMIN_PASSWORD (default admin)",
     "POLICYKB_ADMIN_PASSWORD": "password of a web administrator, for deployments that pass secrets in the environment",
+    "POLICYKB_TRUSTED_PROXIES": "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed (default none)",
+    "POLICYKB_TEMP_MAX_AGE": "seconds the web app keeps uploaded and exported temporary files (default 3600)",
     "POLICYKB_AUDIT_LOG": "JSONL audit log of the web app (default <store>/audit.jsonl, or the cache folder for a server); 'off'",
 }
 
@@ -150,7 +152,14 @@ def _web(env: Mapping[str, str], store: StoreConfig) -> WebConfig:
         audit_path = (_cache_base(env) if store.chroma_url else store.path) / "audit.jsonl"
     # Uploaded originals live in the embedded store's folder; with a server, in this machine's cache.
     upload_dir = _cache_base(env) / "uploads" / index_dir(store, env).name if store.chroma_url else store.path
-    return WebConfig(users_file=Path(users) if users else None, audit_log=audit_path, upload_dir=upload_dir)
+    proxies = tuple(p.strip() for p in (env.get("POLICYKB_TRUSTED_PROXIES") or "").split(",") if p.strip())
+    return WebConfig(
+        users_file=Path(users) if users else None,
+        audit_log=audit_path,
+        upload_dir=upload_dir,
+        trusted_proxies=proxies,
+        temp_max_age_s=_number(env, "POLICYKB_TEMP_MAX_AGE", WebConfig.temp_max_age_s, 10, 7 * 24 * 3600),
+    )
 
 
 def _assistant(env: Mapping[str, str]) -> AssistantConfig:
