@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
+import signal
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -131,6 +132,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
 
     from assistant.access import users_from_env
     from assistant.app import Services, build_app
+    from assistant.headers import NoApiBeforeLogin, SecurityHeaders
     from assistant.sessions import Sessions, UploadedFiles
     from assistant.throttle import LoginThrottle
     from assistant.uploadgate import UploadGate, may_upload
@@ -235,8 +237,12 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
             sessions.attach(route.app)
     gated: Any = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)
     if directory is not None:
-        gated = SessionCheck(gated, directory, sessions)
-    return BodyLimit(RememberAddress(gated), web.max_request_mb * 1024 * 1024)
+        gated = NoApiBeforeLogin(SessionCheck(gated, directory, sessions), lambda cookies: sessions.user(cookies) is not None)
+    return SecurityHeaders(BodyLimit(RememberAddress(gated), web.max_request_mb * 1024 * 1024))
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: Callable[[str], None] = lambda _: None) -> None:
@@ -261,6 +267,9 @@ def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: C
     app = create_server_app(config, env)
     announce(f"http://{config.web.host}:{config.web.port}")
     proxies = list(config.web.trusted_proxies)
+    # uvicorn stops cleanly on SIGTERM, then raises the signal again with the handler it found: the
+    # default one would end the process before the temporary folder is removed.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     with swept(temp, config.web.temp_max_age_s):
         uvicorn.run(
             app,

@@ -60,7 +60,7 @@ def open_client(config: StoreConfig) -> Any:
             ) from err
         return client
     try:
-        config.path.mkdir(parents=True, exist_ok=True)
+        config.path.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds every document's text
         return chromadb.PersistentClient(path=str(config.path), settings=_chroma_settings())
     except Exception as err:
         raise StoreUnavailableError(f"cannot open the store at {config.path} ({type(err).__name__}: {err})") from err

@@ -283,3 +283,78 @@ def test_wrong_logins_from_elsewhere_never_lock_a_real_user_out(server: Server) 
     assert throttled and {e["address"] for e in failed + throttled} == {attacker}, "refusals are logged with the address"
     assert len(failed) <= 6, f"{len(failed)} of 9 guesses were checked; after 3 the address waits 1 s, 2 s, 4 s ..."
     assert events[-1]["event"] == "login" and events[-1]["address"] == "127.0.0.1"
+
+
+# --- finding 5: headers, CORS, the login page, the audit log's lines, file modes, temporary files ---
+
+
+def test_every_page_has_security_headers_and_other_origins_get_no_cors(server: Server) -> None:
+    with session(server, None) as anonymous:
+        pages = [anonymous.get("/"), anonymous.get("/gradio_api/info"), anonymous.get("/document/charter.en.md")]
+    with session(server, READER) as reader:
+        pages += [reader.get("/"), reader.get("/config"), reader.get("/document/charter.en.md")]
+        foreign = "http://localhost:9"  # any port of localhost was trusted with credentials
+        read = reader.get("/config", headers={"Origin": foreign})
+        preflight = reader.options("/gradio_api/queue/join", headers={"Origin": foreign, "Access-Control-Request-Method": "POST"})
+        posted = reader.post(
+            "/gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": "x"}, headers={"Origin": foreign}
+        )
+        own = reader.get("/config", headers={"Origin": server.url})
+    for page in pages:
+        where = f"{page.request.method} {page.request.url.path} ({page.status_code})"
+        assert page.headers.get("x-frame-options") == "DENY", where
+        assert "frame-ancestors 'none'" in page.headers.get("content-security-policy", ""), where
+        assert page.headers.get("x-content-type-options") == "nosniff", where
+    assert pages[-1].status_code == 200 and pages[-1].headers["content-security-policy"].startswith("sandbox"), (
+        "a document stays sandboxed"
+    )
+    assert "access-control-allow-origin" not in read.headers and "access-control-allow-credentials" not in read.headers
+    assert preflight.status_code == 403 and posted.status_code == 403, "another site may not post with the user's cookies"
+    assert own.status_code == 200
+
+
+def test_the_login_page_carries_no_api_description(server: Server) -> None:
+    with session(server, None) as anonymous:
+        page = anonymous.get("/").text
+    assert "window.gradio_api_info = null;" in page and "named_endpoints" not in page and "/upload" not in page
+    with session(server, READER) as reader:
+        assert "named_endpoints" in reader.get("/").text, "signed in, the page is whole again"
+
+
+def test_audit_records_stay_one_per_line_whatever_the_text(server: Server) -> None:
+    forged = 'mallory\u2028{"event": "login", "user": "aicha"}\u2029and\u0085more'  # inside: Gradio strips the ends
+    assert login_status(server, (forged, "wrong-password"), "127.0.0.4") == 400
+    raw = server.audit_log.read_bytes()
+    for separator in ("\u2028", "\u2029", "\u0085"):
+        assert separator.encode() not in raw, f"U+{ord(separator):04X} written raw"
+    records = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+    assert any(r["event"] == "login_failed" and r["user"] == forged and r["address"] == "127.0.0.4" for r in records)
+
+
+def admin_upload(server: Server, name: str, text: str) -> str:
+    """Upload ``text`` as ``name`` through the upload route and add it, as an admin's browser does."""
+    with session(server, ADMIN) as admin:
+        sent = admin.post("/gradio_api/upload", files={"files": (name, text.encode(), "text/markdown")})
+        assert sent.status_code == 200, sent.text
+        given = {**file_data(Path(sent.json()[0])), "orig_name": name}
+        return call(admin, fn_index(admin, "upload"), [[given], "LB", "", None, "", "en"])
+
+
+def test_store_uploads_and_audit_log_are_private(server: Server) -> None:
+    said = admin_upload(server, "quay.en.md", "# Quay rules (test)\n\nArticle 1\nThe quay of the test port closes at dusk.\n")
+    assert "uploads/quay.en.md" in said, said
+    assert _mode(server.store) == 0o700, "the store holds every document's text"
+    assert _mode(server.store / "chroma.sqlite3") == 0o600
+    assert _mode(server.audit_log) == 0o600
+    assert _mode(server.store / "uploads") == 0o700
+    assert all(_mode(p) == 0o600 for p in (server.store / "uploads").iterdir() if p.is_file())
+
+
+def test_temporary_files_are_private_and_removed_when_the_server_stops(server: Server) -> None:
+    """The last test of the module: it stops the server."""
+    admin_upload(server, "mole.en.md", "# Mole (test)\n\nArticle 1\nThe mole of the test port is lit at night.\n")
+    (folder,) = list(server.gradio_tmp.glob("policykb-gradio-*"))
+    assert _mode(folder) == 0o700 and any(p.is_file() for p in folder.rglob("*")), "uploads went to the private folder"
+    server.process.terminate()  # SIGTERM, as a service manager stops it
+    server.process.wait(timeout=30)
+    assert not list(server.gradio_tmp.iterdir()), "nothing of the server is left in the temporary folder"
