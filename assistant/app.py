@@ -27,12 +27,14 @@ from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
 from assistant.phrases import DOC_TYPE_NAMES, country_name, doc_type_name
 from assistant.question import analyse
-from assistant.sessions import ANONYMOUS, Sessions, UploadedFiles, cookies_of
+from assistant.sessions import Sessions, UploadedFiles
+from assistant.sessions import request_address as _address
 from assistant.uploads import UploadLimits, UploadMeta, ingest_uploads
 from assistant.views import answer_html, citation_choices, esc, grid_html, library_html, passage_html
 from assistant.webinput import COUNTRY_CODES, InputError, checked_filters, checked_question, describe_filters, year_range
 from assistant.webstyle import DIRECTION_JS
 from assistant.webtext import UI_LANG_NAMES, UI_LANGS, direction, text
+from assistant.webupload import NOT_OURS, foreign_files, original_name, refusal, upload_summary
 from kb.embed import Embedder
 from kb.errors import KBError
 from kb.query import REGIONS
@@ -96,16 +98,6 @@ def store_errors(lang: str) -> Iterator[None]:
 
 def _user(request: gr.Request | None) -> str | None:
     return getattr(request, "username", None) if request is not None else None
-
-
-def _address(request: gr.Request | None) -> str:
-    client = getattr(request, "client", None) if request is not None else None
-    return str(getattr(client, "host", None) or "unknown")
-
-
-def _session_key(sessions: Sessions, request: gr.Request | None) -> str:
-    headers = getattr(request, "headers", None) or {}
-    return sessions.token(cookies_of([(b"cookie", str(headers.get("cookie", "")).encode("latin-1", "replace"))])) or ANONYMOUS
 
 
 def _now() -> str:
@@ -401,18 +393,14 @@ def build_app(services: Services) -> gr.Blocks:
                 raise gr.Error(text("upload_admin_only", lang))
             if not files:
                 raise gr.Error("no file given: choose one or more files to add")
-            key = _session_key(services.sessions, request)
-            foreign = [path for path in files if not services.uploaded.owns(key, path)]
+            foreign = foreign_files(files, services.sessions.key(request), services.uploaded)
             if foreign:
-                # A path written into the request, not received by this session's upload route: refused whole.
-                names = [_original_name(path) for path in foreign]
-                reason = "not uploaded in this session"
-                services.audit.record("upload_refused", _user(request), address=_address(request), reason=reason, files=names)
-                raise gr.Error(f"{names[0]}: was not uploaded in this session; choose the file again and add it")
+                services.audit.record("upload_refused", _user(request), address=_address(request), reason=NOT_OURS, files=foreign)
+                raise gr.Error(str(refusal(foreign)))
             upload_dir = web.upload_dir
             if upload_dir is None:  # can_upload checked it; this tells the type checker
                 raise gr.Error(text("upload_admin_only", lang))
-            named = [(_original_name(path), Path(path)) for path in files]
+            named = [(original_name(path), Path(path)) for path in files]
             try:
                 meta = UploadMeta.from_form(country, doc_type, year or None, lang_code)  # an empty number field sends 0
             except AssistantError as err:
@@ -434,7 +422,7 @@ def build_app(services: Services) -> gr.Blocks:
                 unchanged=list(report.unchanged),
                 errors=list(report.errors),
             )
-            return _upload_summary(report), library(lang), None
+            return upload_summary(report), library(lang), None
 
         library_tab.select(
             show_library, [ui_lang], [library_view, upload_box, upload_note], queue=False, api_visibility="private"
@@ -536,17 +524,3 @@ def _heading(lang: str) -> str:
         f'<div dir="{direction(lang)}"><h1 class="pkb-title">{esc(text("title", lang))}</h1>'
         f'<p class="pkb-muted">{esc(text("subtitle", lang))}</p></div>'
     )
-
-
-def _original_name(path: str) -> str:
-    """Gradio keeps the browser's file name as the last component of the temporary path."""
-    return Path(path).name
-
-
-def _upload_summary(report: Any) -> str:
-    lines = []
-    for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
-        if ids:
-            lines.append(f"- {label}: " + ", ".join(f"`{esc(doc_id)}`" for doc_id in ids))
-    lines += [f"- error: {esc(error)}" for error in report.errors]
-    return "\n".join(lines) or "- nothing to ingest"

@@ -27,6 +27,12 @@ def cookies_of(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     return {key: morsel.value for key, morsel in jar.items()}
 
 
+def request_address(request: Any) -> str:
+    """The client address of an event's request (a ``gr.Request``), for the audit log."""
+    client = getattr(request, "client", None) if request is not None else None
+    return str(getattr(client, "host", None) or "unknown")
+
+
 class Sessions:
     """The login tokens of the mounted Gradio app: which user a request is, and ending sessions."""
 
@@ -41,6 +47,12 @@ class Sessions:
             return None
         cookie_id = self._app.cookie_id
         return cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}") or None
+
+    def key(self, request: Any) -> str:
+        """The session an event's request (a ``gr.Request``) belongs to: its login token, or ANONYMOUS."""
+        headers = getattr(request, "headers", None) or {}
+        cookie = str(headers.get("cookie", "")).encode("latin-1", "replace")
+        return self.token(cookies_of([(b"cookie", cookie)])) or ANONYMOUS
 
     def user(self, cookies: Mapping[str, str]) -> str | None:
         """The signed-in user of a request, or None."""
