@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from gradio_client import Client
 
 from assistant.access import add_user
 from tests.web.conftest import POLICYKB, serving_process
@@ -169,9 +170,26 @@ def test_a_chat_history_naming_a_server_file_never_returns_it(server: Server) ->
             assert_never_leaked(server, reader, call(reader, chat, data), marks)
 
 
+def test_the_chat_event_takes_no_history_from_clients(server: Server, tmp_path: Path) -> None:
+    with session(server, READER) as reader:
+        config = reader.get("/config").json()
+    kinds = {component["id"]: component["type"] for component in config["components"]}
+    chat = next(d for d in config["dependencies"] if d.get("api_name") == "chat")
+    assert "chatbot" not in {kinds[i] for i in chat["inputs"]}, "the conversation is the server's, not the client's"
+    client = Client(server.url, auth=READER, verbose=False, download_files=str(tmp_path), analytics_enabled=False)
+    try:
+        answer = client.predict("What does the fisheries cluster publish?", ["LB"], [], [], None, None, api_name="/chat")
+    finally:
+        client.close()
+    assert "quarterly landing bulletin" in str(answer[0]), "the chat still answers, through gradio_client"
+
+
 def test_every_endpoint_refuses_file_data_naming_server_files(server: Server) -> None:
     marks = secrets_of(server)
     with session(server, ADMIN) as admin:
+        for target in marks:  # Gradio's file routes, asked directly
+            for route in (f"/gradio_api/file={target}", f"/gradio_api/file/{target}", f"/file={target}"):
+                assert_never_leaked(server, admin, admin.get(route).text, marks)
         dependencies = admin.get("/config").json()["dependencies"]
         assert len(dependencies) > 20, "the walk covers every event of the app"
         for target in marks:
@@ -300,6 +318,11 @@ def test_every_page_has_security_headers_and_other_origins_get_no_cors(server: S
             "/gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": "x"}, headers={"Origin": foreign}
         )
         own = reader.get("/config", headers={"Origin": server.url})
+    opened = [e for e in audit(server) if e["event"] in ("document", "document_refused") and e["doc_id"] == "charter.en.md"]
+    assert [(e["event"], e["user"], e["address"]) for e in opened[-2:]] == [
+        ("document_refused", None, "127.0.0.1"),
+        ("document", READER[0], "127.0.0.1"),
+    ], "document downloads, and refusals, are in the audit log"
     for page in pages:
         where = f"{page.request.method} {page.request.url.path} ({page.status_code})"
         assert page.headers.get("x-frame-options") == "DENY", where

@@ -1,0 +1,61 @@
+"""Settings of the security-related environment variables: what they become, and one-line refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policykb.settings import SettingsError, load_settings
+
+TOKEN = "s3cret-token-value"
+
+
+def test_a_chroma_token_goes_in_the_named_header_and_is_never_shown(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    env = {
+        "POLICYKB_CHROMA_URL": "https://chroma.example.org",
+        "POLICYKB_CHROMA_TOKEN": TOKEN,
+        "POLICYKB_CHROMA_TENANT": "ministry",
+        "POLICYKB_CHROMA_DATABASE": "policies",
+        "POLICYKB_CHROMA_CA": str(ca),
+    }
+    store = load_settings(env).store
+    assert store.auth_header == ("Authorization", f"Bearer {TOKEN}")
+    assert (store.tenant, store.database, store.tls_ca) == ("ministry", "policies", ca)
+    assert TOKEN not in repr(store) and TOKEN not in repr(load_settings(env)), "the token never reaches a printed settings object"
+    custom = load_settings({**env, "POLICYKB_CHROMA_AUTH_HEADER": "X-Chroma-Token"}).store
+    assert custom.auth_header == ("X-Chroma-Token", TOKEN)
+    assert (
+        load_settings(env).retrieval.index_dir != load_settings({**env, "POLICYKB_CHROMA_DATABASE": "other"}).retrieval.index_dir
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"POLICYKB_CHROMA_AUTH_HEADER": "X Token:"}, "POLICYKB_CHROMA_AUTH_HEADER='X Token:' is not a header name"),
+        ({"POLICYKB_CHROMA_TOKEN": "a\nb"}, "POLICYKB_CHROMA_TOKEN holds a line break"),
+        ({"POLICYKB_CHROMA_CA": "/nonexistent/ca.pem"}, "POLICYKB_CHROMA_CA='/nonexistent/ca.pem' is not a file"),
+        ({"POLICYKB_TEMP_MAX_AGE": "1"}, "POLICYKB_TEMP_MAX_AGE=1 is out of range"),
+    ],
+)
+def test_bad_security_settings_are_one_line_errors(extra: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_settings({"POLICYKB_CHROMA_URL": "https://chroma.example.org", "POLICYKB_CHROMA_TOKEN": TOKEN, **extra})
+
+
+def test_trusted_proxies_are_a_list_and_none_by_default() -> None:
+    assert load_settings({}).web.trusted_proxies == ()
+    assert load_settings({"POLICYKB_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.2"}).web.trusted_proxies == ("127.0.0.1", "10.0.0.2")
+
+
+def test_a_chroma_url_with_a_password_is_refused_before_any_request() -> None:
+    from kb.config import StoreConfig
+    from kb.errors import StoreUnavailableError
+    from kb.store import open_client
+
+    with pytest.raises(StoreUnavailableError, match="carries a user name or password") as refused:
+        open_client(StoreConfig(chroma_url=f"https://admin:{TOKEN}@127.0.0.1:9"))
+    assert TOKEN not in str(refused.value)
