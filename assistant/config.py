@@ -72,6 +72,7 @@ class WebConfig:
     # queue; more would only contend for the cores. Ingestion has its own queue of one.
     ask_concurrency: int = 4
     queue_size: int = 64
+    session_idle_s: float = 3600.0  # a signed-in session unused this long ends (Gradio's never do)
     throttle: ThrottleConfig = ThrottleConfig()  # delays after failed logins, per client address and name
     # Reverse proxies whose X-Forwarded-For / -Proto is believed (their addresses, or "*"). Empty: none, so
     # a client cannot pick the address that the throttle and the audit log see.

@@ -28,6 +28,7 @@ from assistant.access import LoginGuard
 from assistant.audit import AuditLog
 from assistant.config import AssistantConfig, WebConfig
 from assistant.tempfiles import private_temp_dir, swept
+from assistant.throttle import EveryInterval
 from assistant.webasgi import REQUEST_ADDRESS, RememberAddress
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.errors import StoreDamagedError
@@ -109,11 +110,14 @@ def _login_check(guard: LoginGuard, audit: AuditLog) -> Callable[[str, str], Awa
     The client's address comes from the request (webasgi.RememberAddress): the throttle counts per address.
     """
 
+    report_throttled = EveryInterval(60.0)
+
     async def checked(username: str, password: str) -> bool:
         address = REQUEST_ADDRESS.get()
         outcome = await asyncio.to_thread(guard.check, username, password, address)
         if outcome == "throttled":
-            audit.record("login_throttled", username, address=address)
+            if report_throttled((address, username)):  # once a minute per address and name, not per attempt
+                audit.record("login_throttled", username, address=address)
         elif outcome == "wrong":
             audit.record("login_failed", username, address=address)
         else:
@@ -133,10 +137,11 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     from assistant.access import users_from_env
     from assistant.app import Services, build_app
     from assistant.headers import NoApiBeforeLogin, SecurityHeaders
+    from assistant.sessioncheck import SessionCheck
     from assistant.sessions import Sessions, UploadedFiles
     from assistant.throttle import LoginThrottle
     from assistant.uploadgate import UploadGate, may_upload
-    from assistant.userfile import SessionCheck, UserDirectory
+    from assistant.userfile import UserDirectory
     from assistant.webstyle import CSS, HEAD, theme
     from kb.embed import Embedder
     from kb.search import Searcher
@@ -237,7 +242,8 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
             sessions.attach(route.app)
     gated: Any = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)
     if directory is not None:
-        gated = NoApiBeforeLogin(SessionCheck(gated, directory, sessions), lambda cookies: sessions.user(cookies) is not None)
+        checked = SessionCheck(gated, directory, sessions, web.session_idle_s, ended=uploaded.forget)
+        gated = NoApiBeforeLogin(checked, lambda cookies: sessions.user(cookies) is not None)
     return SecurityHeaders(BodyLimit(RememberAddress(gated), web.max_request_mb * 1024 * 1024))
 
 

@@ -12,7 +12,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
-ANONYMOUS = ""  # the session key without login: every client is the same anonymous user
+
+def anonymous_key(address: str) -> str:
+    """The session key without login: there are no sessions, so each client address is one."""
+    return f"anonymous@{address}"
 
 
 def cookies_of(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -49,15 +52,27 @@ class Sessions:
         return cookies.get(f"access-token-{cookie_id}") or cookies.get(f"access-token-unsecure-{cookie_id}") or None
 
     def key(self, request: Any) -> str:
-        """The session an event's request (a ``gr.Request``) belongs to: its login token, or ANONYMOUS."""
+        """The session an event's request (a ``gr.Request``) belongs to: its login token, or its address."""
         headers = getattr(request, "headers", None) or {}
         cookie = str(headers.get("cookie", "")).encode("latin-1", "replace")
-        return self.token(cookies_of([(b"cookie", cookie)])) or ANONYMOUS
+        return self.token(cookies_of([(b"cookie", cookie)])) or anonymous_key(request_address(request))
 
     def user(self, cookies: Mapping[str, str]) -> str | None:
         """The signed-in user of a request, or None."""
         token = self.token(cookies)
         return self._app.tokens.get(token) if token is not None and self._app is not None else None
+
+    def end_tokens(self, tokens: Iterable[str]) -> list[str]:
+        """End these sessions; the tokens that were still open."""
+        if self._app is None:
+            return []
+        return [token for token in tokens if self._app.tokens.pop(token, None) is not None]
+
+    def known(self, token: str) -> bool:
+        return self._app is not None and token in self._app.tokens
+
+    def count(self) -> int:
+        return len(self._app.tokens) if self._app is not None else 0
 
     def end(self, names: Iterable[str]) -> list[str]:
         """Sign ``names`` out everywhere (removed users, changed passwords); the tokens ended."""

@@ -106,3 +106,27 @@ class LoginThrottle:
             return
         for key in [k for k in self._counts if not self._counts[k].in_flight and self._count(k, now).failures == 0]:
             del self._counts[key]
+
+
+class EveryInterval:
+    """True for a key at most once per ``interval_s``: throttled attempts are audited, not each one of
+    a flood (every record is an fsync; an attacker's retries would become the server's disk load)."""
+
+    _TRACKED = 10_000
+
+    def __init__(self, interval_s: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval_s = interval_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last: dict[tuple[str, str], float] = {}
+
+    def __call__(self, key: tuple[str, str]) -> bool:
+        with self._lock:
+            now = self._clock()
+            if len(self._last) > self._TRACKED:
+                self._last = {k: t for k, t in self._last.items() if now - t < self._interval_s}
+            last = self._last.get(key)
+            if last is not None and now - last < self._interval_s:
+                return False
+            self._last[key] = now
+            return True

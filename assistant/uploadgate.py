@@ -15,7 +15,7 @@ from typing import Any
 
 from assistant.audit import AuditLog
 from assistant.config import WebConfig
-from assistant.sessions import ANONYMOUS, Sessions, UploadedFiles, cookies_of
+from assistant.sessions import Sessions, UploadedFiles, anonymous_key, cookies_of
 from assistant.webasgi import ASGIApp, Receive, Scope, Send, client_address, send_json
 
 UPLOAD_PATH = "/gradio_api/upload"
@@ -61,7 +61,7 @@ class UploadGate:
             self.audit.record("upload_refused", user, address=address, reason="role may not add documents")
             await send_json(send, 403, {"detail": "adding documents is reserved to administrators"})
             return
-        key = token or ANONYMOUS
+        key = token or anonymous_key(address)
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if not self.files.spend(key, int(declared) if declared.isdigit() else 0, self.budget_bytes):
             await self._over_budget(send, user, address)

@@ -17,8 +17,6 @@ from pathlib import Path
 
 from assistant.access import User, load_users
 from assistant.errors import AccessError
-from assistant.sessions import Sessions, cookies_of
-from assistant.webasgi import ASGIApp, Receive, Scope, Send
 
 _Signature = tuple[int, int, int, int]
 
@@ -80,21 +78,3 @@ class UserDirectory:
         if changed:
             self._on_change(changed)
         return self._users
-
-
-class SessionCheck:
-    """ASGI middleware: before each request, the users file is looked at again, and a session whose
-    user no longer exists is ended (its cookie then names nobody, and Gradio asks to sign in)."""
-
-    def __init__(self, app: ASGIApp, users: UserDirectory, sessions: Sessions) -> None:
-        self.app = app
-        self.users = users
-        self.sessions = sessions
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket"):
-            current = self.users()  # may end sessions of removed users or changed passwords
-            user = self.sessions.user(cookies_of(scope.get("headers") or []))
-            if user is not None and user not in current:
-                self.sessions.end([user])
-        await self.app(scope, receive, send)

@@ -45,6 +45,7 @@ ENV_KEYS = {
     "POLICYKB_ADMIN_USER": "name of the administrator defined by POLICYKB_ADMIN_PASSWORD (default admin)",
     "POLICYKB_ADMIN_PASSWORD": "password of a web administrator, for deployments that pass secrets in the environment",
     "POLICYKB_TRUSTED_PROXIES": "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed (default none)",
+    "POLICYKB_SESSION_IDLE": "seconds a signed-in web session may stay unused before it ends (default 3600)",
     "POLICYKB_TEMP_MAX_AGE": "seconds the web app keeps uploaded and exported temporary files (default 3600)",
     "POLICYKB_AUDIT_LOG": "JSONL audit log of the web app (default <store>/audit.jsonl, or the cache folder for a server); 'off'",
 }
@@ -193,6 +194,7 @@ def _web(env: Mapping[str, str], store: StoreConfig) -> WebConfig:
         upload_dir=upload_dir,
         trusted_proxies=proxies,
         temp_max_age_s=_number(env, "POLICYKB_TEMP_MAX_AGE", WebConfig.temp_max_age_s, 10, 7 * 24 * 3600),
+        session_idle_s=_number(env, "POLICYKB_SESSION_IDLE", WebConfig.session_idle_s, 60, 7 * 24 * 3600),
     )
 
 
