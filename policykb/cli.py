@@ -606,11 +606,28 @@ def _serve(args: argparse.Namespace) -> int:
         audit_log=args.audit_log or settings.web.audit_log,
         anonymous_upload=args.allow_anonymous_upload,
     )
+    if web.users_file is None and not os.environ.get("POLICYKB_ADMIN_PASSWORD") and not _loopback(web.host):
+        print(
+            f"policykb: warning: serving on {web.host} without a login: anyone who reaches the port may ask"
+            + (" and add documents" if web.anonymous_upload else "")
+            + "; add --users FILE (policykb user add) or serve on 127.0.0.1",
+            file=sys.stderr,
+            flush=True,
+        )
     config = ServeConfig(settings.store, settings.embed, settings.retrieval, settings.ingest, settings.assistant, web)
     serve(
         config, announce=lambda url: print(f"policykb: serving {settings.store.describe()} on {url} (Ctrl+C stops)", flush=True)
     )
     return 0
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _user(args: argparse.Namespace) -> int:

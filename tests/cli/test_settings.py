@@ -59,3 +59,18 @@ def test_a_chroma_url_with_a_password_is_refused_before_any_request() -> None:
     with pytest.raises(StoreUnavailableError, match="carries a user name or password") as refused:
         open_client(StoreConfig(chroma_url=f"https://admin:{TOKEN}@127.0.0.1:9"))
     assert TOKEN not in str(refused.value)
+
+
+def test_serving_beyond_loopback_without_a_login_warns(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    store = tmp_path / "file" / "store"  # the store cannot open: serve stops right after its checks
+    policykb = str(Path(sys.executable).with_name("policykb"))
+    wide = subprocess.run(
+        [policykb, "serve", "--host", "0.0.0.0", "--store", str(store)], env=cli_env, capture_output=True, text=True, timeout=120
+    )
+    local = subprocess.run([policykb, "serve", "--store", str(store)], env=cli_env, capture_output=True, text=True, timeout=120)
+    assert "warning: serving on 0.0.0.0 without a login" in wide.stderr, wide.stderr
+    assert "warning" not in local.stderr and "cannot open the store" in local.stderr
