@@ -188,13 +188,15 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     blocks.queue(default_concurrency_limit=web.ask_concurrency, max_size=web.queue_size)
 
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    report_refused = EveryInterval(60.0)  # anyone can ask without signing in: one record a minute per address
 
     @api.get("/document/{doc_id:path}")
     def document(doc_id: str, request: Request) -> FileResponse:
         user = sessions.user(request.cookies)
         address = request.client.host if request.client else "unknown"
         if guard is not None and user is None:
-            audit.record("document_refused", None, address=address, doc_id=doc_id, reason="not signed in")
+            if report_refused((address, "document")):
+                audit.record("document_refused", None, address=address, doc_id=doc_id, reason="not signed in")
             raise HTTPException(status_code=401, detail="log in first")
         stored = store.document(doc_id)
         path = original_file(stored.metadata) if stored is not None else None
