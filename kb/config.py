@@ -26,6 +26,13 @@ class StoreConfig:
     database: str | None = None
     auth_header: tuple[str, str] | None = field(default=None, repr=False)
     tls_ca: Path | None = None  # a CA bundle for a server whose certificate a private CA signed (https only)
+    # HNSW's search breadth, fixed when the chunks collection is created (an existing store keeps its
+    # own). None is Chroma's default (100; a query for k candidates searches with max(ef, k)), which
+    # is approximate: two builds of the same vectors return slightly different candidates. hnswlib
+    # stops early only once its candidate list of ef entries is full, so an ef above the number of
+    # passages visits every passage and is exact: reproducible rankings across builds and store
+    # modes, at the cost of a full scan per query (cheap below some tens of thousands of passages).
+    ef_search: int | None = None
 
     @property
     def mode(self) -> str:

