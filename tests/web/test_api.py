@@ -174,7 +174,8 @@ def test_upload_by_admin_is_searchable_and_bad_files_fail_alone(live_server: Liv
     assert uploads and uploads[-1]["user"] == ADMIN[0]
 
 
-def test_repeated_wrong_passwords_lock_the_account(live_server: LiveServer) -> None:
+def test_repeated_wrong_passwords_slow_their_address_down(live_server: LiveServer) -> None:
+    # Throttled per client address and name (tests/web/test_security.py shows other addresses are not).
     for _ in range(5):
         with pytest.raises(ValueError):
             Client(live_server.url, auth=(LOCKOUT_USER[0], "wrong-password"), verbose=False, analytics_enabled=False)
