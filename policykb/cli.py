@@ -761,9 +761,9 @@ def _run(args: argparse.Namespace) -> int:
     from kb.store import Store
     from policykb.settings import load_settings
 
-    if args.command in ("ingest", "serve", "repair", "restore", "user"):
-        # What these write (the store, with every document's text; uploads; the audit log; users)
-        # is for this account only: folders 0700, files 0600.
+    if args.command in ("ingest", "serve", "check", "export", "restore", "user"):
+        # What these write (the store, with every document's text, and its backups and repairs;
+        # uploads; the audit log; users) is for this account only: folders 0700, files 0600.
         os.umask(0o077)
     if args.command in ("ingest", "eval"):
         # The model's OpenMP threads spin while waiting by default: fastest for a lone query, but

@@ -74,3 +74,24 @@ def test_serving_beyond_loopback_without_a_login_warns(tmp_path: Path, cli_env: 
     local = subprocess.run([policykb, "serve", "--store", str(store)], env=cli_env, capture_output=True, text=True, timeout=120)
     assert "warning: serving on 0.0.0.0 without a login" in wide.stderr, wide.stderr
     assert "warning" not in local.stderr and "cannot open the store" in local.stderr
+
+
+def test_stores_and_backups_the_cli_writes_are_for_this_account_only(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(os.stat(path).st_mode)
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.en.md").write_text("# Note (test)\n\nArticle 1\nThe test cluster meets twice a year.\n", encoding="utf-8")
+    policykb = str(Path(sys.executable).with_name("policykb"))
+    store, backup = tmp_path / "store", tmp_path / "backup"
+    for arguments in (["ingest", str(docs), "--store", str(store), "--quiet"], ["export", str(backup), "--store", str(store)]):
+        done = subprocess.run([policykb, *arguments], env=cli_env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    assert mode(store) == 0o700 and mode(store / "chroma.sqlite3") == 0o600, "the store holds every document's text"
+    assert mode(backup) == 0o700 and all(mode(p) == 0o600 for p in backup.rglob("*") if p.is_file()), "so does a backup"
