@@ -614,6 +614,15 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         )
+    store = settings.store.path
+    if not settings.store.chroma_url and store.is_dir() and store.stat().st_mode & 0o077:
+        # Stores made before the CLI wrote them 0700; the server does not change an operator's modes.
+        print(
+            f"policykb: warning: {store} is open to other accounts (mode {store.stat().st_mode & 0o777:o}) and holds "
+            f"every document's text; run: chmod -R go= {store}",
+            file=sys.stderr,
+            flush=True,
+        )
     config = ServeConfig(settings.store, settings.embed, settings.retrieval, settings.ingest, settings.assistant, web)
     serve(
         config, announce=lambda url: print(f"policykb: serving {settings.store.describe()} on {url} (Ctrl+C stops)", flush=True)

@@ -95,3 +95,23 @@ def test_stores_and_backups_the_cli_writes_are_for_this_account_only(tmp_path: P
         assert done.returncode == 0, done.stderr
     assert mode(store) == 0o700 and mode(store / "chroma.sqlite3") == 0o600, "the store holds every document's text"
     assert mode(backup) == 0o700 and all(mode(p) == 0o600 for p in backup.rglob("*") if p.is_file()), "so does a backup"
+
+
+def test_serve_warns_about_a_store_other_accounts_can_read(tmp_path: Path, cli_env: dict[str, str]) -> None:
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    store.mkdir(mode=0o755)
+    store.chmod(0o755)  # as stores made before the CLI wrote them 0700
+    policykb = str(Path(sys.executable).with_name("policykb"))
+    missing_users = ["--users", str(tmp_path / "nobody.txt")]  # serve stops right after its start-up checks
+    opened = subprocess.run(
+        [policykb, "serve", "--store", str(store), *missing_users], env=cli_env, capture_output=True, text=True, timeout=120
+    )
+    store.chmod(0o700)
+    closed = subprocess.run(
+        [policykb, "serve", "--store", str(store), *missing_users], env=cli_env, capture_output=True, text=True, timeout=120
+    )
+    assert f"warning: {store} is open to other accounts (mode 755)" in opened.stderr and f"chmod -R go= {store}" in opened.stderr
+    assert "warning" not in closed.stderr and "nobody.txt" in closed.stderr
