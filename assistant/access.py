@@ -21,14 +21,13 @@ import os
 import re
 import secrets
 import tempfile
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
 from assistant.errors import AccessError
+from assistant.throttle import LoginThrottle
 
 Role = Literal["reader", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -185,12 +184,36 @@ def add_user(path: Path, name: str, password: str, role: Role) -> None:
         lines = path.read_text(encoding="utf-8").splitlines()
     entry = f"{name}:{checked_role}:{hash_password(password)}"
     for index, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#") and stripped.split(":")[0].strip() == name:
+        if _names(line, name):
             lines[index] = entry
             break
     else:
         lines.append(entry)
+    _rewrite(path, lines)
+
+
+def remove_user(path: Path, name: str) -> bool:
+    """Remove ``name`` from the users file (comments and other users kept); False when it was not there.
+
+    A running server notices at its next request and ends the user's sessions.
+    """
+    _check_name(name, "remove_user")
+    load_users(path)  # refuse to rewrite a file we cannot read correctly
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not _names(line, name)]
+    if len(kept) == len(lines):
+        return False
+    _rewrite(path, kept)
+    return True
+
+
+def _names(line: str, name: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#") and stripped.split(":")[0].strip() == name
+
+
+def _rewrite(path: Path, lines: list[str]) -> None:
+    """Replace the file through a temporary file (mode 0600) and ``os.replace``: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # created 0600
     try:
@@ -220,49 +243,27 @@ def users_from_env(env: Mapping[str, str]) -> dict[str, User]:
     return {name: User(name, "admin", hash_password(password))}
 
 
-@dataclass
-class _Attempts:
-    """Login failures of one user name (mutable, private to LoginGuard and always used under its lock)."""
-
-    failures: int = 0
-    last_failure: float = 0.0
-    locked_until: float = 0.0
-    in_flight: int = 0
+LoginOutcome = Literal["ok", "wrong", "throttled"]
 
 
 class LoginGuard:
-    """Checks passwords and locks a user name out after ``max_failures`` consecutive failures.
+    """Checks passwords against the users as they are now, behind a per-address throttle.
 
-    A locked name is refused, even with the right password, until ``lockout_s`` has passed; a
-    success resets its count, and so does ``lockout_s`` without a failure. Unknown names are
-    counted too and checked against a dummy hash of the same cost, so neither the answer nor its
-    timing tells which names exist. Safe to call from several threads.
+    ``users`` is called at each check (a :class:`assistant.userfile.UserDirectory` re-reads the file
+    when it changed), so a new password or a removed user counts from the next attempt. Unknown names
+    are checked against a dummy hash of the same cost, so neither the answer nor its timing tells which
+    names exist. Safe to call from several threads.
     """
 
-    # Beyond this many tracked names, entries with nothing left to remember are dropped, so a
-    # stream of made-up names cannot grow memory without bound.
-    _TRACKED = 10_000
+    def __init__(self, users: Callable[[], Mapping[str, User]], throttle: LoginThrottle | None = None) -> None:
+        self._users = users
+        self._throttle = throttle or LoginThrottle()
+        self._dummy = self._dummy_hash(users())
 
-    def __init__(
-        self,
-        users: Mapping[str, User],
-        max_failures: int = 5,
-        lockout_s: float = 300.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if max_failures < 1 or lockout_s < 0:
-            raise AccessError(f"max_failures ({max_failures}) must be at least 1 and lockout_s ({lockout_s}) at least 0")
-        self._users = dict(users)
-        self._max_failures = max_failures
-        self._lockout_s = lockout_s
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._attempts: dict[str, _Attempts] = {}
-        self._dummy = self._dummy_hash()
-
-    def _dummy_hash(self) -> str:
+    @staticmethod
+    def _dummy_hash(users: Mapping[str, User]) -> str:
         """A hash of a random password with the cost of a real user's hash (the first one's)."""
-        for user in self._users.values():
+        for user in users.values():
             try:
                 params = _parse_hash(user.password_hash)
             except ValueError as err:
@@ -271,54 +272,19 @@ class LoginGuard:
             return _Scrypt(params.n, params.r, params.p, salt, key).encode()
         return hash_password(secrets.token_urlsafe(16))
 
-    def _state(self, username: str, now: float) -> _Attempts:
-        state = self._attempts.setdefault(username, _Attempts())
-        if state.locked_until and now >= state.locked_until:
-            state.failures, state.locked_until = 0, 0.0  # the lockout has passed
-        elif state.failures and now - state.last_failure >= self._lockout_s:
-            state.failures = 0  # old failures are forgotten
-        return state
-
-    def _forget_idle(self, now: float) -> None:
-        if len(self._attempts) <= self._TRACKED:
-            return
-        for name in [n for n, s in self._attempts.items() if not s.in_flight and self._state(n, now).failures == 0]:
-            del self._attempts[name]
-
-    def check(self, username: str, password: str) -> bool:
-        """Whether ``username`` may log in with ``password`` now."""
-        with self._lock:
-            now = self._clock()
-            self._forget_idle(now)
-            state = self._state(username, now)
-            # Attempts still being checked count as failures, so parallel guesses cannot exceed the limit.
-            if state.locked_until > now or state.failures + state.in_flight >= self._max_failures:
-                return False
-            state.in_flight += 1
-        user = self._users.get(username)
+    def check(self, username: str, password: str, address: str = "unknown") -> LoginOutcome:
+        """Whether ``username`` may sign in with ``password`` from ``address`` now."""
+        if self._throttle.begin(address, username) > 0:
+            return "throttled"
+        user = self._users().get(username)
         ok = False
         try:
             ok = verify_password(password, user.password_hash if user else self._dummy) and user is not None
         finally:
-            with self._lock:
-                state.in_flight -= 1
-                if ok:
-                    state.failures, state.locked_until = 0, 0.0
-                else:
-                    state.failures += 1
-                    state.last_failure = self._clock()
-                    if state.failures >= self._max_failures:
-                        state.locked_until = state.last_failure + self._lockout_s
-        return ok
-
-    def locked(self, username: str) -> bool:
-        """Whether ``username`` is refused now whatever the password."""
-        with self._lock:
-            now = self._clock()
-            state = self._attempts.get(username)
-            return state is not None and self._state(username, now).locked_until > now
+            self._throttle.end(address, username, ok)
+        return "ok" if ok else "wrong"
 
     def role(self, username: str | None) -> Role | None:
-        """The role of a known user (None for no or an unknown user)."""
-        user = self._users.get(username) if username is not None else None
+        """The role of a known user now (None for no or an unknown user)."""
+        user = self._users().get(username) if username is not None else None
         return user.role if user else None

@@ -27,11 +27,14 @@ from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
 from assistant.phrases import DOC_TYPE_NAMES, country_name, doc_type_name
 from assistant.question import analyse
+from assistant.sessions import Sessions, UploadedFiles
+from assistant.sessions import request_address as _address
 from assistant.uploads import UploadLimits, UploadMeta, ingest_uploads
 from assistant.views import answer_html, citation_choices, esc, grid_html, library_html, passage_html
 from assistant.webinput import COUNTRY_CODES, InputError, checked_filters, checked_question, describe_filters, year_range
 from assistant.webstyle import DIRECTION_JS
 from assistant.webtext import UI_LANG_NAMES, UI_LANGS, direction, text
+from assistant.webupload import NOT_OURS, foreign_files, original_name, refusal, upload_summary
 from kb.embed import Embedder
 from kb.errors import KBError
 from kb.query import REGIONS
@@ -67,6 +70,9 @@ class Services:
     audit: AuditLog
     guard: LoginGuard | None
     export_dir: Path  # exported briefs, inside the server's private temporary folder
+    sessions: Sessions  # who a request is (Gradio's login tokens)
+    uploaded: UploadedFiles  # the files each session sent through the upload route
+    may_upload: Callable[[str | None], bool]  # the one role rule for adding documents (assistant.uploadgate)
 
 
 def _checked(read: Callable[[], T]) -> T:
@@ -104,21 +110,17 @@ def _now() -> str:
 def build_app(services: Services) -> gr.Blocks:
     web = services.web
 
-    def ask(question: str, filters: Filters, history: Sequence[Turn], user: str | None, lang: str = "en") -> Answer:
+    def ask(question: str, filters: Filters, history: Sequence[Turn], request: gr.Request | None, lang: str = "en") -> Answer:
         try:
             with store_errors(lang):
                 result = answer_question(services.searcher, question, services.assistant, filters, history)
         except AssistantError as err:
             raise gr.Error(str(err)) from err
-        services.audit.record("ask", user, filters=asdict(filters), **answer_fields(result))
+        services.audit.record("ask", _user(request), address=_address(request), filters=asdict(filters), **answer_fields(result))
         return result
 
     def can_upload(request: gr.Request | None) -> bool:
-        if web.upload_dir is None:
-            return False
-        if services.guard is None:
-            return web.anonymous_upload
-        return services.guard.role(_user(request)) == "admin"
+        return services.may_upload(_user(request))
 
     def library(ui_lang: str) -> str:
         with store_errors(ui_lang):
@@ -127,6 +129,9 @@ def build_app(services: Services) -> gr.Blocks:
     with gr.Blocks(title=text("title", "en"), analytics_enabled=False) as app:
         ui_lang = gr.State("en")
         turns = gr.State([])  # list[Turn]: the conversation so far, for follow-up questions
+        # What the chat shows, kept on the server: a history sent by a client is never read (it could
+        # name server files, which Gradio would copy and serve back).
+        shown_messages = gr.State([])  # list[dict]: the chat's messages, as this server wrote them
         last_answer = gr.State(None)  # Answer | None
         last_filters = gr.State("")  # the filters it was asked with, as a brief states them
         brief = gr.State([])  # list[BriefEntry]
@@ -252,12 +257,13 @@ def build_app(services: Services) -> gr.Blocks:
                 "role": "assistant",
                 "content": f'<p class="pkb-progress">{esc(text("searching", lang).format(names))}</p>',
             }
-            yield shown + [progress], history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), "", gr.skip()
-            result = ask(question_text, filters, history, _user(request), lang)
+            yield shown + [progress], history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), "", gr.skip(), gr.skip()
+            result = ask(question_text, filters, history, request, lang)
             choices = citation_choices(result, lang)
             first = result.citations[0] if result.citations else None
+            final = shown + [{"role": "assistant", "content": answer_html(result)}]
             yield (
-                shown + [{"role": "assistant", "content": answer_html(result)}],
+                final,
                 [*history, understood.turn()],
                 result,
                 gr.update(choices=choices, value=str(first.n) if first else None),
@@ -265,10 +271,11 @@ def build_app(services: Services) -> gr.Blocks:
                 grid_html(result, lang),
                 "",
                 describe_filters(filters),
+                final,
             )
 
-        ask_inputs = [question, chat, turns, countries, langs, doc_types, year_min, year_max, ui_lang]
-        ask_outputs = [chat, turns, last_answer, sources, passage, grid, question, last_filters]
+        ask_inputs = [question, shown_messages, turns, countries, langs, doc_types, year_min, year_max, ui_lang]
+        ask_outputs = [chat, turns, last_answer, sources, passage, grid, question, last_filters, shown_messages]
         ask_settings: dict[str, Any] = {
             "concurrency_limit": web.ask_concurrency,
             "concurrency_id": "ask",
@@ -283,9 +290,9 @@ def build_app(services: Services) -> gr.Blocks:
                 respond, ask_inputs, ask_outputs, **ask_settings
             )
         new_conversation.click(
-            lambda lang: ([], [], None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
+            lambda lang: ([], [], [], None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
             [ui_lang],
-            [chat, turns, last_answer, sources, passage, grid],
+            [chat, shown_messages, turns, last_answer, sources, passage, grid],
             queue=False,
             api_visibility="private",
         )
@@ -318,7 +325,7 @@ def build_app(services: Services) -> gr.Blocks:
             question, filters = _checked(
                 lambda: (checked_question(question, web), checked_filters(countries, languages, doc_types, *year_range(years)))
             )
-            return ask(question, filters, (), _user(request)).as_json()
+            return ask(question, filters, (), request).as_json()
 
         gr.api(ask_api, api_name="ask", concurrency_limit=web.ask_concurrency, concurrency_id="ask")
 
@@ -382,13 +389,18 @@ def build_app(services: Services) -> gr.Blocks:
             request: gr.Request,
         ) -> tuple[str, str, None]:
             if not can_upload(request):
+                services.audit.record("upload_refused", _user(request), address=_address(request), reason="role")
                 raise gr.Error(text("upload_admin_only", lang))
             if not files:
                 raise gr.Error("no file given: choose one or more files to add")
+            foreign = foreign_files(files, services.sessions.key(request), services.uploaded)
+            if foreign:
+                services.audit.record("upload_refused", _user(request), address=_address(request), reason=NOT_OURS, files=foreign)
+                raise gr.Error(str(refusal(foreign)))
             upload_dir = web.upload_dir
             if upload_dir is None:  # can_upload checked it; this tells the type checker
                 raise gr.Error(text("upload_admin_only", lang))
-            named = [(_original_name(path), Path(path)) for path in files]
+            named = [(original_name(path), Path(path)) for path in files]
             try:
                 meta = UploadMeta.from_form(country, doc_type, year or None, lang_code)  # an empty number field sends 0
             except AssistantError as err:
@@ -403,13 +415,14 @@ def build_app(services: Services) -> gr.Blocks:
             services.audit.record(
                 "upload",
                 _user(request),
+                address=_address(request),
                 files=[name for name, _ in named],
                 added=list(report.added),
                 updated=list(report.updated),
                 unchanged=list(report.unchanged),
                 errors=list(report.errors),
             )
-            return _upload_summary(report), library(lang), None
+            return upload_summary(report), library(lang), None
 
         library_tab.select(
             show_library, [ui_lang], [library_view, upload_box, upload_note], queue=False, api_visibility="private"
@@ -511,17 +524,3 @@ def _heading(lang: str) -> str:
         f'<div dir="{direction(lang)}"><h1 class="pkb-title">{esc(text("title", lang))}</h1>'
         f'<p class="pkb-muted">{esc(text("subtitle", lang))}</p></div>'
     )
-
-
-def _original_name(path: str) -> str:
-    """Gradio keeps the browser's file name as the last component of the temporary path."""
-    return Path(path).name
-
-
-def _upload_summary(report: Any) -> str:
-    lines = []
-    for label, ids in (("added", report.added), ("updated", report.updated), ("unchanged", report.unchanged)):
-        if ids:
-            lines.append(f"- {label}: " + ", ".join(f"`{esc(doc_id)}`" for doc_id in ids))
-    lines += [f"- error: {esc(error)}" for error in report.errors]
-    return "\n".join(lines) or "- nothing to ingest"

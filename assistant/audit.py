@@ -1,8 +1,9 @@
 """An append-only audit log: one JSON object per line (who asked what, who uploaded what).
 
-Each record is written with a single ``write`` on a file opened with ``O_APPEND`` and then
-``fsync``-ed, so writers in several threads or processes never interleave and a crash never
-leaves half a line. The file is created with mode 0600: questions can be sensitive.
+Each record is one line whatever its text holds (U+0085, U+2028 and U+2029 are escaped), written
+with a single ``write`` on a file opened with ``O_APPEND`` and then ``fsync``-ed, so writers in
+several threads or processes never interleave and a crash never leaves half a line. The file is
+created with mode 0600: questions can be sensitive.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class AuditLog:
         if clash:
             raise ValueError(f"audit field name(s) {', '.join(clash)} are reserved; rename them")
         entry = {"time": self._clock().astimezone(UTC).isoformat(timespec="milliseconds"), "event": event, "user": user, **fields}
-        line = (json.dumps(entry, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        line = (_one_line(json.dumps(entry, ensure_ascii=False, default=str)) + "\n").encode("utf-8")
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,6 +65,17 @@ class AuditLog:
             except OSError as err:
                 reason = err.strerror or str(err)
                 raise AuditError(f"{self.path}: cannot write the audit log ({reason}); check the folder and free space") from err
+
+
+# JSON leaves these unescaped, but other tools (Python's splitlines, JavaScript, some log shippers)
+# break lines there: a question or user name holding one would read as two records.
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _one_line(text: str) -> str:
+    for raw, escaped in _LINE_BREAKS.items():
+        text = text.replace(raw, escaped)
+    return text
 
 
 def answer_fields(answer: Answer) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from assistant.throttle import ThrottleConfig
+
 Answerer = Literal["extractive", "llm"]
 
 
@@ -63,9 +65,18 @@ class WebConfig:
     max_upload_mb: int = 50  # per file
     max_upload_files: int = 20
     max_request_mb: int = 60  # any request body; a little above one upload
+    # Bytes one signed-in session may send to the upload route in all (only those who may add
+    # documents may upload at all: a reader's upload is refused before a byte is written).
+    max_session_upload_mb: int = 500
     # 16 users at once: answers take tens of milliseconds on 2 cores, so a few workers drain the
     # queue; more would only contend for the cores. Ingestion has its own queue of one.
     ask_concurrency: int = 4
     queue_size: int = 64
-    max_failed_logins: int = 5
-    lockout_s: float = 300.0
+    session_idle_s: float = 3600.0  # a signed-in session unused this long ends (Gradio's never do)
+    throttle: ThrottleConfig = ThrottleConfig()  # delays after failed logins, per client address and name
+    # Reverse proxies whose X-Forwarded-For / -Proto is believed (their addresses, or "*"). Empty: none, so
+    # a client cannot pick the address that the throttle and the audit log see.
+    trusted_proxies: tuple[str, ...] = ()
+    # Gradio's uploads and exported briefs are deleted this long after they were written (and all of
+    # them when the server stops): an export is downloaded within minutes, an upload ingested at once.
+    temp_max_age_s: float = 3600.0

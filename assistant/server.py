@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
+import signal
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,12 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
 from starlette.routing import Mount
 
+from assistant.access import LoginGuard
+from assistant.audit import AuditLog
 from assistant.config import AssistantConfig, WebConfig
+from assistant.tempfiles import private_temp_dir, swept
+from assistant.throttle import EveryInterval
+from assistant.webasgi import REQUEST_ADDRESS, RememberAddress
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.errors import StoreDamagedError
 from kb.health import start_check
@@ -95,21 +101,28 @@ def original_file(metadata: Mapping[str, Any]) -> Path | None:
     return path
 
 
-def private_temp_dir() -> Path:
-    """A folder only this user can read, for Gradio's uploads and cached files."""
-    return Path(tempfile.mkdtemp(prefix="policykb-gradio-"))  # mkdtemp creates it with mode 0700
-
-
-def _off_the_event_loop(check: Callable[[str, str], bool]) -> Callable[[str, str], Awaitable[bool]]:
-    """The password check as a coroutine that runs it in a worker thread.
+def _login_check(guard: LoginGuard, audit: AuditLog) -> Callable[[str, str], Awaitable[bool]]:
+    """The password check as a coroutine that runs it in a worker thread, throttled and audited.
 
     Gradio calls a plain function inside its async login route, on the event loop: a scrypt check
     (about 0.1 s, seconds on a busy machine) then stalls every open request, and 16 clients logging in
     at once stalled the server past gradio_client's 5 s timeout (bench --load). Gradio awaits a coroutine.
+    The client's address comes from the request (webasgi.RememberAddress): the throttle counts per address.
     """
 
+    report_throttled = EveryInterval(60.0)
+
     async def checked(username: str, password: str) -> bool:
-        return await asyncio.to_thread(check, username, password)
+        address = REQUEST_ADDRESS.get()
+        outcome = await asyncio.to_thread(guard.check, username, password, address)
+        if outcome == "throttled":
+            if report_throttled((address, username)):  # once a minute per address and name, not per attempt
+                audit.record("login_throttled", username, address=address)
+        elif outcome == "wrong":
+            audit.record("login_failed", username, address=address)
+        else:
+            audit.record("login", username, address=address)
+        return outcome == "ok"
 
     return checked
 
@@ -121,17 +134,29 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     """
     import gradio as gr
 
-    from assistant.access import LoginGuard, load_users, users_from_env
+    from assistant.access import users_from_env
     from assistant.app import Services, build_app
-    from assistant.audit import AuditLog
+    from assistant.headers import NoApiBeforeLogin, SecurityHeaders
+    from assistant.sessioncheck import SessionCheck
+    from assistant.sessions import Sessions, UploadedFiles
+    from assistant.throttle import LoginThrottle
+    from assistant.uploadgate import UploadGate, may_upload
+    from assistant.userfile import UserDirectory
     from assistant.webstyle import CSS, HEAD, theme
     from kb.embed import Embedder
     from kb.search import Searcher
     from kb.store import Store
 
     web = config.web
-    users = {**(load_users(web.users_file) if web.users_file else {}), **users_from_env(env)}
-    guard = LoginGuard(users, max_failures=web.max_failed_logins, lockout_s=web.lockout_s) if users else None
+    sessions, uploaded = Sessions(), UploadedFiles()
+
+    def end_sessions(names: set[str]) -> None:
+        uploaded.forget(sessions.end(names))
+
+    env_users = users_from_env(env)
+    # A users file, even an empty one, means login: nobody signs in rather than everybody.
+    directory = UserDirectory(web.users_file, env_users, on_change=end_sessions) if web.users_file or env_users else None
+    guard = LoginGuard(directory, LoginThrottle(web.throttle)) if directory else None
     store = Store(config.store)
     embedder = Embedder(config.embed)
     searcher = Searcher(store, embedder, config.retrieval)
@@ -139,6 +164,11 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     # the first questions arrive together and every ask worker would build them at once (N times the
     # CPU and memory, the server stalled meanwhile). A store that cannot be read fails here, at start.
     searcher.refresh()
+    audit = AuditLog(web.audit_log)
+
+    def allowed(user: str | None) -> bool:
+        return may_upload(web, guard.role if guard else None, user)
+
     services = Services(
         searcher=searcher,
         store=store,
@@ -147,35 +177,32 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         ingest=config.ingest,
         web=web,
         index_dir=config.retrieval.index_dir,
-        audit=AuditLog(web.audit_log),
+        audit=audit,
         guard=guard,
         export_dir=Path(tempfile.mkdtemp(prefix="policykb-export-", dir=os.environ.get("GRADIO_TEMP_DIR"))),
+        sessions=sessions,
+        uploaded=uploaded,
+        may_upload=allowed,
     )
     blocks = build_app(services)
     blocks.queue(default_concurrency_limit=web.ask_concurrency, max_size=web.queue_size)
 
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-
-    def signed_in(request: Request) -> bool:
-        if guard is None:
-            return True
-        for route in api.routes:
-            if isinstance(route, Mount) and hasattr(route.app, "tokens"):
-                gradio_app: Any = route.app
-                token = request.cookies.get(f"access-token-{gradio_app.cookie_id}") or request.cookies.get(
-                    f"access-token-unsecure-{gradio_app.cookie_id}"
-                )
-                return token in gradio_app.tokens
-        return False
+    report_refused = EveryInterval(60.0)  # anyone can ask without signing in: one record a minute per address
 
     @api.get("/document/{doc_id:path}")
     def document(doc_id: str, request: Request) -> FileResponse:
-        if not signed_in(request):
+        user = sessions.user(request.cookies)
+        address = request.client.host if request.client else "unknown"
+        if guard is not None and user is None:
+            if report_refused((address, "document")):
+                audit.record("document_refused", None, address=address, doc_id=doc_id, reason="not signed in")
             raise HTTPException(status_code=401, detail="log in first")
         stored = store.document(doc_id)
+        path = original_file(stored.metadata) if stored is not None else None
+        audit.record("document", user, address=address, doc_id=doc_id, served=path is not None)
         if stored is None:
             raise HTTPException(status_code=404, detail=f"no document '{doc_id}' in the knowledge base")
-        path = original_file(stored.metadata)
         if path is None:
             raise HTTPException(status_code=404, detail=f"the original file of '{doc_id}' is not available on this server")
         media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -192,7 +219,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         api,
         blocks,
         path="/",
-        auth=_off_the_event_loop(guard.check) if guard else None,
+        auth=_login_check(guard, audit) if guard else None,
         auth_message="policykb: sign in with the account your administrator gave you.",
         blocked_paths=blocked,
         allowed_paths=[],
@@ -207,7 +234,23 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         head=HEAD,
         show_error=True,
     )
-    return BodyLimit(app, web.max_request_mb * 1024 * 1024)
+    # Only launch() sets this flag, and without it Gradio skips its own check that a file named in a
+    # request was uploaded by a user and is not a blocked path (processing_utils._check_allowed).
+    # The app does not rely on it (no event takes client-sent history; uploads are checked against
+    # the session's own), but a second lock costs nothing.
+    blocks.has_launched = True
+    for route in app.routes:
+        if isinstance(route, Mount) and hasattr(route.app, "tokens"):
+            sessions.attach(route.app)
+    gated: Any = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)
+    if directory is not None:
+        checked = SessionCheck(gated, directory, sessions, web.session_idle_s, ended=uploaded.forget)
+        gated = NoApiBeforeLogin(checked, lambda cookies: sessions.user(cookies) is not None)
+    return SecurityHeaders(BodyLimit(RememberAddress(gated), web.max_request_mb * 1024 * 1024))
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: Callable[[str], None] = lambda _: None) -> None:
@@ -219,7 +262,10 @@ def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: C
     # the reader, and a message beats a dead server. The check runs in a child process while Gradio
     # loads, so it costs start-up little.
     check = None if config.store.chroma_url else start_check(config.store)
-    os.environ.setdefault("GRADIO_TEMP_DIR", str(private_temp_dir()))
+    # A private folder inside the one the operator chose (or the system's), Gradio's from now on.
+    given = os.environ.get("GRADIO_TEMP_DIR")
+    temp = private_temp_dir(Path(given) if given else None)
+    os.environ["GRADIO_TEMP_DIR"] = str(temp)
     import gradio  # noqa: F401 - loaded now, beside the check; create_server_app uses it
 
     if check is not None:
@@ -228,4 +274,19 @@ def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: C
             raise StoreDamagedError(health.message())
     app = create_server_app(config, env)
     announce(f"http://{config.web.host}:{config.web.port}")
-    uvicorn.run(app, host=config.web.host, port=config.web.port, log_level="warning", server_header=False)
+    proxies = list(config.web.trusted_proxies)
+    # uvicorn stops cleanly on SIGTERM, then raises the signal again with the handler it found: the
+    # default one would end the process before the temporary folder is removed.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    with swept(temp, config.web.temp_max_age_s):
+        uvicorn.run(
+            app,
+            host=config.web.host,
+            port=config.web.port,
+            log_level="warning",
+            server_header=False,
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: any local client could
+            # then pick its address. Forwarding headers count only from the proxies the operator names.
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or None,
+        )

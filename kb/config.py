@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +19,13 @@ class StoreConfig:
     # is not retried: the server is there but hung, and asking again would only multiply the wait.
     retries: int = 4
     retry_wait_s: float = 0.25
+    # Chroma's distributed or hosted deployments: which tenant and database (None: Chroma's defaults),
+    # and a credential sent with every request as one header (e.g. ("Authorization", "Bearer ...") or
+    # ("X-Chroma-Token", "...")). Never printed: repr hides it, messages name the header only.
+    tenant: str | None = None
+    database: str | None = None
+    auth_header: tuple[str, str] | None = field(default=None, repr=False)
+    tls_ca: Path | None = None  # a CA bundle for a server whose certificate a private CA signed (https only)
     # HNSW's search breadth, fixed when the chunks collection is created (an existing store keeps its
     # own). None is Chroma's default (100; a query for k candidates searches with max(ef, k)), which
     # is approximate: two builds of the same vectors return slightly different candidates. hnswlib

@@ -12,6 +12,7 @@ at any moment leaves either the old version or the new one visible, never half o
 from __future__ import annotations
 
 import os
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -46,31 +47,69 @@ def open_client(config: StoreConfig) -> Any:
         url = urlparse(config.chroma_url if "://" in config.chroma_url else f"http://{config.chroma_url}")
         if not url.hostname:
             raise StoreUnavailableError(f"--chroma-url '{config.chroma_url}' has no host; use http://HOST:PORT")
+        if url.username or url.password:
+            raise StoreUnavailableError(
+                "--chroma-url carries a user name or password, which would be shown in messages; "
+                "give the credential in POLICYKB_CHROMA_TOKEN instead"
+            )
+        if config.tls_ca is not None and url.scheme != "https":
+            raise StoreUnavailableError(f"POLICYKB_CHROMA_CA is set but --chroma-url '{config.chroma_url}' is not https; use https://")
         port = url.port or (443 if url.scheme == "https" else 8000)
+        headers = dict([config.auth_header]) if config.auth_header else {}
+        verify: bool | ssl.SSLContext = ssl.create_default_context(cafile=str(config.tls_ca)) if config.tls_ca else True
         try:
             # The client's constructor already talks to the server, with no time limit: ask first, with one.
-            _heartbeat(url.scheme or "http", url.hostname, port, config.timeout_s)
-            client = chromadb.HttpClient(host=url.hostname, port=port, ssl=url.scheme == "https", settings=_chroma_settings())
+            _heartbeat(url.scheme or "http", url.hostname, port, config.timeout_s, headers, verify)
+            settings = _chroma_settings()
+            settings.chroma_server_ssl_verify = verify
+            client = chromadb.HttpClient(
+                host=url.hostname,
+                port=port,
+                ssl=url.scheme == "https",
+                headers=headers,
+                settings=settings,
+                tenant=config.tenant or chromadb.DEFAULT_TENANT,
+                database=config.database or chromadb.DEFAULT_DATABASE,
+            )
             _bound_requests(client, config.timeout_s)
             client.heartbeat()
+        except httpx.HTTPStatusError as err:
+            status = err.response.status_code
+            if status in (401, 403):
+                sent = f"the {config.auth_header[0]} header" if config.auth_header else "no credential"
+                raise StoreUnavailableError(
+                    f"the Chroma server at {config.chroma_url} refused the request ({status}) with {sent}; "
+                    "set POLICYKB_CHROMA_TOKEN (and POLICYKB_CHROMA_AUTH_HEADER if it expects another header)"
+                ) from None
+            message = f"the Chroma server at {config.chroma_url} answered {status}; check --chroma-url"
+            raise StoreUnavailableError(message) from None
         except Exception as err:
             raise StoreUnavailableError(
-                f"cannot reach the Chroma server at {config.chroma_url} ({type(err).__name__}); start it with "
-                f"'chroma run --path DIR --host {url.hostname} --port {port}' or check --chroma-url"
+                f"cannot reach the Chroma server at {config.chroma_url} ({type(err).__name__}: {_reason(err)}); start it with "
+                f"'chroma run --path DIR --host {url.hostname} --port {port}' or check --chroma-url, the tenant and the database"
             ) from err
         return client
     try:
-        config.path.mkdir(parents=True, exist_ok=True)
+        config.path.mkdir(mode=0o700, parents=True, exist_ok=True)  # it holds every document's text
         return chromadb.PersistentClient(path=str(config.path), settings=_chroma_settings())
     except Exception as err:
         raise StoreUnavailableError(f"cannot open the store at {config.path} ({type(err).__name__}: {err})") from err
 
 
-def _heartbeat(scheme: str, host: str, port: int, timeout_s: float) -> None:
+def _reason(err: Exception) -> str:
+    """The first line of an error, short: Chroma's messages name a missing tenant or database."""
+    text = str(err).splitlines()[0] if str(err) else ""
+    return text[:200]
+
+
+def _heartbeat(
+    scheme: str, host: str, port: int, timeout_s: float, headers: dict[str, str], verify: bool | ssl.SSLContext
+) -> None:
     import httpx
 
     scheme = "https" if scheme == "https" else "http"
-    httpx.get(f"{scheme}://{host}:{port}/api/v2/heartbeat", timeout=timeout_s).raise_for_status()
+    url = f"{scheme}://{host}:{port}/api/v2/heartbeat"
+    httpx.get(url, timeout=timeout_s, headers=headers, verify=verify).raise_for_status()
 
 
 def _bound_requests(client: Any, timeout_s: float) -> None:

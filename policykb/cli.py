@@ -95,6 +95,10 @@ documents unless --allow-anonymous-upload is given. The API endpoint /ask is doc
 USER_EXAMPLES = """examples:
   policykb user add amina --users users.txt --admin     # asks for the password twice
   printf '%s\\n' "$PASSWORD" | policykb user add staff1 --users users.txt --password-stdin
+  policykb user remove staff1 --users users.txt         # a running server ends staff1's sessions at once
+
+A running 'policykb serve' reads the file again when it changes: a new password, a removal or a new
+role counts from the next request, and the sessions of removed users or changed passwords end.
 """
 
 BENCH_EXAMPLES = """examples:
@@ -291,6 +295,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_user.add_argument("--users", type=Path, metavar="FILE", help="users file (env POLICYKB_USERS)")
     add_user.add_argument("--admin", action="store_true", help="may add documents")
     add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    remove_user = user_commands.add_parser("remove", help="remove a user (a running server ends their sessions)")
+    remove_user.add_argument("name")
+    remove_user.add_argument("--users", type=Path, metavar="FILE", help="users file (env POLICYKB_USERS)")
 
     stats = commands.add_parser("stats", help="what the knowledge base holds")
     stats.add_argument("--json", action="store_true")
@@ -599,6 +606,23 @@ def _serve(args: argparse.Namespace) -> int:
         audit_log=args.audit_log or settings.web.audit_log,
         anonymous_upload=args.allow_anonymous_upload,
     )
+    if web.users_file is None and not os.environ.get("POLICYKB_ADMIN_PASSWORD") and not _loopback(web.host):
+        print(
+            f"policykb: warning: serving on {web.host} without a login: anyone who reaches the port may ask"
+            + (" and add documents" if web.anonymous_upload else "")
+            + "; add --users FILE (policykb user add) or serve on 127.0.0.1",
+            file=sys.stderr,
+            flush=True,
+        )
+    store = settings.store.path
+    if not settings.store.chroma_url and store.is_dir() and store.stat().st_mode & 0o077:
+        # Stores made before the CLI wrote them 0700; the server does not change an operator's modes.
+        print(
+            f"policykb: warning: {store} is open to other accounts (mode {store.stat().st_mode & 0o777:o}) and holds "
+            f"every document's text; run: chmod -R go= {store}",
+            file=sys.stderr,
+            flush=True,
+        )
     config = ServeConfig(settings.store, settings.embed, settings.retrieval, settings.ingest, settings.assistant, web)
     serve(
         config, announce=lambda url: print(f"policykb: serving {settings.store.describe()} on {url} (Ctrl+C stops)", flush=True)
@@ -606,14 +630,28 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
 def _user(args: argparse.Namespace) -> int:
     import getpass
 
-    from assistant.access import add_user
+    from assistant.access import add_user, remove_user
 
     users = args.users or (Path(os.environ["POLICYKB_USERS"]) if os.environ.get("POLICYKB_USERS") else None)
     if users is None:
         return _fail("no users file: pass --users FILE or set POLICYKB_USERS", EXIT_USAGE)
+    if args.user_command == "remove":
+        if not remove_user(users, args.name):
+            return _fail(f"{users}: no user '{args.name}'; nothing changed")
+        print(f"{users}: {args.name} removed")
+        return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
@@ -732,6 +770,10 @@ def _run(args: argparse.Namespace) -> int:
     from kb.store import Store
     from policykb.settings import load_settings
 
+    if args.command in ("ingest", "serve", "check", "export", "restore", "user"):
+        # What these write (the store, with every document's text, and its backups and repairs;
+        # uploads; the audit log; users) is for this account only: folders 0700, files 0600.
+        os.umask(0o077)
     if args.command in ("ingest", "eval"):
         # The model's OpenMP threads spin while waiting by default: fastest for a lone query, but
         # when another process (our own parser) holds a core, spinning stalls batches for seconds.

@@ -20,6 +20,11 @@ ENV_PREFIX = "POLICYKB_"
 ENV_KEYS = {
     "POLICYKB_STORE": "embedded store directory (default ./.policykb)",
     "POLICYKB_CHROMA_URL": "Chroma server URL, e.g. http://127.0.0.1:8000 (overrides the store directory)",
+    "POLICYKB_CHROMA_TENANT": "tenant on a distributed or hosted Chroma (default Chroma's default_tenant)",
+    "POLICYKB_CHROMA_DATABASE": "database on a distributed or hosted Chroma (default Chroma's default_database)",
+    "POLICYKB_CHROMA_TOKEN": "credential sent to the Chroma server with every request (never printed)",
+    "POLICYKB_CHROMA_AUTH_HEADER": "header the token goes in: Authorization (default, as 'Bearer TOKEN') or e.g. X-Chroma-Token",
+    "POLICYKB_CHROMA_CA": "CA bundle (PEM) that signed an https Chroma server's certificate, if not a public CA",
     "POLICYKB_CHROMA_TIMEOUT": "seconds to wait for a Chroma server's answer before giving up (default 30)",
     "POLICYKB_HNSW_EF_SEARCH": "HNSW search breadth of a new store (default Chroma's); above the passage count: exact",
     "POLICYKB_CACHE_DIR": "embedding cache directory (default ~/.cache/policykb); 'off' disables it",
@@ -40,6 +45,9 @@ ENV_KEYS = {
     "POLICYKB_USERS": "users file for the web app's login (policykb user add); without it and POLICYKB_ADMIN_PASSWORD, no login",
     "POLICYKB_ADMIN_USER": "name of the administrator defined by POLICYKB_ADMIN_PASSWORD (default admin)",
     "POLICYKB_ADMIN_PASSWORD": "password of a web administrator, for deployments that pass secrets in the environment",
+    "POLICYKB_TRUSTED_PROXIES": "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed (default none)",
+    "POLICYKB_SESSION_IDLE": "seconds a signed-in web session may stay unused before it ends (default 3600)",
+    "POLICYKB_TEMP_MAX_AGE": "seconds the web app keeps uploaded and exported temporary files (default 3600)",
     "POLICYKB_AUDIT_LOG": "JSONL audit log of the web app (default <store>/audit.jsonl, or the cache folder for a server); 'off'",
 }
 
@@ -87,7 +95,10 @@ def index_dir(store: StoreConfig, env: Mapping[str, str]) -> Path:
     """Where the derived lexical index lives: inside an embedded store, in the cache for a server."""
     if not store.chroma_url:
         return store.path / f"{store.collection_prefix}_lexical"
-    slug = hashlib.sha256(f"{store.chroma_url}\0{store.collection_prefix}".encode()).hexdigest()[:16]
+    where = f"{store.chroma_url}\0{store.collection_prefix}"
+    if store.tenant or store.database:  # another database is another store (the slug of the defaults is unchanged)
+        where += f"\0{store.tenant or ''}\0{store.database or ''}"
+    slug = hashlib.sha256(where.encode()).hexdigest()[:16]
     return _cache_base(env) / "lexical" / slug
 
 
@@ -103,6 +114,10 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
         # An explicit --store means the embedded store, whatever the environment says.
         chroma_url=chroma_url or (None if store else env.get("POLICYKB_CHROMA_URL")) or None,
         timeout_s=_number(env, "POLICYKB_CHROMA_TIMEOUT", StoreConfig.timeout_s, 1, 3600),
+        tenant=env.get("POLICYKB_CHROMA_TENANT") or None,
+        database=env.get("POLICYKB_CHROMA_DATABASE") or None,
+        auth_header=_chroma_auth(env),
+        tls_ca=_existing_file(env, "POLICYKB_CHROMA_CA"),
         ef_search=int(_number(env, "POLICYKB_HNSW_EF_SEARCH", 0, 1, 10_000_000)) or None,
     )
     return Settings(
@@ -122,6 +137,28 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
         assistant=_assistant(env),
         web=_web(env, store_config),
     )
+
+
+def _chroma_auth(env: Mapping[str, str]) -> tuple[str, str] | None:
+    """The header carrying POLICYKB_CHROMA_TOKEN: ``Authorization: Bearer TOKEN``, or the token alone in another header."""
+    token = env.get("POLICYKB_CHROMA_TOKEN") or ""
+    header = (env.get("POLICYKB_CHROMA_AUTH_HEADER") or "Authorization").strip()
+    if not token:
+        return None
+    if not header or not all(ch.isalnum() or ch == "-" for ch in header):
+        raise SettingsError(f"POLICYKB_CHROMA_AUTH_HEADER='{header}' is not a header name; use e.g. X-Chroma-Token")
+    if any(ch in token for ch in "\r\n\0"):
+        raise SettingsError("POLICYKB_CHROMA_TOKEN holds a line break; set the token alone")
+    return (header, f"Bearer {token}" if header.lower() == "authorization" else token)
+
+
+def _existing_file(env: Mapping[str, str], key: str) -> Path | None:
+    raw = env.get(key)
+    if not raw:
+        return None
+    if not Path(raw).is_file():
+        raise SettingsError(f"{key}='{raw}' is not a file; give the path of a PEM file")
+    return Path(raw)
 
 
 def ocr_config(env: Mapping[str, str], enabled: bool | None = None) -> OcrConfig:
@@ -152,7 +189,15 @@ def _web(env: Mapping[str, str], store: StoreConfig) -> WebConfig:
         audit_path = (_cache_base(env) if store.chroma_url else store.path) / "audit.jsonl"
     # Uploaded originals live in the embedded store's folder; with a server, in this machine's cache.
     upload_dir = _cache_base(env) / "uploads" / index_dir(store, env).name if store.chroma_url else store.path
-    return WebConfig(users_file=Path(users) if users else None, audit_log=audit_path, upload_dir=upload_dir)
+    proxies = tuple(p.strip() for p in (env.get("POLICYKB_TRUSTED_PROXIES") or "").split(",") if p.strip())
+    return WebConfig(
+        users_file=Path(users) if users else None,
+        audit_log=audit_path,
+        upload_dir=upload_dir,
+        trusted_proxies=proxies,
+        temp_max_age_s=_number(env, "POLICYKB_TEMP_MAX_AGE", WebConfig.temp_max_age_s, 10, 7 * 24 * 3600),
+        session_idle_s=_number(env, "POLICYKB_SESSION_IDLE", WebConfig.session_idle_s, 60, 7 * 24 * 3600),
+    )
 
 
 def _assistant(env: Mapping[str, str]) -> AssistantConfig:

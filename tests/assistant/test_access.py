@@ -1,4 +1,4 @@
-"""Login for the web app: scrypt hashes, the users file, the env admin and the lockout guard."""
+"""Login for the web app: scrypt hashes, the users file, the env admin and the throttled login guard."""
 
 from __future__ import annotations
 
@@ -10,8 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.access import LoginGuard, User, add_user, hash_password, load_users, users_from_env, verify_password
+from assistant.access import (
+    LoginGuard,
+    User,
+    add_user,
+    hash_password,
+    load_users,
+    remove_user,
+    users_from_env,
+    verify_password,
+)
 from assistant.errors import AccessError, AssistantError
+from assistant.throttle import LoginThrottle, ThrottleConfig
 
 PASSWORD = "correct horse battery"
 
@@ -142,65 +152,83 @@ def test_env_admin_errors_name_the_variable() -> None:
     assert issubclass(AccessError, AssistantError)
 
 
-def test_lockout_after_max_failures_then_recovery(hashed: str) -> None:
+def guard_of(users: dict[str, User], clock: FakeClock, **config: float) -> LoginGuard:
+    return LoginGuard(lambda: users, LoginThrottle(ThrottleConfig(**config), clock=clock))  # type: ignore[arg-type]
+
+
+def test_delays_grow_per_address_and_name_and_never_reach_other_addresses(hashed: str) -> None:
     clock = FakeClock()
-    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=3, lockout_s=60, clock=clock)
-    assert [guard.check("amina", "wrong") for _ in range(3)] == [False, False, False]
-    assert guard.locked("amina")
-    assert not guard.check("amina", PASSWORD), "refused while locked, even with the right password"
-    clock.now += 59
-    assert guard.locked("amina") and not guard.check("amina", PASSWORD)
-    clock.now += 2
-    assert not guard.locked("amina")
-    assert guard.check("amina", PASSWORD), "the lockout has passed"
+    guard = guard_of({"amina": User("amina", "admin", hashed)}, clock, free_per_name=3, max_delay_s=60)
+    assert [guard.check("amina", "wrong", "10.0.0.9") for _ in range(3)] == ["wrong"] * 3
+    assert guard.check("amina", PASSWORD, "10.0.0.9") == "throttled", "refused during the delay, even with the password"
+    assert guard.check("amina", PASSWORD, "10.0.0.1") == "ok", "the real user elsewhere is not locked out"
+    clock.now += 1.01  # the first delay: 1 s
+    assert guard.check("amina", "wrong", "10.0.0.9") == "wrong"
+    clock.now += 1.5
+    assert guard.check("amina", PASSWORD, "10.0.0.9") == "throttled", "the next delay is 2 s"
+    clock.now += 0.6
+    assert guard.check("amina", "wrong", "10.0.0.9") == "wrong"
+    for _ in range(10):
+        clock.now += 1000
+        guard.check("amina", "wrong", "10.0.0.9")
+    assert guard.check("amina", PASSWORD, "10.0.0.9") == "throttled"
+    clock.now += 60.1
+    assert guard.check("amina", PASSWORD, "10.0.0.9") == "ok", "the delay is capped at max_delay_s"
 
 
-def test_success_resets_the_count(hashed: str) -> None:
-    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=3, clock=FakeClock())
-    assert not guard.check("amina", "wrong") and not guard.check("amina", "wrong")
-    assert guard.check("amina", PASSWORD)
-    assert not guard.check("amina", "wrong") and not guard.check("amina", "wrong")
-    assert not guard.locked("amina"), "only consecutive failures count"
-
-
-def test_old_failures_are_forgotten(hashed: str) -> None:
+def test_one_address_guessing_many_names_is_slowed_too(hashed: str) -> None:
     clock = FakeClock()
-    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=2, lockout_s=60, clock=clock)
-    assert not guard.check("amina", "wrong")
+    guard = guard_of({"amina": User("amina", "admin", hashed)}, clock, free_per_name=3, free_per_address=4)
+    assert [guard.check(f"name{n}", "wrong", "10.0.0.9") for n in range(4)] == ["wrong"] * 4
+    assert guard.check("amina", PASSWORD, "10.0.0.9") == "throttled", "the address has used its free failures"
+    clock.now += 1.01
+    assert guard.check("amina", PASSWORD, "10.0.0.9") == "ok"
+
+
+def test_success_resets_the_name_count_and_old_failures_are_forgotten(hashed: str) -> None:
+    clock = FakeClock()
+    guard = guard_of({"amina": User("amina", "admin", hashed)}, clock, free_per_name=2, forget_s=60)
+    assert guard.check("amina", "wrong", "a") == "wrong"
+    assert guard.check("amina", PASSWORD, "a") == "ok"
+    assert guard.check("amina", "wrong", "a") == "wrong", "only consecutive failures count"
     clock.now += 61
-    assert not guard.check("amina", "wrong")
-    assert not guard.locked("amina")
+    assert guard.check("amina", "wrong", "a") == "wrong", "failures older than forget_s are forgotten"
+    assert guard.check("amina", PASSWORD, "a") == "ok"
 
 
 def test_unknown_users_are_counted_and_take_as_long(hashed: str) -> None:
-    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=2, clock=FakeClock())
+    guard = guard_of({"amina": User("amina", "admin", hashed)}, FakeClock(), free_per_name=2)
 
     def timed(name: str) -> float:
         start = time.perf_counter()
-        assert not guard.check(name, "wrong")
+        assert guard.check(name, "wrong", "a") == "wrong"
         return time.perf_counter() - start
 
     known, unknown = timed("amina"), timed("nobody")
     assert unknown > 0.3 * known, f"an unknown name is checked against a dummy hash ({unknown:.3f}s vs {known:.3f}s)"
-    assert not guard.check("nobody", "wrong") and guard.locked("nobody")
-    assert not guard.locked("amina")
+    assert guard.check("nobody", "wrong", "a") == "wrong" and guard.check("nobody", "wrong", "a") == "throttled"
     assert guard.role("nobody") is None
 
 
-def test_roles(hashed: str) -> None:
-    guard = LoginGuard({"amina": User("amina", "admin", hashed), "karim": User("karim", "reader", hashed)})
+def test_roles_and_users_are_read_at_each_check(hashed: str) -> None:
+    users = {"amina": User("amina", "admin", hashed), "karim": User("karim", "reader", hashed)}
+    guard = guard_of(users, FakeClock())
     assert (guard.role("amina"), guard.role("karim"), guard.role(None), guard.role("x")) == ("admin", "reader", None, None)
+    users["karim"] = User("karim", "admin", hash_password("another password"))
+    assert guard.role("karim") == "admin" and guard.check("karim", PASSWORD, "a") == "wrong", "a new password counts at once"
+    del users["amina"]
+    assert guard.check("amina", PASSWORD, "a") == "wrong", "a removed user cannot sign in"
 
 
-def test_parallel_guesses_never_exceed_the_limit(hashed: str) -> None:
-    guard = LoginGuard({"amina": User("amina", "admin", hashed)}, max_failures=3, clock=FakeClock())
+def test_parallel_guesses_never_skip_the_delays(hashed: str) -> None:
+    guard = guard_of({"amina": User("amina", "admin", hashed)}, FakeClock(), free_per_name=3)
     checked: list[float] = []
     barrier = threading.Barrier(8)
 
     def guess() -> None:
         barrier.wait()
         start = time.perf_counter()
-        assert not guard.check("amina", "wrong")
+        assert guard.check("amina", "wrong", "a") in ("wrong", "throttled")
         checked.append(time.perf_counter() - start)
 
     threads = [threading.Thread(target=guess) for _ in range(8)]
@@ -208,12 +236,21 @@ def test_parallel_guesses_never_exceed_the_limit(hashed: str) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert guard.locked("amina")
-    assert not guard.check("amina", PASSWORD)
+    assert guard.check("amina", PASSWORD, "a") == "throttled"
     slow = [t for t in checked if t > 0.02]  # a password actually verified (scrypt) rather than refused at once
-    assert len(slow) <= 3, f"{len(slow)} parallel guesses were verified; at most max_failures may be"
+    assert len(slow) <= 3, f"{len(slow)} parallel guesses were verified; at most free_per_name may be"
 
 
 def test_a_guard_refuses_a_user_with_a_broken_hash() -> None:
     with pytest.raises(AccessError, match="user 'amina': bad password hash"):
-        LoginGuard({"amina": User("amina", "admin", "plain-text-password")})
+        LoginGuard(lambda: {"amina": User("amina", "admin", "plain-text-password")})
+
+
+def test_remove_user_keeps_comments_and_others(tmp_path: Path) -> None:
+    users = tmp_path / "users.txt"
+    users.write_text("# team\n", encoding="utf-8")
+    add_user(users, "amina", PASSWORD, "admin")
+    add_user(users, "karim", PASSWORD, "reader")
+    assert remove_user(users, "karim") and not remove_user(users, "karim")
+    assert list(load_users(users)) == ["amina"] and users.read_text(encoding="utf-8").startswith("# team\n")
+    assert stat.S_IMODE(users.stat().st_mode) == 0o600

@@ -36,6 +36,16 @@ def test_records_are_json_lines_with_utc_time(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
+def test_unicode_line_separators_are_escaped_so_each_record_stays_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    forged = 'x\u2028{"event": "login"}\u2029y\u0085z'
+    AuditLog(path).record("login_failed", forged, question="a\u2028b")
+    text = path.read_text(encoding="utf-8")
+    assert len(text.splitlines()) == 1, "str.splitlines breaks at U+2028, U+2029 and U+0085: they must not be raw"
+    (record,) = _lines(path)
+    assert record["user"] == forged and record["question"] == "a\u2028b", "the escapes read back as the text sent"
+
+
 def test_off_when_no_path(tmp_path: Path) -> None:
     log = AuditLog(None)
     log.record("login", "amina")

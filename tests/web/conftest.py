@@ -3,7 +3,7 @@
 The test documents are a hostile one (markup in its title and text) and a scan (an image-only PDF, OCR'd).
 
 The server is the real command in its own process, with login on (an admin, a reader, and an
-account kept for the lockout test), an audit log, and a store of its own: uploads write to it.
+account kept for the login throttle test), an audit log, and a store of its own: uploads write to it.
 """
 
 from __future__ import annotations

@@ -6,17 +6,21 @@ others; a server that dies mid-session is a message in the app, which recovers o
 
 from __future__ import annotations
 
+import secrets
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import chromadb
 import pytest
+from chromadb.config import Settings
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from tests.chroma_server import chroma_server, chroma_server_process, stop
+from tests.tls_proxy import tls_token_proxy
 from tests.web.conftest import POLICYKB, serving
 
 
@@ -119,3 +123,41 @@ def test_the_app_reports_a_dead_chroma_server_and_recovers_when_it_is_back(
                 answer = _ask(url, tmp_path, question, ["MA"])
     assert answer["citations"], "the same app process answers again, without a restart"
     assert "is not answering" in (tmp_path / "serve.log").read_text(), "the administrator sees why in the server log"
+
+
+@pytest.mark.server
+def test_serve_reaches_a_chroma_database_behind_tls_and_a_token(
+    tmp_path: Path, fixture_docs: Path, cli_env: dict[str, str]
+) -> None:
+    token = secrets.token_urlsafe(24)
+    with (
+        chroma_server(tmp_path / "chroma") as chroma_url,
+        tls_token_proxy(chroma_url, tmp_path, "X-Chroma-Token", token) as (url, ca, refused),
+    ):
+        direct = urlparse(chroma_url)
+        admin = chromadb.AdminClient(
+            Settings(chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=direct.hostname,
+                     chroma_server_http_port=direct.port, anonymized_telemetry=False)
+        )  # fmt: skip
+        admin.create_database("policykb_test")
+        env = {
+            **cli_env,
+            "POLICYKB_CHROMA_TOKEN": token,
+            "POLICYKB_CHROMA_AUTH_HEADER": "X-Chroma-Token",
+            "POLICYKB_CHROMA_CA": str(ca),
+            "POLICYKB_CHROMA_DATABASE": "policykb_test",
+        }
+        without = {k: v for k, v in env.items() if k != "POLICYKB_CHROMA_TOKEN"}
+        ingest = [POLICYKB, "ingest", str(fixture_docs / "ma"), "--chroma-url", url, "--quiet"]
+        refused_run = subprocess.run(ingest, env=without, capture_output=True, text=True, timeout=600)
+        assert refused_run.returncode != 0 and "refused the request (401)" in refused_run.stderr, refused_run.stderr
+        assert refused, "the proxy saw the request without a token"
+        done = subprocess.run(ingest, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        assert token not in done.stdout + done.stderr
+        with serving(["--chroma-url", url], env, tmp_path / "serve.log") as app:
+            answer = _ask(app, tmp_path, "cotisations des entreprises membres", ["MA"])
+        default = chromadb.HttpClient(str(direct.hostname), direct.port or 8000, settings=Settings(anonymized_telemetry=False))
+        assert not default.list_collections(), "the documents went to the named database only"
+    assert answer["citations"] and {c["country"] for c in answer["citations"]} == {"MA"}
+    assert token not in (tmp_path / "serve.log").read_text(), "the token is never logged"
