@@ -53,7 +53,9 @@ def open_client(config: StoreConfig) -> Any:
                 "give the credential in POLICYKB_CHROMA_TOKEN instead"
             )
         if config.tls_ca is not None and url.scheme != "https":
-            raise StoreUnavailableError(f"POLICYKB_CHROMA_CA is set but --chroma-url '{config.chroma_url}' is not https; use https://")
+            raise StoreUnavailableError(
+                f"POLICYKB_CHROMA_CA is set but --chroma-url '{config.chroma_url}' is not https; use https://"
+            )
         port = url.port or (443 if url.scheme == "https" else 8000)
         headers = dict([config.auth_header]) if config.auth_header else {}
         verify: bool | ssl.SSLContext = ssl.create_default_context(cafile=str(config.tls_ca)) if config.tls_ca else True
