@@ -61,16 +61,21 @@ def normalise(text: str) -> str:
 
 def source_blocks(markdown: str) -> list[str]:
     """The text blocks (headings, paragraphs, list items) of a corpus source, as its writers print them."""
+    return [text for _, text in typed_blocks(markdown)]
+
+
+def typed_blocks(markdown: str) -> list[tuple[str, str]]:
+    """(kind, text) per block of a corpus source: kind is "h1", "h2", "h3", "p" or "li"."""
     body = _FRONT.sub("", markdown.replace("\r\n", "\n"), count=1)
-    blocks: list[str] = []
+    blocks: list[tuple[str, str]] = []
     current: list[str] = []
-    in_bullet = False
+    kind = "p"
 
     def flush() -> None:
-        nonlocal current, in_bullet
+        nonlocal current, kind
         if current:
-            blocks.append(_EMPHASIS.sub("", _LINK.sub(r"\1", " ".join(current))))
-        current, in_bullet = [], False
+            blocks.append((kind, _EMPHASIS.sub("", _LINK.sub(r"\1", " ".join(current)))))
+        current, kind = [], "p"
 
     for raw in body.split("\n"):
         line = raw.strip()
@@ -78,15 +83,16 @@ def source_blocks(markdown: str) -> list[str]:
             flush()
         elif heading := _HEADING.match(line):
             flush()
-            blocks.append(_EMPHASIS.sub("", _LINK.sub(r"\1", heading.group(1))))
+            level = min(3, len(line) - len(line.lstrip("#")))
+            blocks.append((f"h{level}", _EMPHASIS.sub("", _LINK.sub(r"\1", heading.group(1)))))
         elif bullet := _BULLET.match(line):
             flush()
-            current, in_bullet = [bullet.group(1)], True
+            current, kind = [bullet.group(1)], "li"
         elif _NUMBERED.match(line):
             flush()
             current = [line]
         else:
-            if in_bullet and not raw[:1].isspace():
+            if kind == "li" and not raw[:1].isspace():
                 flush()
             current.append(line)
     flush()
@@ -196,7 +202,10 @@ def summarise(results: list[Fidelity]) -> list[Summary]:
 
 
 def render(results: list[Fidelity], worst: int = 8) -> str:
-    lines = ["| lang | docs | sentences verbatim | worst doc | similarity (mean) | similarity (worst) |", "|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| lang | docs | sentences verbatim | worst doc | similarity (mean) | similarity (worst) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
     for s in summarise(results):
         lines.append(
             f"| {s.lang} | {s.documents} | {s.found}/{s.sentences} ({s.verbatim:.1%}) | {s.worst_verbatim:.1%} "
