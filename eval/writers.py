@@ -5,19 +5,22 @@ order). A reading order tuned to them proves little, so the same sources are als
 
 - ``chromium``: Debian's Chromium printing an HTML rendition of the source to PDF (Skia's PDF backend,
   HarfBuzz shaping, the browser's own bidi and line breaking), as users "print to PDF";
+- ``libreoffice``: Debian's LibreOffice Writer exporting a DOCX rendition of the source (right-to-left
+  paragraphs for Arabic, written by corpus/build.py's DOCX writer) to PDF, as ministries export Word files;
 - ``fpdf2-visual``: fpdf2 without a shaper, drawing presentation forms in visual order line by line
   (arabic-reshaper + python-bidi), the way many older gazette pipelines did, with a different
   font embedding and line layout than reportlab's.
 
 ``python -m eval.writers OUT`` writes ``OUT/<writer>/<cc>/<slug>.<lang>.pdf`` (with the source's
 ``.meta.json`` sidecar), which ``python -m eval.fidelity --documents OUT/<writer>`` then measures.
-Chromium and fpdf2 are development tools: nothing in ingest needs them.
+Chromium, LibreOffice and fpdf2 are development tools: nothing in ingest needs them.
 """
 
 from __future__ import annotations
 
 import argparse
 import html
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -25,6 +28,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from eval.fidelity import DOCUMENTS_DIR, SOURCES_DIR, corpus_pairs, source_language, typed_blocks
 from ingest.markdown import split_front_matter
@@ -51,7 +55,35 @@ def html_page(markdown: str) -> str:
     )
 
 
-def write_chromium(markdown: str, target: Path) -> None:
+def _corpus_build() -> ModuleType:
+    """corpus/build.py, the corpus's own DOCX writer (a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("corpus_build", DOCUMENTS_DIR.parent / "build.py")
+    if spec is None or spec.loader is None:
+        raise WriterError("libreoffice: corpus/build.py not found")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_libreoffice(source: Path, target: Path) -> None:
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        raise WriterError("libreoffice: soffice not found (apt-get install --no-install-recommends libreoffice-writer-nogui)")
+    build = _corpus_build()
+    with tempfile.TemporaryDirectory() as folder:
+        docx = Path(folder) / (target.stem + ".docx")
+        build.write_docx(build.parse_source(source), docx)
+        command = [soffice, f"-env:UserInstallation=file://{folder}/profile", "--headless", "--norestore"]
+        command += ["--convert-to", "pdf", "--outdir", folder, str(docx)]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=180, check=False)
+        written = docx.with_suffix(".pdf")
+        if not written.is_file():
+            raise WriterError(f"libreoffice: no PDF written ({done.stderr.strip()[-200:] or done.returncode})")
+        shutil.move(written, target)
+
+
+def write_chromium(source: Path, target: Path) -> None:
+    markdown = source.read_text(encoding="utf-8")
     browser = next((shutil.which(name) for name in CHROMIUM if shutil.which(name)), None)
     if browser is None:
         raise WriterError("chromium: not found (apt-get install chromium)")
@@ -65,7 +97,8 @@ def write_chromium(markdown: str, target: Path) -> None:
         raise WriterError(f"chromium: no PDF written ({done.stderr.strip().splitlines()[-1:] or done.returncode})")
 
 
-def write_fpdf2_visual(markdown: str, target: Path) -> None:
+def write_fpdf2_visual(source: Path, target: Path) -> None:
+    markdown = source.read_text(encoding="utf-8")
     import arabic_reshaper
     from bidi import get_display
     from fpdf import FPDF
@@ -99,7 +132,11 @@ def _wrap(pdf: object, text: str) -> list[str]:
     return [*lines, current] if current else lines
 
 
-WRITERS: dict[str, Callable[[str, Path], None]] = {"chromium": write_chromium, "fpdf2-visual": write_fpdf2_visual}
+WRITERS: dict[str, Callable[[Path, Path], None]] = {
+    "chromium": write_chromium,
+    "libreoffice": write_libreoffice,
+    "fpdf2-visual": write_fpdf2_visual,
+}
 
 
 def write_all(out: Path, writers: list[str], only: str = "") -> list[Path]:
@@ -114,7 +151,7 @@ def write_all(out: Path, writers: list[str], only: str = "") -> list[Path]:
         for name in writers:
             target = out / name / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            WRITERS[name](markdown, target)
+            WRITERS[name](source, target)
             sidecar = {key: value for key, value in meta.items() if key != "format"}
             target.with_name(target.name + ".meta.json").write_text(json.dumps(sidecar, ensure_ascii=False, default=str))
             written.append(target)

@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
-# Of the glyph box height, between the advance boxes of two glyphs: a space, on lines that paint no
+# Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
+# reports size 1, another gives ink boxes), between the boxes of two glyphs: a space, on lines that paint no
 # space glyph. Lines that paint spaces are split where they are painted: justified Arabic widens the
 # gaps after non-joining letters as much as between words (InDesign), so gaps alone would cut words.
-WORD_GAP = 0.1
-FAR_GAP = 1.0  # of the glyph box height: glyphs this far apart are separate words on any line
+WORD_GAP = 0.15
+FAR_GAP = 1.0  # of the glyph size: glyphs this far apart are separate words on any line
 _RTL_CLASSES = frozenset({"R", "AL"})
 _TATWEEL = "\u0640"
 _LAM = "\u0644"
@@ -41,6 +42,7 @@ class Cluster:
     size: float
     seq: int = 0  # position in the stream, among the glyphs of its line
     space_before: bool = False  # the stream painted a space between this glyph and the one before it
+    wide_space_before: bool = False
 
     @property
     def rtl(self) -> bool:
@@ -82,14 +84,33 @@ def _chars(textpage: Any) -> list[_Char] | None:
             continue
         pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
-        if ch == " " and abs(rect.right - rect.left) < 0.01:
-            continue  # a space PDFium inferred between two text objects (no advance): positions decide there
         # The box height, not the font size: a writer that scales text with its matrix reports size 1.
-        size = abs(rect.top - rect.bottom) or pdfium_c.FPDFText_GetFontSize(raw, i) or 10.0
+        size = max(abs(rect.top - rect.bottom), pdfium_c.FPDFText_GetFontSize(raw, i)) or 10.0
         chars.append(_Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size))
     if rotated > len(chars):
         return None  # a page of rotated text: the content-stream reading knows better
-    return chars
+    return _without_mark_spaces(chars)
+
+
+def _without_mark_spaces(chars: list[_Char]) -> list[_Char]:
+    """Drop the spaces of no width that stand for a pen move to a vowel mark, not for a word break.
+
+    Shaping writers (fpdf2, Chromium) move the pen to place a mark; PDFium reads the move as a space
+    of no width. Such a space comes just before the mark, or off the baseline of the letter before
+    it. Spaces of no width elsewhere are word breaks (Chromium paints its spaces that way).
+    """
+    kept: list[_Char] = []
+    letter: _Char | None = None  # the last glyph that is neither a mark nor a space
+    for i, char in enumerate(chars):
+        if char.ch == " " and char.right - char.left <= 0.01:
+            before_mark = i + 1 < len(chars) and _is_mark(chars[i + 1].ch)
+            off_baseline = letter is not None and abs(letter.y - char.y) > 0.02 * letter.size
+            if before_mark or off_baseline:
+                continue
+        elif char.ch != " " and not _is_mark(char.ch):
+            letter = char
+        kept.append(char)
+    return kept
 
 
 def _is_mark(ch: str) -> bool:
@@ -133,12 +154,15 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
     groups: list[list[_Char]] = []
     spaced: list[bool] = []
     pending_space = False
+    pending_wide = False
+    wide: list[bool] = []
     dropped = _misnamed_marks(line)
     for char in line:
         if id(char) in dropped:
             continue
         if char.ch == " ":
             pending_space = True
+            pending_wide = pending_wide or char.right - char.left > 0.01
         elif (
             groups and not pending_space and abs(groups[-1][0].x - char.x) < 0.01 and abs(groups[-1][0].right - char.right) < 0.01
         ):
@@ -146,7 +170,8 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         else:
             groups.append([char])
             spaced.append(pending_space)
-            pending_space = False
+            wide.append(pending_wide)
+            pending_space = pending_wide = False
     texts = [_glyph_text(group) for group in groups]
     for mark in marks:
         # A mark belongs to the glyph it is painted on: the base whose box holds its centre (else the nearest).
@@ -155,8 +180,8 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         if nearest is not None:
             texts[nearest] += mark.ch
     return [
-        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space)
-        for seq, (text, group, space) in enumerate(zip(texts, groups, spaced, strict=True))
+        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space, w)
+        for seq, (text, group, space, w) in enumerate(zip(texts, groups, spaced, wide, strict=True))
     ]
 
 
@@ -210,12 +235,14 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
 def visual_line(clusters: list[Cluster]) -> str:
     """The line as painted, left to right; a right-to-left glyph's letters reversed, so that reordering restores them.
 
-    On a line that paints space glyphs, a space stands between two glyphs the stream painted one after
-    the other where the stream has one (justified Arabic widens gaps inside words as much as between
-    them); elsewhere (glyphs of different runs, writers that paint no spaces but move the pen) where
-    the gap is wider than ``WORD_GAP``.
+    Between two glyphs the stream painted one after the other, a space is where the stream has one
+    (justified Arabic widens gaps inside words as much as between them, so gaps alone would cut
+    words); on a line that paints spaces with an advance, spaces of no width there are PDFium's
+    guesses and do not count. Between glyphs of different runs, a space is where the gap is wider
+    than ``WORD_GAP``; any gap wider than ``FAR_GAP`` is a space.
     """
     ordered = sorted(clusters, key=lambda c: (c.left + c.right) / 2)
+    wide_spaces = any(cluster.wide_space_before for cluster in ordered)
     paints_spaces = any(cluster.space_before for cluster in ordered)
     out: list[str] = []
     for i, cluster in enumerate(ordered):
@@ -224,7 +251,8 @@ def visual_line(clusters: list[Cluster]) -> str:
             gap = (cluster.left - previous.right) / max(cluster.size, previous.size)
             if paints_spaces and abs(cluster.seq - previous.seq) == 1:
                 # A gap of a glyph's height or more is no kashida: a page number beside a running title.
-                space = (cluster if cluster.seq > previous.seq else previous).space_before or gap > FAR_GAP
+                later = cluster if cluster.seq > previous.seq else previous
+                space = (later.wide_space_before if wide_spaces else later.space_before) or gap > FAR_GAP
             else:
                 space = gap > WORD_GAP
             if space:
