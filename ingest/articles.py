@@ -31,7 +31,8 @@ _TENS = (
 )
 _ARABIC_HEADING = re.compile(
     r"^(?P<word>المادة|مادة|الفصل|فصل|الباب|باب|القسم|الجزء|العنوان)\s*(?:رقم\s*)?"
-    r"\(?(?P<num>[0-9\u0660-\u0669]+(?:\s*(?:مكرر|مكررا))?|[\u0621-\u064A]+(?:\s+(?:عشرة?|و" + _TENS + r"))?)\)?"
+    # "مادة ( 1 )": gazettes set the number in spaced parentheses.
+    r"\(?\s*(?P<num>[0-9\u0660-\u0669]+(?:\s*(?:مكرر|مكررا))?|[\u0621-\u064A]+(?:\s+(?:عشرة?|و" + _TENS + r"))?)\s*\)?"
     r"(?=$|[\s.:\-–—)])"
 )
 # Ordinals that can follow المادة / الفصل / الباب, folded (see ingest.arabic.fold).

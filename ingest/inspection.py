@@ -1,7 +1,8 @@
 """What ingest makes of each page of one file, for an archivist deciding whether to trust it.
 
 ``policykb inspect FILE`` prints this: per page, the detected language, the text-quality score, the
-repair chosen, whether OCR was used, whether the page is indexed, and its first line.
+repair chosen, the reading-order method (PDFs: content stream or glyph positions), whether OCR was
+used, whether the page is indexed, and its first line.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class PageReport:
     lang: str  # detected from the page's text; "" when too little text
     quality: float  # ingest.quality score of the reading kept (or rejected)
     repair: str  # the reading chosen ("none", "nfkc", "visual-order", ..., "ocr")
+    order: str  # PDFs: how the text was put in reading order ("stream", "glyphs"; "ocr"); "" for other formats
     ocr: bool
     indexed: bool
     first_line: str  # of the indexed text, or of the rejected text layer
@@ -39,6 +41,7 @@ def page_reports(texts: PageTexts) -> list[PageReport]:
                 lang=detect_language(page.text, fallback="") if page.text else "",
                 quality=round(page.quality, 3),
                 repair=page.repair,
+                order="ocr" if page.ocr else page.order,
                 ocr=page.ocr,
                 indexed=bool(page.text.strip()),
                 first_line=first_line(shown),
@@ -50,11 +53,11 @@ def page_reports(texts: PageTexts) -> list[PageReport]:
 
 def format_reports(reports: list[PageReport]) -> str:
     """A fixed-width table, one line per page."""
-    lines = [f"{'page':>4}  {'lang':4}  {'quality':>7}  {'repair':12}  {'ocr':3}  {'indexed':7}  first line"]
+    lines = [f"{'page':>4}  {'lang':4}  {'quality':>7}  {'repair':12}  {'order':6}  {'ocr':3}  {'indexed':7}  first line"]
     for r in reports:
         lines.append(
-            f"{r.page:>4}  {r.lang or '-':4}  {r.quality:>7.2f}  {r.repair:12}  {'yes' if r.ocr else 'no':3}  "
-            f"{'yes' if r.indexed else 'NO':7}  {r.first_line}"
+            f"{r.page:>4}  {r.lang or '-':4}  {r.quality:>7.2f}  {r.repair:12}  {r.order or '-':6}  "
+            f"{'yes' if r.ocr else 'no':3}  {'yes' if r.indexed else 'NO':7}  {r.first_line}"
         )
         if r.note:
             lines.append(f"{'':>4}  not indexed: {r.note}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ingest.errors import MAX_PAGES, CorruptDocumentError, IngestError, InvalidMetadataError, NoTextError, UnsupportedFormatError
+from ingest.glyphs import reader_name
 from ingest.metadata import build_metadata, read_sidecar
 from ingest.normalize import normalize_page_text, strip_running_lines
 from ingest.ocr import OcrConfig
@@ -16,7 +17,8 @@ from ingest.readers import READERS, is_sidecar, reader_for
 from ingest.records import DocMeta, Document, Extracted, Page
 
 # Bump when parsing or normalisation changes what comes out of a file: every file is re-read then.
-INGEST_VERSION = "2"  # 2: text-quality scoring, repairs chosen by score, unreadable pages OCR'd
+# 2: text-quality scoring, repairs chosen by score, unreadable pages OCR'd; 3: PDF reading order from glyph positions + bidi.
+INGEST_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -124,8 +126,12 @@ def read_file_pages(
 
 
 def _parser(extracted: Extracted, texts: PageTexts) -> str:
-    """What read the file: "pypdf 7.1.1", or "pypdf 7.1.1 + tesseract 5.3.0" when pages were OCR'd."""
-    return f"{extracted.parser} + {texts.ocr_engine}" if texts.ocr_engine else extracted.parser
+    """What read the file: "pypdf 7.1.1", "pypdf 7.1.1 + pypdfium2 5.15.2" when glyph positions ordered
+    a page, "... + tesseract 5.3.0" when pages were OCR'd."""
+    parser = extracted.parser
+    if any(page.order == "glyphs" for page in texts.pages):
+        parser = f"{parser} + {reader_name()}"
+    return f"{parser} + {texts.ocr_engine}" if texts.ocr_engine else parser
 
 
 def load_document(source: SourceFile, options: LoadOptions = LoadOptions(), progress: Progress = _quiet) -> Document:

@@ -18,7 +18,7 @@ from ingest.normalize import normalize_page_text, read_page_text
 from ingest.ocr import OcrConfig, OcrError, ocr_page, ocr_status, tesseract_version
 from ingest.quality import has_letters
 from ingest.records import Extracted, Page
-from ingest.repair import MIN_QUALITY
+from ingest.repair import MIN_QUALITY, Reading
 
 Progress = Callable[[str], None]
 FIRST_LINE_CHARS = 80
@@ -56,19 +56,48 @@ def first_line(text: str) -> str:
     return line if len(line) <= FIRST_LINE_CHARS else line[: FIRST_LINE_CHARS - 1] + "…"
 
 
-def _read(page: Page, prefer: str = "") -> Page:
+# A glyph-position reading is kept unless it scores this much below the content-stream reading. The
+# score counts known words and Arabic word-order evidence; it cannot see a number, a Latin word or a
+# bracket out of place, which is what the glyph reading puts right (eval.fidelity: Arabic corpus PDFs
+# from 58.6 % to over 99 % of source sentences verbatim). A clearly lower score means PDFium read the
+# glyphs worse than pypdf (a font map only one of them understands): then the stream reading stays.
+GLYPH_TOLERANCE = 0.05
+
+
+def _best_order(page: Page, prefer: str) -> tuple[Reading, str]:
+    """The reading of the page's text layer in the best order, and the order's name ("stream", "glyphs", "")."""
     reading = read_page_text(page.text, prefer)
+    order = page.order
+    for name, text in page.alternatives:
+        other = read_page_text(text, prefer)
+        if has_letters(other.text) and other.quality.score >= reading.quality.score - GLYPH_TOLERANCE:
+            reading, order = other, name
+    return reading, order
+
+
+def _read(page: Page, prefer: str = "") -> Page:
+    reading, order = _best_order(page, prefer)
     quality = reading.quality
     if quality.judged and quality.score < MIN_QUALITY:
         reason = f"unreadable text layer (quality {quality.score:.2f}, begins «{first_line(reading.text)}»)"
         return Page(
-            page.number, "", reading.repair, (), quality.score, has_image=page.has_image, skipped=reason, rejected=reading.text
+            page.number,
+            "",
+            reading.repair,
+            (),
+            quality.score,
+            has_image=page.has_image,
+            skipped=reason,
+            rejected=reading.text,
+            order=order,
         )
     if not has_letters(reading.text):
         reason = "no text layer (image only)" if page.has_image else "no text"
-        return Page(page.number, reading.text, reading.repair, (), quality.score, has_image=page.has_image, skipped=reason)
+        return Page(
+            page.number, reading.text, reading.repair, (), quality.score, has_image=page.has_image, skipped=reason, order=order
+        )
     headings = tuple(normalize_page_text(heading)[0] for heading in page.headings)
-    return Page(page.number, reading.text, reading.repair, headings, quality.score, has_image=page.has_image)
+    return Page(page.number, reading.text, reading.repair, headings, quality.score, has_image=page.has_image, order=order)
 
 
 def _mostly_word_order(pages: list[Page]) -> bool:

@@ -5,11 +5,34 @@ Pages without text are returned too (flagged when they paint an image): ingest.p
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ingest.bidi_order import logical_lines
 from ingest.errors import MAX_PAGES, CorruptDocumentError, EncryptedDocumentError, ParseLimitError, check_page_count
+from ingest.glyphs import visual_lines
 from ingest.records import Extracted, Page
+
+_ARABIC = re.compile(r"[\u0600-\u06FF\uFB50-\uFDFF\uFE70-\uFEFF]")
+
+
+def _with_glyph_order(path: Path, pages: tuple[Page, ...]) -> tuple[Page, ...]:
+    """Offer the glyph-position reading of every page with Arabic (ingest.pages decides which one to keep).
+
+    Pages without Arabic keep pypdf's reading alone, and PDFium does not read them: on left-to-right
+    pages the content-stream order is right on every corpus PDF (eval.fidelity: 100 % of French and
+    English sentences), and it follows columns that a writer paints one after the other.
+    """
+    arabic = [i for i, page in enumerate(pages) if _ARABIC.search(page.text)]
+    lines = visual_lines(path, arabic) if arabic else None
+    offered = []
+    for i, page in enumerate(pages):
+        text = logical_lines(lines[i]) if lines is not None and i in lines else ""
+        glyphs = (("glyphs", text),) if _ARABIC.search(text) else ()
+        offered.append(replace(page, order="stream", alternatives=glyphs))
+    return tuple(offered)
 
 
 def _paints_image(resources: Any, depth: int = 0) -> bool:
@@ -80,4 +103,4 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> Extracted:
     hints: dict[str, str] = {}
     if isinstance(title, str) and title.strip():
         hints["pdf_title"] = title.strip()
-    return Extracted(pages=pages, hints=hints, parser=f"pypdf {pypdf.__version__}")
+    return Extracted(pages=_with_glyph_order(path, pages), hints=hints, parser=f"pypdf {pypdf.__version__}")

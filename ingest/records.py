@@ -60,6 +60,11 @@ class Page:
     has_image: bool = False  # the PDF page paints an image (a scan, when it has no text)
     skipped: str = ""  # why the page is not indexed ("unreadable text layer ..."); "" when it is
     rejected: str = ""  # the text layer that was judged unreadable, for inspection only (never indexed)
+    # PDFs: how the text was put in reading order: "stream" (content-stream order, pypdf) or "glyphs"
+    # (glyph positions and the bidi algorithm, ingest.glyphs); "" for other formats.
+    order: str = ""
+    # Other readings of the same text layer offered by the reader, as (order, text): ingest.pages keeps the best.
+    alternatives: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

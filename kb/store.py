@@ -23,6 +23,7 @@ from urllib.parse import urlparse
 import httpx
 import numpy as np
 
+from ingest.load import INGEST_VERSION
 from ingest.records import Chunk, Document
 from kb.config import StoreConfig
 from kb.embed import MODEL_ID
@@ -219,6 +220,11 @@ def _document_metadata(doc: Document, root: str, chunk_count: int) -> dict[str, 
         "source": doc.source,
         "root": root,
         "parser": doc.parser,
+        # What version of ingest parsed the file: a store written by an older one is re-parsed (the
+        # version is part of content_hash), and only passages whose text changed are embedded again.
+        "ingest_version": INGEST_VERSION,
+        # How each page was put in reading order ("stream", "glyphs"), comma-separated, for PDFs.
+        "orders": ",".join(sorted({page.order for page in doc.pages if page.order})),
         "pages": len(doc.pages),
         "chunks": chunk_count,
         "repairs": ",".join(sorted({page.repair for page in doc.pages if page.repair != "none"})),

@@ -50,7 +50,7 @@ def _add_store_flags(parser: argparse.ArgumentParser) -> None:
 
 
 INSPECT_EXAMPLES = """examples:
-  policykb inspect gazette.pdf          # one line per page: language, quality, repair, OCR, first line
+  policykb inspect gazette.pdf          # one line per page: language, quality, repair, reading order, OCR, first line
   policykb inspect scan.pdf --json
 
 Quality is the share of real words on the page (0 to 1); pages under 0.45 are not indexed as text

@@ -16,7 +16,7 @@ from tests.fixtures.documents import write_fixture
 from tests.pdfmaker import textlayers
 from tests.pdfmaker.scans import SAMPLE_PAGES, image_only_pdf, merged_pdf
 
-PAGE_KEYS = {"page", "lang", "quality", "repair", "ocr", "indexed", "first_line", "note"}
+PAGE_KEYS = {"page", "lang", "quality", "repair", "order", "ocr", "indexed", "first_line", "note"}
 OFF_ADVICE = "OCR it or supply a text version (OCR is turned off (--no-ocr or POLICYKB_OCR=off))"
 IMAGE_ONLY = "no text layer (image only)"
 
@@ -55,6 +55,7 @@ def test_real_egyptian_gazette_is_all_indexed_arabic(realpdfs: Path, cli_env: di
         assert page["indexed"] and not page["ocr"] and page["note"] == "", page
         assert page["lang"] == "ar", f"ar: page {page['page']} detected as {page['lang']}"
         assert page["quality"] > 0.7 and page["repair"] in {"none", "nfkc"}, page
+        assert page["order"] == "glyphs", f"ar: page {page['page']} read in {page['order']} order"
         assert page["first_line"], page
 
 
@@ -88,10 +89,10 @@ def test_text_output_has_a_header_and_one_line_per_page(pdfs: dict[str, Path], c
     lines = result.stdout.rstrip("\n").split("\n")
     assert len(lines) == 5, result.stdout
     assert lines[0].startswith(f"{path}: 2 page(s), 1 indexed; read with pypdf ")
-    assert lines[1].split() == ["page", "lang", "quality", "repair", "ocr", "indexed", "first", "line"]
-    assert lines[2].split()[:2] == ["1", "fr"] and lines[2].split()[4:6] == ["no", "yes"], lines[2]
+    assert lines[1].split() == ["page", "lang", "quality", "repair", "order", "ocr", "indexed", "first", "line"]
+    assert lines[2].split()[:2] == ["1", "fr"] and lines[2].split()[4:7] == ["stream", "no", "yes"], lines[2]
     assert lines[2].endswith("  Bulletin officiel de test"), "the first line of the text page (its running header)"
-    assert lines[3].split()[:2] == ["2", "-"] and lines[3].split()[4:6] == ["no", "NO"], lines[3]
+    assert lines[3].split()[:2] == ["2", "-"] and lines[3].split()[4:7] == ["stream", "no", "NO"], lines[3]
     assert lines[4].strip() == f"not indexed: {IMAGE_ONLY}; {OFF_ADVICE}"
 
 

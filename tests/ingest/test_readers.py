@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,23 @@ def test_real_egyptian_gazette_yields_articles_in_logical_order(realpdfs: Path) 
     assert distinct == sorted(distinct), "Arabic: articles come in reading order"
     first = next(c for c in chunks if c.article == "مادة 1")
     assert first.page_start == 3
+
+
+def test_real_egyptian_gazette_lines_read_as_printed(realpdfs: Path) -> None:
+    # The same gazette, line by line: list numbers and digits at the start of their lines, headings as
+    # printed, words whole where InDesign justified them with kashida or letter spacing.
+    doc = load(realpdfs, "ar_eg_gazette_indesign.pdf")
+    assert {page.order for page in doc.pages} == {"glyphs"}, "Arabic: every page ordered by glyph positions"
+    lines = "\n".join(page.text for page in doc.pages).split("\n")
+    numbered = [line for line in lines if re.match(r"^\d+ - \S", line)]
+    assert len(numbered) >= 30, "Arabic: list numbers open their lines ('1 - القانون : ...')"
+    assert "1 - القانون : قانون المنشآت الفندقية والسياحية ." in lines
+    # One title line prints its year without a space ("لسنة2022"); no digit is moved to a line end ('المرخص له8').
+    assert len([line for line in lines if re.search(r"[\u0621-\u064A]\d+$", line)]) <= 1, "Arabic: digits at line ends"
+    assert "مادة ( 1 ) :" in lines and "(المادة الأولى)" in lines, "Arabic: article headings as printed"
+    page3 = doc.pages[2].text
+    assert "5 - المنشآت الفندقية : الأماكن المعدة لإقامة النزلاء المصريين والأجانب" in page3, "Arabic: no split words"
+    assert "\u0640" not in page3
 
 
 def test_real_word_export_in_arabic(realpdfs: Path) -> None:

@@ -61,7 +61,9 @@ def test_arabic_text_layers_come_back_in_reading_order(pdfs: dict[str, Path], na
 
 def test_each_arabic_class_is_named_by_its_repair(pdfs: dict[str, Path]) -> None:
     repairs = {name: {page.repair for page in _read(pdfs[name]).pages} for name in ("reversed-words", "glyph-names")}
-    assert repairs["reversed-words"] == {"word-order"}
+    # Read by glyph positions the reversed words are in order already; read from the stream they need the repair.
+    reversed_words = _read(pdfs["reversed-words"]).pages
+    assert all(page.repair == "word-order" or (page.order == "glyphs" and page.repair == "none") for page in reversed_words)
     assert all(repair.startswith("glyph-names") for repair in repairs["glyph-names"])
 
 

@@ -168,3 +168,25 @@ def test_metadata_is_stored_for_citation(shared_index: tuple[Store, object]) -> 
     vectors = np.asarray(got["embeddings"])
     assert vectors.shape[1] == 384 and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
     assert json.dumps(meta)  # plain JSON-serialisable values only
+
+
+def test_a_store_from_an_older_parser_is_parsed_again_without_embedding_unchanged_text(
+    docs_copy: Path, fresh_store: Store, embedder: Embedder
+) -> None:
+    from ingest.load import INGEST_VERSION
+
+    ingest_paths([docs_copy], fresh_store, embedder)
+    stored = fresh_store.stored_documents()
+    assert {d.metadata["ingest_version"] for d in stored.values()} == {INGEST_VERSION}
+    # The records as an older ingest wrote them: its version went into every content hash (ingest.load).
+    older = {
+        doc_id: {**d.metadata, "content_hash": "older-" + d.content_hash, "ingest_version": "2"} for doc_id, d in stored.items()
+    }
+    fresh_store.documents.update(ids=list(older), metadatas=list(older.values()))
+    embedded = embedder.passages_embedded
+    report = ingest_paths([docs_copy], fresh_store, embedder)
+    assert sorted(report.updated) == sorted(stored) and report.unchanged == [], "every file parsed again"
+    assert {d.metadata["ingest_version"] for d in fresh_store.stored_documents().values()} == {INGEST_VERSION}
+    assert embedder.passages_embedded == embedded, "text that did not change is not embedded again"
+    orders = {d.metadata["orders"] for doc_id, d in fresh_store.stored_documents().items() if doc_id.endswith(".ar.pdf")}
+    assert orders == {"glyphs"}, "ar: Arabic PDF pages put in order by glyph positions"

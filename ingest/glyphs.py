@@ -1,0 +1,295 @@
+"""The characters of a PDF page with their positions (PDFium), rebuilt into lines in painting order.
+
+A text layer's content stream says what is painted, not in which order it is read: one writer paints
+each Arabic line as a single left-to-right string of presentation forms (gazettes), another paints
+the runs of a line in whatever order its shaper produced them, with digits and Latin words as separate
+runs (fpdf2, Word, InDesign). Reading the stream in order scrambles numbers, Latin words and brackets.
+Positions do not depend on the writer: the glyphs of one baseline, sorted left to right, are the line
+as the reader sees it (its *visual* order), which ``ingest.bidi_order`` turns back into logical order.
+
+Limits: lines are the glyphs that follow each other in the stream on one baseline, so columns that a
+writer paints one after the other stay apart, but a writer that paints a whole row across columns in
+one go gives one line per row. Rotated text is left to the content-stream reading.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
+# Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
+# reports size 1, another gives ink boxes), between the boxes of two glyphs: a space, on lines that paint no
+# space glyph. Lines that paint spaces are split where they are painted: justified Arabic widens the
+# gaps after non-joining letters as much as between words (InDesign), so gaps alone would cut words.
+WORD_GAP = 0.15
+FAR_GAP = 1.0  # of the glyph size: glyphs this far apart are separate words on any line
+_RTL_CLASSES = frozenset({"R", "AL"})
+_TATWEEL = "\u0640"
+_LAM = "\u0644"
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One painted glyph and the characters it stands for, in logical order (base letter, then marks)."""
+
+    text: str
+    left: float
+    right: float
+    size: float
+    seq: int = 0  # position in the stream, among the glyphs of its line
+    space_before: bool = False  # the stream painted a space between this glyph and the one before it
+    wide_space_before: bool = False
+
+    @property
+    def rtl(self) -> bool:
+        return any(unicodedata.bidirectional(ch) in _RTL_CLASSES for ch in self.text)
+
+
+@dataclass(frozen=True)
+class _Char:
+    ch: str
+    left: float
+    right: float
+    x: float  # origin
+    y: float  # baseline
+    size: float
+
+
+def _chars(textpage: Any) -> list[_Char] | None:
+    import pypdfium2.raw as pdfium_c
+
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    chars: list[_Char] = []
+    x, y = ctypes.c_double(), ctypes.c_double()
+    rect = pdfium_c.FS_RECTF()
+    rotated = 0
+    for i in range(count):
+        if pdfium_c.FPDFText_IsGenerated(raw, i):
+            continue  # spaces and line breaks PDFium inferred from its own reading
+        code = pdfium_c.FPDFText_GetUnicode(raw, i)
+        if code == 0 or code == 0xFFFE:
+            continue
+        ch = chr(code)
+        if ch.isspace():
+            ch = " "
+        elif unicodedata.category(ch) == "Cc":
+            continue
+        if abs(pdfium_c.FPDFText_GetCharAngle(raw, i)) > 0.01:
+            rotated += 1
+            continue
+        pdfium_c.FPDFText_GetCharOrigin(raw, i, x, y)
+        pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
+        # The box height, not the font size: a writer that scales text with its matrix reports size 1.
+        size = max(abs(rect.top - rect.bottom), pdfium_c.FPDFText_GetFontSize(raw, i)) or 10.0
+        chars.append(_Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size))
+    if rotated > len(chars):
+        return None  # a page of rotated text: the content-stream reading knows better
+    return _without_mark_spaces(chars)
+
+
+def _without_mark_spaces(chars: list[_Char]) -> list[_Char]:
+    """Drop the spaces of no width that stand for a pen move to a vowel mark, not for a word break.
+
+    Shaping writers (fpdf2, Chromium) move the pen to place a mark; PDFium reads the move as a space
+    of no width. Such a space comes just before the mark, or off the baseline of the letter before
+    it. Spaces of no width elsewhere are word breaks (Chromium paints its spaces that way).
+    """
+    kept: list[_Char] = []
+    letter: _Char | None = None  # the last glyph that is neither a mark nor a space
+    for i, char in enumerate(chars):
+        if char.ch == " " and char.right - char.left <= 0.01:
+            before_mark = i + 1 < len(chars) and _is_mark(chars[i + 1].ch)
+            off_baseline = letter is not None and abs(letter.y - char.y) > 0.02 * letter.size
+            if before_mark or off_baseline:
+                continue
+        elif char.ch != " " and not _is_mark(char.ch):
+            letter = char
+        kept.append(char)
+    return kept
+
+
+def _is_mark(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Mn", "Me")
+
+
+def _glyph_text(group: list[_Char]) -> str:
+    """The characters of one glyph in logical order.
+
+    PDFium gives the letters of a presentation-form ligature (U+FEFB) in logical order but those of a
+    ligature glyph mapped to two letters (lam-alef in fpdf2, lam-jeem in InDesign) in painting order.
+    Arabic ligatures of this kind start with lam: the lam goes first either way.
+    """
+    text = "".join(c.ch for c in group)
+    if len(text) > 1 and all(_arabic_letter(ch) for ch in text) and text[0] != _LAM and text[-1] == _LAM:
+        return text[::-1]
+    return text
+
+
+def _arabic_letter(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) == "AL" and unicodedata.category(ch).startswith("L")
+
+
+def _misnamed_marks(line: list[_Char]) -> set[int]:
+    """Digits and signs painted within an Arabic letter's advance: mark glyphs whose font map names the wrong
+    character (a shaper's positioned damma mapped to "4" or "/"). Running text never stacks two glyphs there."""
+    letters = [(c.left, c.right) for c in line if _arabic_letter(c.ch)]
+    return {
+        id(c)
+        for c in line
+        if not c.ch.isalpha()
+        and c.ch != " "
+        and not _is_mark(c.ch)
+        and any(c.left >= left - 0.1 and c.right <= right + 0.1 for left, right in letters)
+    }
+
+
+def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
+    """Glyphs of one line in stream order: characters at one origin (a ligature mapped to two letters) and the
+    marks painted on them; each knows whether the stream had a space before it."""
+    groups: list[list[_Char]] = []
+    spaced: list[bool] = []
+    pending_space = False
+    pending_wide = False
+    wide: list[bool] = []
+    dropped = _misnamed_marks(line)
+    for char in line:
+        if id(char) in dropped:
+            continue
+        if char.ch == " ":
+            pending_space = True
+            pending_wide = pending_wide or char.right - char.left > 0.01
+        elif (
+            groups and not pending_space and abs(groups[-1][0].x - char.x) < 0.01 and abs(groups[-1][0].right - char.right) < 0.01
+        ):
+            groups[-1].append(char)
+        else:
+            groups.append([char])
+            spaced.append(pending_space)
+            wide.append(pending_wide)
+            pending_space = pending_wide = False
+    texts = [_glyph_text(group) for group in groups]
+    for mark in marks:
+        # A mark belongs to the glyph it is painted on: the base whose box holds its centre (else the nearest).
+        centre = (mark.left + mark.right) / 2
+        nearest = min(range(len(groups)), key=lambda i: _distance(groups[i][0], centre), default=None)
+        if nearest is not None:
+            texts[nearest] += mark.ch
+    return [
+        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space, w)
+        for seq, (text, group, space, w) in enumerate(zip(texts, groups, spaced, wide, strict=True))
+    ]
+
+
+def _distance(char: _Char, x: float) -> float:
+    return 0.0 if char.left <= x <= char.right else min(abs(char.left - x), abs(char.right - x))
+
+
+def _collides(line: list[_Char], char: _Char) -> bool:
+    """A letter painted over another letter of the line (not the same glyph): a second text block on that baseline."""
+    if not char.ch.isalpha() or char.ch == _TATWEEL:
+        return False
+    width = max(char.right - char.left, 0.01)
+    for other in line[:-2]:  # the glyphs just painted may touch it: kerning, the second letter of a ligature
+        if (
+            not other.ch.isalpha()
+            or other.ch == _TATWEEL
+            or (abs(other.x - char.x) < 0.01 and abs(other.right - char.right) < 0.01)
+        ):
+            continue
+        if min(other.right, char.right) - max(other.left, char.left) > 0.3 * width:
+            return True
+    return False
+
+
+def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
+    """(glyphs, marks) per line: consecutive glyphs of the stream on one baseline that do not collide; each mark on the
+    line and glyph it touches."""
+    lines: list[list[_Char]] = []
+    marks: list[_Char] = []
+    for char in chars:
+        if _is_mark(char.ch):
+            marks.append(char)
+            continue
+        if lines:
+            base = lines[-1][-1]
+            same_baseline = abs(base.y - char.y) <= BASELINE_TOLERANCE * max(base.size, char.size)
+            if char.ch == " " or (same_baseline and not _collides(lines[-1], char)):
+                lines[-1].append(char)
+                continue
+        lines.append([char])
+    line_marks: list[list[_Char]] = [[] for _ in lines]
+    for mark in marks:
+        near = [i for i, line in enumerate(lines) if abs(line[0].y - mark.y) <= 2 * BASELINE_TOLERANCE * mark.size]
+        if near:
+            centre = (mark.left + mark.right) / 2
+            best = min(near, key=lambda i: (min(_distance(c, centre) for c in lines[i]), abs(lines[i][0].y - mark.y)))
+            line_marks[best].append(mark)
+    return list(zip(lines, line_marks, strict=True))
+
+
+def visual_line(clusters: list[Cluster]) -> str:
+    """The line as painted, left to right; a right-to-left glyph's letters reversed, so that reordering restores them.
+
+    Between two glyphs the stream painted one after the other, a space is where the stream has one
+    (justified Arabic widens gaps inside words as much as between them, so gaps alone would cut
+    words); on a line that paints spaces with an advance, spaces of no width there are PDFium's
+    guesses and do not count. Between glyphs of different runs, a space is where the gap is wider
+    than ``WORD_GAP``; any gap wider than ``FAR_GAP`` is a space.
+    """
+    ordered = sorted(clusters, key=lambda c: (c.left + c.right) / 2)
+    wide_spaces = any(cluster.wide_space_before for cluster in ordered)
+    paints_spaces = any(cluster.space_before for cluster in ordered)
+    out: list[str] = []
+    for i, cluster in enumerate(ordered):
+        if i:
+            previous = ordered[i - 1]
+            gap = (cluster.left - previous.right) / max(cluster.size, previous.size)
+            if paints_spaces and abs(cluster.seq - previous.seq) == 1:
+                # A gap of a glyph's height or more is no kashida: a page number beside a running title.
+                later = cluster if cluster.seq > previous.seq else previous
+                space = (later.wide_space_before if wide_spaces else later.space_before) or gap > FAR_GAP
+            else:
+                space = gap > WORD_GAP
+            if space:
+                out.append(" ")
+        out.append(cluster.text[::-1] if cluster.rtl else cluster.text)
+    return "".join(out)
+
+
+def reader_name() -> str:
+    """ "pypdfium2 5.15.2": what read the glyph positions (named in a document's parser)."""
+    import pypdfium2
+
+    return f"pypdfium2 {pypdfium2.version.PYPDFIUM_INFO}"
+
+
+def visual_lines(path: Path, numbers: list[int]) -> dict[int, list[str]] | None:
+    """The lines of the given pages (0-based) in visual order (left to right as painted), or None when PDFium
+    cannot read the file."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:  # an optional reader: the content-stream reading still works
+        return None
+    try:
+        document = pdfium.PdfDocument(str(path), password="")
+    except pdfium.PdfiumError:
+        return None
+    pages: dict[int, list[str]] = {}
+    try:
+        for index in numbers:
+            page = document[index]
+            textpage = page.get_textpage()
+            chars = _chars(textpage)
+            pages[index] = [] if chars is None else [visual_line(_clusters(line, marks)) for line, marks in _lines(chars)]
+            textpage.close()
+            page.close()
+    except (pdfium.PdfiumError, IndexError):
+        return None
+    finally:
+        document.close()
+    return pages
