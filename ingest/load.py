@@ -17,8 +17,9 @@ from ingest.readers import READERS, is_sidecar, reader_for
 from ingest.records import DocMeta, Document, Extracted, Page
 
 # Bump when parsing or normalisation changes what comes out of a file: every file is re-read then.
-# 2: text-quality scoring, repairs chosen by score, unreadable pages OCR'd; 3: PDF reading order from glyph positions + bidi.
-INGEST_VERSION = "3"
+# 2: text-quality scoring, repairs chosen by score, unreadable pages OCR'd; 3: PDF reading order from glyph positions + bidi;
+# 4: front matter marked on its passages (ingest.chunk.is_lead).
+INGEST_VERSION = "4"
 
 
 @dataclass(frozen=True)
