@@ -44,6 +44,13 @@ def test_abstention_on_both_sides(measured: tuple[dict[str, Any], list[Any]]) ->
     assert calibrate(records) is not None
 
 
+def test_quotes_come_from_the_askers_version_and_never_from_front_matter(measured: tuple[dict[str, Any], list[Any]]) -> None:
+    summary, records = measured
+    assert summary["quotes_from_own_version"] == 1.0, "a version in the question's language is quoted whenever one is held"
+    assert summary["front_matter_citations"] == 0, "a document's notice or description of itself is never evidence"
+    assert sum(r.own_version_possible for r in records) > 100, "the gold set asks about texts held in several languages"
+
+
 def test_citations_come_mostly_from_relevant_documents(measured: tuple[dict[str, Any], list[Any]]) -> None:
     summary, _ = measured
     assert summary["citation_from_relevant"] >= 0.6
