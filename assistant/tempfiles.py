@@ -26,6 +26,7 @@ def sweep(folder: Path, max_age_s: float, now: float | None = None) -> int:
     """Delete files under ``folder`` last written more than ``max_age_s`` ago, then empty folders; the count deleted."""
     cutoff = (time.time() if now is None else now) - max_age_s
     deleted = 0
+    emptied: set[Path] = set()  # folders this sweep deleted files from (which refreshed their mtime)
     for root, dirs, files in os.walk(folder, topdown=False):
         for name in files:
             path = Path(root, name)
@@ -33,11 +34,16 @@ def sweep(folder: Path, max_age_s: float, now: float | None = None) -> int:
                 if path.lstat().st_mtime < cutoff:
                     path.unlink()
                     deleted += 1
+                    emptied.add(Path(root))
             except OSError:
                 continue  # gone already, or being replaced: the next sweep sees it
         for name in dirs:
+            path = Path(root, name)
             try:
-                Path(root, name).rmdir()  # only succeeds when empty
+                # A new empty folder is one Gradio is about to write a file into: only old ones go.
+                if path in emptied or path.lstat().st_mtime < cutoff:
+                    path.rmdir()  # only succeeds when empty
+                    emptied.add(Path(root))
             except OSError:
                 continue
     return deleted

@@ -27,6 +27,17 @@ def test_sweep_deletes_old_files_and_empty_folders_only(tmp_path: Path) -> None:
     assert tmp_path.exists(), "the swept folder itself stays"
 
 
+def test_a_new_empty_folder_is_left_for_the_file_about_to_be_written(tmp_path: Path) -> None:
+    # Gradio makes a folder, then writes the upload into it: a sweep in between must not remove it.
+    (tmp_path / "new").mkdir()
+    old = tmp_path / "old"
+    old.mkdir()
+    then = time.time() - 7200
+    os.utime(old, (then, then))
+    assert sweep(tmp_path, max_age_s=3600) == 0
+    assert (tmp_path / "new").is_dir() and not old.exists()
+
+
 def test_swept_sweeps_on_a_schedule_then_removes_the_folder(tmp_path: Path) -> None:
     folder = private_temp_dir(tmp_path)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
