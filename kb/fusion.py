@@ -71,11 +71,17 @@ def rrf(rankings: Sequence[Sequence[K]], k: int = RRF_K) -> dict[K, float]:
     return fused
 
 
-def ranked(scores: Mapping[K, float], tiebreak: Mapping[K, float] | None = None) -> list[K]:
-    """Keys by descending score, ties broken by descending ``tiebreak`` score, then by mapping order.
+def ranked(
+    scores: Mapping[K, float], tiebreak: Mapping[K, float] | None = None, name: Callable[[K], str] | None = None
+) -> list[K]:
+    """Keys by descending score, ties broken by descending ``tiebreak`` score, then by ``name``.
 
     Per-group normalisation gives the best passage of every language the same score (1.0): the
-    raw dense similarity then decides between them.
+    raw dense similarity then decides between them. A tie left after both (two languages' best
+    passages found by the lexical side alone) goes by name (the chunk id), never by mapping order:
+    that follows positions in the lexical index, which two stores of the same documents may number
+    differently, so equal scores ranked differently in the embedded store and on a server.
     """
     second = tiebreak or {}
-    return [key for key, _ in sorted(scores.items(), key=lambda item: (-item[1], -second.get(item[0], 0.0)))]
+    label = name or str
+    return [key for key, _ in sorted(scores.items(), key=lambda item: (-item[1], -second.get(item[0], 0.0), label(item[0])))]

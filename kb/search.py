@@ -152,6 +152,10 @@ class _Ranking:
     tiebreak: dict[int, float]  # raw dense similarity (raw BM25 in lexical mode)
     dense: dict[int, float] = field(default_factory=dict)  # raw cosine similarities
 
+    def name(self, position: int) -> str:
+        """A passage's chunk id: the last tie-break, the same in every store of the same documents."""
+        return str(self.state.index.chunk_ids[position])
+
     def document_tiebreak(self) -> dict[str, float]:
         best: dict[str, float] = {}
         for position, score in self.tiebreak.items():
@@ -338,7 +342,7 @@ class Searcher:
         state, passages, documents = ranking.state, ranking.passages, ranking.documents
         top_docs = fusion.ranked(documents, ranking.document_tiebreak())[:k]
         per_doc: dict[str, list[int]] = {doc_id: [] for doc_id in top_docs}
-        for position in fusion.ranked(passages, ranking.tiebreak):
+        for position in fusion.ranked(passages, ranking.tiebreak, ranking.name):
             best = per_doc.get(state.index.doc_ids[position])
             if best is not None and len(best) < self.config.passages_per_document:
                 best.append(position)
@@ -384,7 +388,7 @@ class Searcher:
         adjusted = {p: s + documents[doc_ids[p]] - best[doc_ids[p]] for p, s in passages.items()}
         chosen: list[int] = []
         taken: dict[str, int] = {}
-        for position in fusion.ranked(adjusted, ranking.tiebreak):
+        for position in fusion.ranked(adjusted, ranking.tiebreak, ranking.name):
             doc_id = doc_ids[position]
             if taken.get(doc_id, 0) < self.config.passages_per_document:
                 chosen.append(position)
