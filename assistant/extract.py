@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from assistant.dimensions import lexicon
 from assistant.provisions import is_framing
-from assistant.relevance import QuestionTerms, relevance
+from assistant.relevance import QuestionTerms
+from assistant.relevance import passage_relevance as scored
 from assistant.sentences import Sentence, split_sentences
 from kb.analysis import analyze
 from kb.search import Hit
@@ -59,12 +60,9 @@ def candidates(
     for hit in hits:
         if hit.lead:
             continue  # a document's front matter describes the document, it answers nothing
-        passage_relevance = relevance(hit.similarity, terms.coverage(hit.text, hit.lang), hit.lang != terms.lang)
+        passage_relevance = scored(hit, terms)
         if (original := replaced.get(hit.chunk_id)) is not None:
-            passage_relevance = max(
-                passage_relevance,
-                relevance(original.similarity, terms.coverage(original.text, original.lang), original.lang != terms.lang),
-            )
+            passage_relevance = max(passage_relevance, scored(original, terms))
         for sentence in split_sentences(hit.text, (hit.section, hit.article)):
             analysed = analyze(sentence.text, hit.lang)
             tokens = frozenset(analysed)

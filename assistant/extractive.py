@@ -19,7 +19,7 @@ from assistant.extract import Candidate, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
 from assistant.provisions import asks_for_framing
 from assistant.question import Question, analyse, readable_question, topic_text
-from assistant.relevance import QuestionTerms, relevance
+from assistant.relevance import QuestionTerms, passage_relevance
 from assistant.render import render
 from assistant.verify import is_verbatim, normalise_space
 from kb.search import Filters, Hit, Searcher
@@ -60,9 +60,7 @@ def collect(
     # that the knowledge base holds material on it: they count towards answering at all (as they did
     # when they were quoted, which is what the threshold was calibrated on), while each country still
     # needs a quotable passage above the floor to count as evidence.
-    framed = [
-        relevance(h.similarity, terms.coverage(h.text, h.lang), h.lang != terms.lang) for e in evidence for h in e.hits if h.lead
-    ]
+    framed = [passage_relevance(h, terms) for e in evidence for h in e.hits if h.lead]
     top = max([*best.values(), *framed], default=0.0)
     floor = config.min_relevance - config.country_margin if top >= config.min_relevance else config.min_relevance
     coverage: dict[str, Coverage] = {c: ("evidence" if best[c] >= floor else "no_evidence") for c in per_country}

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Set
 
 from kb.analysis import analyze
 from kb.glossary import default_glossary
+from kb.search import Hit
 
 # Cosine similarity across languages runs lower than within one: on the gold set, a question's
 # best passage in a relevant document scores 0.868 on average in the question's language and 0.826
@@ -56,3 +57,8 @@ class QuestionTerms:
 def relevance(similarity: float | None, coverage: float, cross_lingual: bool) -> float:
     """The absolute relevance the assistant abstains on: cosine similarity plus weighted coverage."""
     return (similarity or 0.0) + COVERAGE_WEIGHT * coverage + (CROSS_LINGUAL_OFFSET if cross_lingual else 0.0)
+
+
+def passage_relevance(hit: Hit, terms: QuestionTerms) -> float:
+    """:func:`relevance` of a retrieved passage for the question ``terms`` stand for."""
+    return relevance(hit.similarity, terms.coverage(hit.text, hit.lang), hit.lang != terms.lang)
