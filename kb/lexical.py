@@ -122,6 +122,7 @@ class LexicalIndex:
         self.langs = langs
         self.groups = groups
         self.position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
+        self._name_order: np.ndarray | None = None
 
     @classmethod
     def build(cls, key: str, chunks: list[ChunkRow], tokens: list[list[str]], source: str = "") -> LexicalIndex:
@@ -147,6 +148,15 @@ class LexicalIndex:
             weights[token] = float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))
         return weights
 
+    def name_order(self) -> np.ndarray:
+        """Each passage's place in chunk-id order: equal scores are ranked by it, so that two stores of
+        the same documents (which may number their passages differently) keep the same candidates."""
+        if self._name_order is None:
+            order = np.empty(len(self.chunk_ids), dtype=np.int64)
+            order[sorted(range(len(self.chunk_ids)), key=self.chunk_ids.__getitem__)] = np.arange(len(self.chunk_ids))
+            self._name_order = order
+        return self._name_order
+
     def tokens_by_chunk(self) -> dict[str, list[str]]:
         """Analysed tokens of every passage, for reuse by the next build."""
         found: dict[str, list[str]] = {}
@@ -170,7 +180,7 @@ class LexicalIndex:
             scores = group.scores(tokens)
             if allowed is not None:
                 scores = np.where(allowed[group.rows], scores, 0.0)
-            top = _top(scores, n)
+            top = _top(scores, n, self.name_order()[group.rows])
             found[lang] = [(int(group.rows[i]), float(scores[i])) for i in top if scores[i] > 0.0]
         return found
 
@@ -321,11 +331,13 @@ def store_identity(store: Store) -> str:
     return str(getattr(store.chunks, "id", ""))
 
 
-def _top(scores: np.ndarray, n: int) -> np.ndarray:
-    if len(scores) <= n:
-        return np.argsort(-scores, kind="stable")
-    part = np.argpartition(-scores, n)[:n]
-    return part[np.argsort(-scores[part], kind="stable")]
+def _top(scores: np.ndarray, n: int, names: np.ndarray) -> np.ndarray:
+    """The ``n`` best scores, ties by ``names`` (a plain partition would cut a tie by position)."""
+    chosen = np.arange(len(scores))
+    if len(scores) > n:
+        cut = np.partition(scores, len(scores) - n)[len(scores) - n]  # the n-th best score
+        chosen = np.flatnonzero(scores >= cut)
+    return chosen[np.lexsort((names[chosen], -scores[chosen]))][:n]
 
 
 def build_from_store(store: Store, key: str, committed: Mapping[str, str], previous: LexicalIndex | None = None) -> LexicalIndex:

@@ -92,3 +92,18 @@ def test_chunks_of_an_interrupted_write_are_not_indexed(fixture_docs: Path, fres
     index = build_from_store(fresh_store, key, committed)
     assert f"{doc_id}#deadbeef0000#0000" not in index.position
     assert len(index) == fresh_store.chunk_count() - 1
+
+
+def test_equal_scores_at_the_cut_keep_the_same_candidates_in_any_passage_order() -> None:
+    """Two stores of the same documents may list their passages in another order: a tie across the
+    candidate cut is decided by chunk id, not by position, so both keep the same candidates."""
+    rows = [ChunkRow(f"doc{i}#{i}", f"doc{i}", "en") for i in range(40)]
+    tokens = [analyze("cluster governance body funding", "en") if i % 2 else analyze("tax incentives", "en") for i in range(40)]
+    query = {"en": analyze("cluster funding", "en")}
+    found = []
+    for order in (list(range(40)), list(reversed(range(40))), [i * 7 % 40 for i in range(40)]):
+        index = LexicalIndex.build("k", [rows[i] for i in order], [tokens[i] for i in order])
+        hits = index.search(query, None, 5)["en"]
+        found.append([(index.chunk_ids[position], score) for position, score in hits])
+    assert len(found[0]) == 5 and found[0] == found[1] == found[2]
+    assert [chunk_id for chunk_id, _ in found[0]] == sorted(f"doc{i}#{i}" for i in range(1, 40, 2))[:5]
