@@ -236,7 +236,7 @@ def figures(text: str) -> list[Figure]:
             between = text[found[-1][2] : match.start()]
             if len(between) <= 40 and re.search(r"(?<!\w)(?:أو|or|ou)\s", between) and not _SENTENCE_END.search(between):
                 comparison = found[-1][0].comparison
-        found.append((Figure(round(value, 6), comparison, before[-CONTEXT:].strip()), match.start(), end))
+        found.append((Figure(round(value, 6), comparison, " ".join(before[-CONTEXT:].split())), match.start(), end))
     return [figure for figure, _, _ in found]
 
 
