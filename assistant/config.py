@@ -33,7 +33,7 @@ class AssistantConfig:
     findings_per_country: int = 3
     # Abstain when no passage reaches this relevance (assistant.relevance); a country whose best
     # passage stays below it is reported as lacking evidence. Calibrated on the gold set's
-    # no-answer queries by `python -m eval.calibrate` (eval/README.md).
+    # no-answer queries: `policykb eval --answers` reports the best value (calibrated_min_relevance, eval/README.md).
     min_relevance: float = 0.885
     # Once one country clears min_relevance, the question is answerable: another country's passages
     # count as evidence down to this much lower (comparative questions often match one country's

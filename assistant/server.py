@@ -130,7 +130,7 @@ def _login_check(guard: LoginGuard, audit: AuditLog) -> Callable[[str, str], Awa
 def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
 
-    Imports Gradio, so the offline switches (policykb.offline) and GRADIO_TEMP_DIR must already be set.
+    Imports Gradio, so the offline switches (kb.offline) and GRADIO_TEMP_DIR must already be set.
     """
     import gradio as gr
 

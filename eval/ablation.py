@@ -1,7 +1,7 @@
 """Which retrieval choices earn their place: the same test set scored with one choice changed at a time.
 
-    python -m eval.ablation                 # the gold set over corpus/documents
-    python -m eval.ablation --dataset DIR   # any BEIR folder
+    policykb eval --ablation                 # the gold set over corpus/documents
+    policykb eval --ablation --dataset DIR   # any BEIR folder
 
 Prints a Markdown table (nDCG@10 and Recall@10 overall, on same-language and on cross-language
 queries). The corpus is ingested once into a temporary store; every variant searches that store.
@@ -10,14 +10,13 @@ The figures in eval/README.md come from this command.
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from eval.beir import Dataset, load_dataset
+from eval.beir import Dataset
 from eval.harness import ingest_corpus, run_evaluation, store_languages
 from kb.config import Mode, RetrievalConfig
 from kb.embed import Embedder
@@ -88,25 +87,3 @@ def render(rows: Sequence[dict[str, Any]], k: int = 10) -> str:
             f"| {same.get(f'ndcg@{k}', float('nan')):.3f} | {cross.get(f'ndcg@{k}', float('nan')):.3f} |"
         )
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    from policykb.offline import enforce_offline
-
-    enforce_offline()
-    parser = argparse.ArgumentParser(prog="python -m eval.ablation", description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", type=Path, help="a BEIR folder (default: the gold set over corpus/documents)")
-    parser.add_argument("--k", type=int, default=10)
-    args = parser.parse_args(argv)
-    from policykb.settings import load_settings
-
-    embedder = Embedder(load_settings().embed)
-    try:
-        print(render(run_ablation(load_dataset(args.dataset), embedder, variants(), args.k), args.k))
-    finally:
-        embedder.close()
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -166,7 +166,7 @@ def _cpu_s() -> float:
 
 
 def _child_main(conn: Connection, function: Callable[..., Any], args: tuple[Any, ...], env: dict[str, str]) -> None:
-    from policykb.offline import enforce_offline
+    from kb.offline import enforce_offline
 
     enforce_offline()
     os.environ.update(env)  # before anything loads the model's OpenMP runtime, which reads it once

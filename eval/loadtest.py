@@ -172,7 +172,7 @@ def run_load(
     Clients connect (and log in) one after another first. Returns :func:`summarise`'s summary, every
     request under ``outcomes``, and ``connect_s``.
     """
-    from policykb.offline import enforce_offline
+    from kb.offline import enforce_offline
 
     enforce_offline()  # before gradio_client (and huggingface_hub) are imported: no call goes out
     url = check_loopback(url)
@@ -223,7 +223,7 @@ def run_load(
 
 def ask_once(url: str, question: str, auth: tuple[str, str] | None = None, timeout_s: float = 60.0) -> float:
     """Ask one question through the API and return its seconds (an untimed first answer: the model's first run)."""
-    from policykb.offline import enforce_offline
+    from kb.offline import enforce_offline
 
     enforce_offline()
     with tempfile.TemporaryDirectory(prefix="policykb-load-") as downloads:

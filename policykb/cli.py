@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from policykb.offline import enforce_offline
+from kb.offline import enforce_offline
 
 if TYPE_CHECKING:  # kb is imported lazily at run time, after the offline switches are set
     from assistant.model import Turn
@@ -118,6 +118,7 @@ EVAL_EXAMPLES = """examples:
   policykb eval --dataset my-pdfs/               # documents/ (PDFs, DOCX...) instead of corpus.jsonl
   policykb eval --dataset my-set/ --json > scores.json
   policykb eval --out eval-report/               # report.md, results.json (with rankings), modes.png
+  policykb eval --ablation                       # one retrieval choice changed at a time (eval/ablation.py)
 
 Metrics: nDCG@k, Recall@k, Recall@100 and MRR@k (trec_eval definitions), overall and by query
 language, language pair, same/cross language and kind, with search latency. Queries with no
@@ -359,6 +360,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the assistant's answers instead: citation precision, country coverage, abstention, latency",
     )
     evaluate.add_argument(
+        "--ablation",
+        action="store_true",
+        help="score the test set with one retrieval choice changed at a time (a Markdown table; see eval/README.md)",
+    )
+    evaluate.add_argument(
         "--chroma-url",
         metavar="URL",
         help="put the throw-away store on this Chroma server (collections of its own, dropped at the end) "
@@ -544,6 +550,22 @@ def _eval(args: argparse.Namespace) -> int:
         scores = "".join(f"{out['overall'][m]:>12.3f}" for m in measures)
         print(f"{mode:<8}{scores}{latency['p50']:>9.1f}{latency['p95']:>9.1f}")
     print("wrote " + ", ".join(map(str, written)) if written else "by language, language pair and kind: --json or --out DIR")
+    return 0
+
+
+def _eval_ablation(args: argparse.Namespace) -> int:
+    from eval.ablation import render, run_ablation, variants
+    from eval.beir import load_dataset
+    from kb.embed import Embedder
+    from policykb.settings import load_settings
+
+    if args.k < 1:
+        return _fail("--k must be at least 1", EXIT_USAGE)
+    embedder = Embedder(load_settings().embed)
+    try:
+        print(render(run_ablation(load_dataset(args.dataset), embedder, variants(), args.k), args.k))
+    finally:
+        embedder.close()
     return 0
 
 
@@ -792,6 +814,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "check":
         return _check(args)  # before the store is opened here: it may be what crashes
     if args.command == "eval":
+        if args.ablation:
+            return _eval_ablation(args)
         return _eval_answers(args) if args.answers else _eval(args)
     settings = load_settings(store=args.store, chroma_url=args.chroma_url)
     if args.command == "ingest" and args.no_ocr:

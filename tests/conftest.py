@@ -18,7 +18,7 @@ from types import ModuleType
 
 import pytest
 
-from policykb.offline import enforce_offline
+from kb.offline import enforce_offline
 
 enforce_offline()
 # Tests run beside a parser process and other tests: OpenMP threads that spin while waiting stall

@@ -1,6 +1,8 @@
 """Keep every library off the network at run time.
 
-Set before Chroma, Gradio or huggingface_hub are imported: they read these at import time.
+Set before Chroma, Gradio or huggingface_hub are imported: they read these at import time. Every entry
+point calls it first: the CLI, and the benchmark and load-test child processes of eval. It lives in kb,
+below them all, so that no stage imports the composition root to get it.
 Chroma's own telemetry is switched off through its client settings (kb.store).
 """
 
