@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.dimensions import lexicon
-from assistant.provisions import is_framing
+from assistant.provisions import is_framing, states_figures
 from assistant.relevance import QuestionTerms
 from assistant.relevance import passage_relevance as scored
 from assistant.sentences import Sentence, split_sentences
@@ -30,6 +30,9 @@ FIRST_SENTENCE_BONUS = 0.005  # an article's opening sentence usually states its
 # about the spread of passage relevance among a country's best passages, so a provision of a nearly
 # as relevant passage goes first, while a framing sentence of the only relevant passage still counts.
 FRAMING_PENALTY = 0.03
+# A sentence that states a quantity when the question asks for one (a threshold, amount, rate or
+# duration): the same size, so the rule with the figure beats the sentence that announces it.
+FIGURE_BONUS = 0.03
 
 
 @dataclass(frozen=True)
@@ -48,11 +51,13 @@ def candidates(
     asked: Sequence[str],
     framing_asked: bool = False,
     stands_for: Mapping[str, Hit] | None = None,
+    figures_asked: bool = False,
 ) -> list[Candidate]:
     """Every quotable sentence of ``hits`` (front matter excluded), scored without embeddings, best first.
 
     ``framing_asked``: the question asks for a definition or an objective (assistant.provisions), so
-    framing sentences are not held back. ``stands_for``: passages that replace another version's
+    framing sentences are not held back. ``figures_asked``: it asks for a figure, so sentences that
+    state one (assistant.provisions.states_figures) go first. ``stands_for``: passages that replace another version's
     (assistant.evidence.in_language) are at least as relevant as the one they replace."""
     replaced = stands_for or {}
     found: list[Candidate] = []
@@ -73,6 +78,7 @@ def candidates(
                 + DIMENSION_BONUS * bool(dimensions & set(asked))
                 + FIRST_SENTENCE_BONUS * (sentence.index == 0)
                 - FRAMING_PENALTY * (not framing_asked and is_framing(sentence.text, f"{hit.article} {sentence.heading}"))
+                + FIGURE_BONUS * (figures_asked and states_figures(sentence.text))
             )
             found.append(Candidate(hit, sentence, passage_relevance, dimensions, tokens, score))
     found.sort(key=lambda c: -c.score)

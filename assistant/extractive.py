@@ -17,7 +17,7 @@ from assistant.dimensions import DIMENSIONS
 from assistant.evidence import gather, in_language
 from assistant.extract import Candidate, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
-from assistant.provisions import asks_for_framing
+from assistant.provisions import asks_for_figures, asks_for_framing
 from assistant.question import Question, analyse, readable_question, topic_text
 from assistant.relevance import QuestionTerms, passage_relevance
 from assistant.render import render
@@ -54,7 +54,8 @@ def collect(
     terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang))
     evidence = [in_language(searcher, asked, e, asked.lang) for e in gather(searcher, asked, filters, config)]
     framing = asks_for_framing(asked.search_text)  # a follow-up keeps what the first question asked
-    per_country = {e.country: candidates(e.hits, terms, asked.dimensions, framing, e.stands_for) for e in evidence}
+    figures = asks_for_figures(asked.search_text)
+    per_country = {e.country: candidates(e.hits, terms, asked.dimensions, framing, e.stands_for, figures) for e in evidence}
     best = {c: max((x.passage_relevance for x in found), default=0.0) for c, found in per_country.items()}
     # A document's front matter is never quoted, but its title and notice on the question's topic say
     # that the knowledge base holds material on it: they count towards answering at all (as they did

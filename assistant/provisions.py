@@ -36,6 +36,42 @@ _ASKS_FRAMING = re.compile(
 )
 
 
+# A question that asks for a figure: a threshold, an amount, a rate, a count or a duration.
+_ASKS_FIGURES = re.compile(
+    r"\b(thresholds?|ceilings?|caps?|limits?|how (?:much|many|long|large)|amounts?|rates?|percentages?|per ?cent|"
+    r"criteria|criterion|minimum|maximum|figures?|number of|budgets?|values?|durations?|deadlines?|size|"
+    r"seuils?|plafonds?|montants?|combien|taux|pourcentages?|critères?|durées?|délais?|chiffres?|nombre de|"
+    r"valeurs?|taille)\b|(?<!\w)(عتب\w*|سقف|الحد الأدنى|الحد الأقصى|حد أدنى|حد أقصى|كم|مبلغ|قيمة|نسب\w*|معايير|معيار|"
+    r"مدة|مهلة|ميزانية|عدد|حجم)(?!\w)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"(?<![\w.,/-])[0-9\u0660-\u0669]+(?:[.,\u066b][0-9\u0660-\u0669]+)*(?![\w/-]*[0-9])")
+# A number right after these names a text, a provision or a date: it states no quantity.
+_NOT_A_QUANTITY = re.compile(
+    r"(?:n°|no\.?|nº|number|article|art\.|chapter|chapitre|section|loi|law|décret|decree|circulaire|circular|"
+    r"رقم|المادة|الفصل|عدد|لسنة|سنة|عام|year|année|du)\s*$",
+    re.IGNORECASE,
+)
+
+
+def asks_for_figures(question: str) -> bool:
+    """Whether the question asks for a figure (a threshold, amount, rate, count or duration)."""
+    return bool(_ASKS_FIGURES.search(question))
+
+
+def states_figures(sentence: str) -> bool:
+    """Whether a sentence states a quantity: a number that is not a year, nor the number of a law,
+    article or page (those say which text, not how much)."""
+    for match in _NUMBER.finditer(sentence):
+        digits = match.group(0).translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+        if digits.isdigit() and 1900 <= int(digits) <= 2100:
+            continue
+        if _NOT_A_QUANTITY.search(sentence[max(0, match.start() - 20) : match.start()]):
+            continue
+        return True
+    return False
+
+
 def is_framing(sentence: str, heading: str) -> bool:
     """Whether a sentence defines, states a purpose or scope, rather than grants, funds or requires."""
     return bool(_FRAMING_HEADING.search(heading) or _FRAMING_SENTENCE.search(sentence))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.provisions import asks_for_framing, is_framing
+from assistant.provisions import asks_for_figures, asks_for_framing, is_framing, states_figures
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,42 @@ def test_a_question_asking_for_a_definition_or_an_objective_is_told_apart() -> N
         "ما هي الحوافز في الأردن؟",
     ]
     assert not any(asks_for_framing(q) for q in other)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quels sont les seuils de la charte marocaine de la PME ?",
+        "What investment threshold applies in the Tripoli special economic zone?",
+        "How much of the shipping cost does Jordan cover?",
+        "ما هي معايير تعريف المقاولة الصغرى والمتوسطة في المغرب؟",
+        "كم تبلغ نسبة الإعفاء من ضريبة الدخل؟",
+    ],
+)
+def test_a_question_asking_for_a_figure_is_recognised(question: str) -> None:
+    assert asks_for_figures(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How do Morocco and Tunisia fund cluster governance bodies?", "Quelle institution gère les technopôles en Tunisie ?"],
+)
+def test_a_question_asking_for_no_figure_is_told_apart(question: str) -> None:
+    assert not asks_for_figures(question)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quantified"),
+    [
+        ("un effectif permanent ne dépassant pas 200 personnes ;", True),
+        ("d'un montant égal ou supérieur à 2 milliards de dinars", True),
+        ("أن يكون 50 في المائة على الأقل من رأسمالها مملوكا لأشخاص طبيعيين", True),
+        ("بما يعادل ٣٠٠ ألف دولار أميركي", True),
+        # The number of a law, an article or a year says which text, not how much.
+        ("Dans le texte officiel, ces seuils sont fixés par l'article premier de la loi n° 53-00.", False),
+        ("صدر القانون رقم 18-01 لسنة 2001 والمادة 4 منه", False),
+        ("The strategy was adopted in 2016 under Article 12.", False),
+    ],
+)
+def test_a_sentence_states_a_figure_when_it_holds_a_quantity(sentence: str, quantified: bool) -> None:
+    assert states_figures(sentence) is quantified
