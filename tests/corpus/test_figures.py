@@ -7,26 +7,18 @@ language must not leave the other behind, so every pair is read for its figures 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.fixtures.documents import corpus_module
+
 REPO = Path(__file__).resolve().parents[2]
 
 
-@lru_cache(maxsize=1)
 def figures_module() -> ModuleType:
-    """corpus/figures.py, imported from its path (corpus/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("corpus_figures", REPO / "corpus" / "figures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["corpus_figures"] = module
-    spec.loader.exec_module(module)
-    return module
+    return corpus_module("figures")
 
 
 @pytest.mark.parametrize(
