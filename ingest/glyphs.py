@@ -7,6 +7,9 @@ runs (fpdf2, Word, InDesign). Reading the stream in order scrambles numbers, Lat
 Positions do not depend on the writer: the glyphs of one baseline, sorted left to right, are the line
 as the reader sees it (its *visual* order), which ``ingest.bidi_order`` turns back into logical order.
 
+Where a writer gives a cluster's text in an ``/ActualText`` span (Chromium, LibreOffice), that text is
+read once, in its logical order, on the box of all the span's glyphs (``ingest.actual_text``).
+
 Limits: lines are the glyphs that follow each other in the stream on one baseline, so columns that a
 writer paints one after the other stay apart, but a writer that paints a whole row across columns in
 one go gives one line per row. Rotated text is left to the content-stream reading.
@@ -19,6 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ingest.actual_text import object_address, span_boxes
 
 BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
 # Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
@@ -57,9 +62,10 @@ class _Char:
     x: float  # origin
     y: float  # baseline
     size: float
+    cluster: int = 0  # the ActualText span it comes from (its characters and marks stay one glyph, in their order)
 
 
-def _chars(textpage: Any) -> list[_Char] | None:
+def _chars(page: Any, textpage: Any) -> list[_Char] | None:
     import pypdfium2.raw as pdfium_c
 
     raw = textpage.raw
@@ -68,6 +74,8 @@ def _chars(textpage: Any) -> list[_Char] | None:
     x, y = ctypes.c_double(), ctypes.c_double()
     rect = pdfium_c.FS_RECTF()
     rotated = 0
+    spans = span_boxes(page)
+    placed: set[int] = set()  # ActualText spans already read
     for i in range(count):
         if pdfium_c.FPDFText_IsGenerated(raw, i):
             continue  # spaces and line breaks PDFium inferred from its own reading
@@ -86,7 +94,16 @@ def _chars(textpage: Any) -> list[_Char] | None:
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
         # The box height, not the font size: a writer that scales text with its matrix reports size 1.
         size = max(abs(rect.top - rect.bottom), pdfium_c.FPDFText_GetFontSize(raw, i)) or 10.0
-        chars.append(_Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size))
+        obj = object_address(pdfium_c.FPDFText_GetTextObject(raw, i)) if spans else 0
+        span = spans.get(obj)
+        if span is None:
+            chars.append(_Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size))
+        elif span.span not in placed:
+            # A cluster's text once (PDFium may give it for each of its glyphs, or scatter it), on the whole cluster.
+            placed.add(span.span)
+            # Marks alone (LibreOffice's "ُ" over a damma glyph) are placed on their letter like any painted mark.
+            cluster = span.span if not all(_is_mark(c) for c in span.text.strip()) else 0
+            chars += [_Char(c, span.left, span.right, span.x, span.y, size, cluster) for c in span.text]
     if rotated > len(chars):
         return None  # a page of rotated text: the content-stream reading knows better
     return _without_mark_spaces(chars)
@@ -125,6 +142,8 @@ def _glyph_text(group: list[_Char]) -> str:
     Arabic ligatures of this kind start with lam: the lam goes first either way.
     """
     text = "".join(c.ch for c in group)
+    if group[0].cluster:
+        return text  # an ActualText, in logical order
     if len(text) > 1 and all(_arabic_letter(ch) for ch in text) and text[0] != _LAM and text[-1] == _LAM:
         return text[::-1]
     return text
@@ -142,6 +161,7 @@ def _misnamed_marks(line: list[_Char]) -> set[int]:
         id(c)
         for c in line
         if not c.ch.isalpha()
+        and not c.cluster
         and c.ch != " "
         and not _is_mark(c.ch)
         and any(c.left >= left - 0.1 and c.right <= right + 0.1 for left, right in letters)
@@ -163,9 +183,7 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         if char.ch == " ":
             pending_space = True
             pending_wide = pending_wide or char.right - char.left > 0.01
-        elif (
-            groups and not pending_space and abs(groups[-1][0].x - char.x) < 0.01 and abs(groups[-1][0].right - char.right) < 0.01
-        ):
+        elif groups and not pending_space and _same_glyph(groups[-1][0], char):
             groups[-1].append(char)
         else:
             groups.append([char])
@@ -183,6 +201,13 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space, w)
         for seq, (text, group, space, w) in enumerate(zip(texts, groups, spaced, wide, strict=True))
     ]
+
+
+def _same_glyph(first: _Char, char: _Char) -> bool:
+    """Characters of one glyph: of one ActualText span, or (without one) at one origin with one right edge."""
+    if first.cluster or char.cluster:
+        return first.cluster == char.cluster
+    return abs(first.x - char.x) < 0.01 and abs(first.right - char.right) < 0.01
 
 
 def _distance(char: _Char, x: float) -> float:
@@ -212,7 +237,7 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
     lines: list[list[_Char]] = []
     marks: list[_Char] = []
     for char in chars:
-        if _is_mark(char.ch):
+        if _is_mark(char.ch) and not char.cluster:
             marks.append(char)
             continue
         if lines:
@@ -284,7 +309,7 @@ def visual_lines(path: Path, numbers: list[int]) -> dict[int, list[str]] | None:
         for index in numbers:
             page = document[index]
             textpage = page.get_textpage()
-            chars = _chars(textpage)
+            chars = _chars(page, textpage)
             pages[index] = [] if chars is None else [visual_line(_clusters(line, marks)) for line, marks in _lines(chars)]
             textpage.close()
             page.close()
