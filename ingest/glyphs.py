@@ -46,8 +46,7 @@ class Cluster:
     right: float
     size: float
     seq: int = 0  # position in the stream, among the glyphs of its line
-    space_before: bool = False  # the stream painted a space between this glyph and the one before it
-    wide_space_before: bool = False
+    space_before: bool = False  # the stream painted a space (with an advance) between this glyph and the one before it
 
     @property
     def rtl(self) -> bool:
@@ -94,6 +93,10 @@ def _chars(page: Any, textpage: Any) -> list[_Char] | None:
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
         # The box height, not the font size: a writer that scales text with its matrix reports size 1.
         size = max(abs(rect.top - rect.bottom), pdfium_c.FPDFText_GetFontSize(raw, i)) or 10.0
+        if ch == " " and abs(rect.right - rect.left) <= 0.01:
+            # A space of no width says nothing: PDFium reads one for a pen move to a vowel mark (fpdf2, Chromium), and
+            # Chromium paints its word spaces so; the gap between the glyphs tells which it is.
+            continue
         obj = object_address(pdfium_c.FPDFText_GetTextObject(raw, i)) if spans else 0
         span = spans.get(obj)
         if span is None:
@@ -106,28 +109,7 @@ def _chars(page: Any, textpage: Any) -> list[_Char] | None:
             chars += [_Char(c, span.left, span.right, span.x, span.y, size, cluster) for c in span.text]
     if rotated > len(chars):
         return None  # a page of rotated text: the content-stream reading knows better
-    return _without_mark_spaces(chars)
-
-
-def _without_mark_spaces(chars: list[_Char]) -> list[_Char]:
-    """Drop the spaces of no width that stand for a pen move to a vowel mark, not for a word break.
-
-    Shaping writers (fpdf2, Chromium) move the pen to place a mark; PDFium reads the move as a space
-    of no width. Such a space comes just before the mark, or off the baseline of the letter before
-    it. Spaces of no width elsewhere are word breaks (Chromium paints its spaces that way).
-    """
-    kept: list[_Char] = []
-    letter: _Char | None = None  # the last glyph that is neither a mark nor a space
-    for i, char in enumerate(chars):
-        if char.ch == " " and char.right - char.left <= 0.01:
-            before_mark = i + 1 < len(chars) and _is_mark(chars[i + 1].ch)
-            off_baseline = letter is not None and abs(letter.y - char.y) > 0.02 * letter.size
-            if before_mark or off_baseline:
-                continue
-        elif char.ch != " " and not _is_mark(char.ch):
-            letter = char
-        kept.append(char)
-    return kept
+    return chars
 
 
 def _is_mark(ch: str) -> bool:
@@ -174,22 +156,18 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
     groups: list[list[_Char]] = []
     spaced: list[bool] = []
     pending_space = False
-    pending_wide = False
-    wide: list[bool] = []
     dropped = _misnamed_marks(line)
     for char in line:
         if id(char) in dropped:
             continue
         if char.ch == " ":
             pending_space = True
-            pending_wide = pending_wide or char.right - char.left > 0.01
         elif groups and not pending_space and _same_glyph(groups[-1][0], char):
             groups[-1].append(char)
         else:
             groups.append([char])
             spaced.append(pending_space)
-            wide.append(pending_wide)
-            pending_space = pending_wide = False
+            pending_space = False
     texts = [_glyph_text(group) for group in groups]
     for mark in marks:
         # A mark belongs to the glyph it is painted on: the base whose box holds its centre (else the nearest).
@@ -198,8 +176,8 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         if nearest is not None:
             texts[nearest] += mark.ch
     return [
-        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space, w)
-        for seq, (text, group, space, w) in enumerate(zip(texts, groups, spaced, wide, strict=True))
+        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space)
+        for seq, (text, group, space) in enumerate(zip(texts, groups, spaced, strict=True))
     ]
 
 
@@ -260,14 +238,13 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
 def visual_line(clusters: list[Cluster]) -> str:
     """The line as painted, left to right; a right-to-left glyph's letters reversed, so that reordering restores them.
 
-    Between two glyphs the stream painted one after the other, a space is where the stream has one
-    (justified Arabic widens gaps inside words as much as between them, so gaps alone would cut
-    words); on a line that paints spaces with an advance, spaces of no width there are PDFium's
-    guesses and do not count. Between glyphs of different runs, a space is where the gap is wider
-    than ``WORD_GAP``; any gap wider than ``FAR_GAP`` is a space.
+    On a line that paints spaces, between two glyphs the stream painted one after the other, a space is
+    where the stream has one (justified Arabic widens gaps inside words as much as between them, so
+    gaps alone would cut words). Elsewhere, between glyphs of different runs and on lines without
+    painted spaces (Chromium's have no width), a space is where the gap is wider than ``WORD_GAP``; any
+    gap wider than ``FAR_GAP`` is a space.
     """
     ordered = sorted(clusters, key=lambda c: (c.left + c.right) / 2)
-    wide_spaces = any(cluster.wide_space_before for cluster in ordered)
     paints_spaces = any(cluster.space_before for cluster in ordered)
     out: list[str] = []
     for i, cluster in enumerate(ordered):
@@ -277,7 +254,7 @@ def visual_line(clusters: list[Cluster]) -> str:
             if paints_spaces and abs(cluster.seq - previous.seq) == 1:
                 # A gap of a glyph's height or more is no kashida: a page number beside a running title.
                 later = cluster if cluster.seq > previous.seq else previous
-                space = (later.wide_space_before if wide_spaces else later.space_before) or gap > FAR_GAP
+                space = later.space_before or gap > FAR_GAP
             else:
                 space = gap > WORD_GAP
             if space:
