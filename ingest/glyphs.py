@@ -232,7 +232,29 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
             centre = (mark.left + mark.right) / 2
             best = min(near, key=lambda i: (min(_distance(c, centre) for c in lines[i]), abs(lines[i][0].y - mark.y)))
             line_marks[best].append(mark)
-    return list(zip(lines, line_marks, strict=True))
+    return _top_down(list(zip(lines, line_marks, strict=True)))
+
+
+def _top_down(lines: list[tuple[list[_Char], list[_Char]]]) -> list[tuple[list[_Char], list[_Char]]]:
+    """Lines in stream order, except that a line goes before the lines painted just ahead of it that lie right under
+    it: Chromium paints the first line of some paragraphs after the second. Only the next line down moves (a footer
+    painted first stays where it is), and only across the same stretch of the page (columns stay apart)."""
+    ordered: list[tuple[list[_Char], list[_Char]]] = []
+    for line in lines:
+        at = len(ordered)
+        while at and _just_below(ordered[at - 1][0], line[0]):
+            at -= 1
+        ordered.insert(at, line)
+    return ordered
+
+
+def _just_below(line: list[_Char], other: list[_Char]) -> bool:
+    """Whether ``line`` is the line under ``other``: a baseline lower by more than the tolerance and at most two glyph
+    sizes, overlapping it across."""
+    size = max(line[0].size, other[0].size)
+    if not BASELINE_TOLERANCE * size < other[0].y - line[0].y <= 2 * size:
+        return False
+    return min(c.left for c in line) < max(c.right for c in other) and min(c.left for c in other) < max(c.right for c in line)
 
 
 def visual_line(clusters: list[Cluster]) -> str:
