@@ -8,8 +8,9 @@ its text objects, often the mark, a sliver over the letter and off the baseline,
 once per text object of the span (LibreOffice: "أُ" twice). Read as they come, such clusters open gaps
 inside words, send their marks to the line below and, doubled, look like a second text block.
 
-:func:`span_boxes` finds, for every text object inside a span, the span and the box of all its glyphs,
-so that ``ingest.glyphs`` can place the characters once, on the whole cluster.
+:func:`text_objects` finds, for every text object inside a span, the span and the box of all its glyphs,
+so that ``ingest.glyphs`` can place the characters once, on the whole cluster, and where it comes in the
+content stream: PDFium also gives a span's characters out of order, among those of another line.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class SpanBox:
 
     span: int  # the marked-content item, shared by the span's text objects
     text: str
+    first: int  # the place of its first text object in the content stream
     left: float
     right: float
     x: float  # origin of the base glyph
@@ -33,8 +35,17 @@ class SpanBox:
 
 
 @dataclass(frozen=True)
+class TextObjects:
+    """The page's text objects: their order in the content stream, and the ActualText span of those inside one."""
+
+    order: dict[int, int]  # text object address -> its place in the content stream
+    spans: dict[int, SpanBox]  # text object address -> its span
+
+
+@dataclass(frozen=True)
 class _Object:
     address: int
+    index: int
     span: int
     text: str
     left: float
@@ -77,9 +88,10 @@ def _actual_text(pdfium_c: Any, obj: Any) -> tuple[int, str]:
     return 0, ""
 
 
-def _text_objects(pdfium_c: Any, page: Any) -> list[_Object]:
-    """The page's own text objects inside ActualText spans (those of form XObjects are left as PDFium reads them:
-    their bounds are in the form's space)."""
+def _text_objects(pdfium_c: Any, page: Any) -> tuple[dict[int, int], list[_Object]]:
+    """The order of the page's own text objects, and those inside ActualText spans (the objects of form XObjects are
+    left as PDFium reads them: their bounds are in the form's space)."""
+    order: dict[int, int] = {}
     out = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     matrix = pdfium_c.FS_MATRIX()
@@ -87,30 +99,34 @@ def _text_objects(pdfium_c: Any, page: Any) -> list[_Object]:
         obj = pdfium_c.FPDFPage_GetObject(page, i)
         if pdfium_c.FPDFPageObj_GetType(obj) != pdfium_c.FPDF_PAGEOBJ_TEXT:
             continue
+        address = object_address(obj)
+        order[address] = i
         span, text = _actual_text(pdfium_c, obj)
         if not span or not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
             continue
         if not pdfium_c.FPDFPageObj_GetMatrix(obj, matrix):  # its origin: e, f
             continue
         height = top.value - bottom.value
-        out.append(_Object(object_address(obj), span, text, left.value, right.value, height, matrix.e, matrix.f))
-    return out
+        out.append(_Object(address, i, span, text, left.value, right.value, height, matrix.e, matrix.f))
+    return order, out
 
 
-def span_boxes(page: Any) -> dict[int, SpanBox]:
-    """Text object address -> its span's :class:`SpanBox`, for the text objects of ``page`` inside ActualText spans.
+def text_objects(page: Any) -> TextObjects:
+    """The text objects of ``page``: their order, and for those inside ActualText spans, the span's :class:`SpanBox`.
 
     The base glyph is the span's tallest: vowel marks are flatter than the letters they sit on.
     """
     import pypdfium2.raw as pdfium_c
 
+    order, objects = _text_objects(pdfium_c, page.raw)
     spans: dict[int, list[_Object]] = {}
-    for obj in _text_objects(pdfium_c, page.raw):
+    for obj in objects:
         spans.setdefault(obj.span, []).append(obj)
     boxes: dict[int, SpanBox] = {}
     for span, members in spans.items():
         base = max(members, key=lambda obj: obj.height)
-        box = SpanBox(span, base.text, min(obj.left for obj in members), max(obj.right for obj in members), base.x, base.y)
+        left, right = min(obj.left for obj in members), max(obj.right for obj in members)
+        box = SpanBox(span, base.text, min(obj.index for obj in members), left, right, base.x, base.y)
         for obj in members:
             boxes[obj.address] = box
-    return boxes
+    return TextObjects(order, boxes)

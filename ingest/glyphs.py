@@ -17,13 +17,14 @@ one go gives one line per row. Rotated text is left to the content-stream readin
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ingest.actual_text import object_address, span_boxes
+from ingest.actual_text import object_address, text_objects
 
 BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
 # Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
@@ -46,7 +47,6 @@ class Cluster:
     right: float
     size: float
     seq: int = 0  # position in the stream, among the glyphs of its line
-    space_before: bool = False  # the stream painted a space (with an advance) between this glyph and the one before it
 
     @property
     def rtl(self) -> bool:
@@ -69,12 +69,12 @@ def _chars(page: Any, textpage: Any) -> list[_Char] | None:
 
     raw = textpage.raw
     count = pdfium_c.FPDFText_CountChars(raw)
-    chars: list[_Char] = []
     x, y = ctypes.c_double(), ctypes.c_double()
     rect = pdfium_c.FS_RECTF()
     rotated = 0
-    spans = span_boxes(page)
-    placed: set[int] = set()  # ActualText spans already read
+    objects = text_objects(page)
+    plain: list[tuple[int, _Char]] = []  # (place of its text object in the content stream, character)
+    spans: dict[int, _Span] = {}  # ActualText span -> where PDFium gives it, its place in the stream, its characters
     for i in range(count):
         if pdfium_c.FPDFText_IsGenerated(raw, i):
             continue  # spaces and line breaks PDFium inferred from its own reading
@@ -97,19 +97,62 @@ def _chars(page: Any, textpage: Any) -> list[_Char] | None:
             # A space of no width says nothing: PDFium reads one for a pen move to a vowel mark (fpdf2, Chromium), and
             # Chromium paints its word spaces so; the gap between the glyphs tells which it is.
             continue
-        obj = object_address(pdfium_c.FPDFText_GetTextObject(raw, i)) if spans else 0
-        span = spans.get(obj)
+        obj = object_address(pdfium_c.FPDFText_GetTextObject(raw, i))
+        span = objects.spans.get(obj)
         if span is None:
-            chars.append(_Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size))
-        elif span.span not in placed:
-            # A cluster's text once (PDFium may give it for each of its glyphs, or scatter it), on the whole cluster.
-            placed.add(span.span)
+            place = objects.order.get(obj, plain[-1][0] if plain else -1)  # PDFium's own characters follow the one before
+            plain.append((place, _Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size)))
+        elif span.span not in spans:
+            # A cluster's text once (PDFium may give it for each of its glyphs), on the whole cluster.
             # Marks alone (LibreOffice's "ُ" over a damma glyph) are placed on their letter like any painted mark.
             cluster = span.span if not all(_is_mark(c) for c in span.text.strip()) else 0
-            chars += [_Char(c, span.left, span.right, span.x, span.y, size, cluster) for c in span.text]
-    if rotated > len(chars):
+            chars = [_Char(c, span.left, span.right, span.x, span.y, size, cluster) for c in span.text]
+            spans[span.span] = _Span(len(plain), span.first, chars)
+    if rotated > len(plain) + len(spans):
         return None  # a page of rotated text: the content-stream reading knows better
-    return chars
+    return _with_spans(plain, list(spans.values()))
+
+
+@dataclass(frozen=True)
+class _Span:
+    at: int  # PDFium gives its characters before this plain character
+    place: int  # of its first text object in the content stream
+    chars: list[_Char]
+
+
+def _with_spans(plain: list[tuple[int, _Char]], spans: list[_Span]) -> list[_Char]:
+    """The characters in PDFium's order, with each ActualText span where PDFium gives it, unless that is on another
+    line than the characters around it (PDFium gives LibreOffice's spans among those of the line before): then right
+    after the text object the content stream paints before it, when that one is on the span's line."""
+    last_of: dict[int, int] = {place: i for i, (place, _) in enumerate(plain)}
+    places = sorted(last_of)
+    before: dict[int, list[list[_Char]]] = {}  # plain index -> spans to put before it
+    for span in spans:
+        at = span.at
+        if not _on_line(plain, at, span.chars[0]):
+            k = bisect.bisect_left(places, span.place) - 1
+            anchor = last_of[places[k]] if k >= 0 else -1
+            if anchor >= 0 and _same_baseline(plain[anchor][1], span.chars[0]):
+                at = anchor + 1
+        before.setdefault(at, []).append(span.chars)
+    out: list[_Char] = []
+    for i in range(len(plain) + 1):
+        for chars in before.get(i, []):
+            out += chars
+        if i < len(plain):
+            out.append(plain[i][1])
+    return out
+
+
+def _on_line(plain: list[tuple[int, _Char]], at: int, char: _Char) -> bool:
+    """Whether the glyph before or after index ``at`` of ``plain`` (spaces aside) is on ``char``'s baseline."""
+    before = next((c for _, c in reversed(plain[:at]) if c.ch != " "), None)
+    after = next((c for _, c in plain[at:] if c.ch != " "), None)
+    return any(c is not None and _same_baseline(c, char) for c in (before, after)) or (before is None and after is None)
+
+
+def _same_baseline(a: _Char, b: _Char) -> bool:
+    return abs(a.y - b.y) <= BASELINE_TOLERANCE * max(a.size, b.size)
 
 
 def _is_mark(ch: str) -> bool:
@@ -150,24 +193,24 @@ def _misnamed_marks(line: list[_Char]) -> set[int]:
     }
 
 
-def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
-    """Glyphs of one line in stream order: characters at one origin (a ligature mapped to two letters) and the
-    marks painted on them; each knows whether the stream had a space before it."""
+def _clusters(line: list[_Char], marks: list[_Char]) -> tuple[list[Cluster], list[float]]:
+    """Glyphs of one line in stream order (characters at one origin, a ligature mapped to two letters, or of one
+    ActualText span, and the marks painted on them), and the middles of the spaces the line paints."""
     groups: list[list[_Char]] = []
-    spaced: list[bool] = []
-    pending_space = False
+    spaces: list[float] = []
     dropped = _misnamed_marks(line)
+    after_space = False
     for char in line:
         if id(char) in dropped:
             continue
         if char.ch == " ":
-            pending_space = True
-        elif groups and not pending_space and _same_glyph(groups[-1][0], char):
+            spaces.append((char.left + char.right) / 2)
+            after_space = True
+        elif groups and not after_space and _same_glyph(groups[-1][0], char):
             groups[-1].append(char)
         else:
             groups.append([char])
-            spaced.append(pending_space)
-            pending_space = False
+            after_space = False
     texts = [_glyph_text(group) for group in groups]
     for mark in marks:
         # A mark belongs to the glyph it is painted on: the base whose box holds its centre (else the nearest).
@@ -175,10 +218,11 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         nearest = min(range(len(groups)), key=lambda i: _distance(groups[i][0], centre), default=None)
         if nearest is not None:
             texts[nearest] += mark.ch
-    return [
-        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space)
-        for seq, (text, group, space) in enumerate(zip(texts, groups, spaced, strict=True))
+    clusters = [
+        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq)
+        for seq, (text, group) in enumerate(zip(texts, groups, strict=True))
     ]
+    return clusters, spaces
 
 
 def _same_glyph(first: _Char, char: _Char) -> bool:
@@ -218,12 +262,15 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
         if _is_mark(char.ch) and not char.cluster:
             marks.append(char)
             continue
-        if lines:
-            base = lines[-1][-1]
-            same_baseline = abs(base.y - char.y) <= BASELINE_TOLERANCE * max(base.size, char.size)
-            if char.ch == " " or (same_baseline and not _collides(lines[-1], char)):
+        if char.ch == " ":
+            # A space counts where it is painted (visual_line), on its own line: one PDFium gives among another line's
+            # characters, or before a line's first glyph, is left out.
+            if lines and _same_baseline(lines[-1][-1], char):
                 lines[-1].append(char)
-                continue
+            continue
+        if lines and _same_baseline(lines[-1][-1], char) and not _collides(lines[-1], char):
+            lines[-1].append(char)
+            continue
         lines.append([char])
     line_marks: list[list[_Char]] = [[] for _ in lines]
     for mark in marks:
@@ -257,26 +304,28 @@ def _just_below(line: list[_Char], other: list[_Char]) -> bool:
     return min(c.left for c in line) < max(c.right for c in other) and min(c.left for c in other) < max(c.right for c in line)
 
 
-def visual_line(clusters: list[Cluster]) -> str:
+def visual_line(clusters: list[Cluster], spaces: list[float] | None = None) -> str:
     """The line as painted, left to right; a right-to-left glyph's letters reversed, so that reordering restores them.
 
-    On a line that paints spaces, between two glyphs the stream painted one after the other, a space is
-    where the stream has one (justified Arabic widens gaps inside words as much as between them, so
-    gaps alone would cut words). Elsewhere, between glyphs of different runs and on lines without
-    painted spaces (Chromium's have no width), a space is where the gap is wider than ``WORD_GAP``; any
+    On a line that paints spaces (``spaces``: their middles), a space is where one is painted between two glyphs
+    (justified Arabic widens gaps inside words as much as between them, so gaps alone would cut words), or where
+    glyphs the stream painted apart leave a gap wider than ``WORD_GAP`` (runs of another direction). On a line
+    without painted spaces (Chromium's have no width), a space is where the gap is wider than ``WORD_GAP``. Any
     gap wider than ``FAR_GAP`` is a space.
     """
     ordered = sorted(clusters, key=lambda c: (c.left + c.right) / 2)
-    paints_spaces = any(cluster.space_before for cluster in ordered)
+    painted = sorted(spaces or [])
     out: list[str] = []
     for i, cluster in enumerate(ordered):
         if i:
             previous = ordered[i - 1]
             gap = (cluster.left - previous.right) / max(cluster.size, previous.size)
-            if paints_spaces and abs(cluster.seq - previous.seq) == 1:
+            if painted:
+                start, end = (previous.left + previous.right) / 2, (cluster.left + cluster.right) / 2
+                between = any(start < middle < end for middle in painted)
+                one_run = abs(cluster.seq - previous.seq) == 1
                 # A gap of a glyph's height or more is no kashida: a page number beside a running title.
-                later = cluster if cluster.seq > previous.seq else previous
-                space = later.space_before or gap > FAR_GAP
+                space = between or gap > (FAR_GAP if one_run else WORD_GAP)
             else:
                 space = gap > WORD_GAP
             if space:
@@ -309,7 +358,7 @@ def visual_lines(path: Path, numbers: list[int]) -> dict[int, list[str]] | None:
             page = document[index]
             textpage = page.get_textpage()
             chars = _chars(page, textpage)
-            pages[index] = [] if chars is None else [visual_line(_clusters(line, marks)) for line, marks in _lines(chars)]
+            pages[index] = [] if chars is None else [visual_line(*_clusters(line, marks)) for line, marks in _lines(chars)]
             textpage.close()
             page.close()
     except (pdfium.PdfiumError, IndexError):

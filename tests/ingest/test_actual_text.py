@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from ingest.actual_text import span_boxes
+from ingest.actual_text import text_objects
 from ingest.glyphs import visual_lines
 from tests.fixtures.hostile import one_page
 
@@ -31,7 +31,7 @@ def _page(tmp_path: Path) -> Path:
 def test_a_span_is_one_box_on_its_letters_baseline(tmp_path: Path) -> None:
     document = pdfium.PdfDocument(str(_page(tmp_path)))
     try:
-        boxes = span_boxes(document[0])
+        boxes = text_objects(document[0]).spans
     finally:
         document.close()
     spans = set(boxes.values())
