@@ -61,6 +61,7 @@ def _corpus_build() -> ModuleType:
     if spec is None or spec.loader is None:
         raise WriterError("libreoffice: corpus/build.py not found")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there while the script runs
     spec.loader.exec_module(module)
     return module
 

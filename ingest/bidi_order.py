@@ -78,21 +78,20 @@ def visual_to_logical(line: str, mirror: bool = True) -> str:
 
 
 def bracket_balance(text: str) -> int:
-    """Pairs that open before they close, less closers met with nothing open (per line)."""
+    """Pairs that open before they close, less closers met with nothing open (over the page: a pair may span lines)."""
     score = 0
-    for line in text.split("\n"):
-        open_count = dict.fromkeys(_PAIRS, 0)
-        closers = {close: opener for opener, close in _PAIRS.items()}
-        for ch in line:
-            if ch in _PAIRS:
-                open_count[ch] += 1
-            elif ch in closers:
-                opener = closers[ch]
-                if open_count[opener]:
-                    open_count[opener] -= 1
-                    score += 1
-                else:
-                    score -= 1
+    open_count = dict.fromkeys(_PAIRS, 0)
+    closers = {close: opener for opener, close in _PAIRS.items()}
+    for ch in text:
+        if ch in _PAIRS:
+            open_count[ch] += 1
+        elif ch in closers:
+            opener = closers[ch]
+            if open_count[opener]:
+                open_count[opener] -= 1
+                score += 1
+            else:
+                score -= 1
     return score
 
 

@@ -7,6 +7,9 @@ runs (fpdf2, Word, InDesign). Reading the stream in order scrambles numbers, Lat
 Positions do not depend on the writer: the glyphs of one baseline, sorted left to right, are the line
 as the reader sees it (its *visual* order), which ``ingest.bidi_order`` turns back into logical order.
 
+Where a writer gives a cluster's text in an ``/ActualText`` span (Chromium, LibreOffice), that text is
+read once, in its logical order, on the box of all the span's glyphs (``ingest.actual_text``).
+
 Limits: lines are the glyphs that follow each other in the stream on one baseline, so columns that a
 writer paints one after the other stay apart, but a writer that paints a whole row across columns in
 one go gives one line per row. Rotated text is left to the content-stream reading.
@@ -14,11 +17,14 @@ one go gives one line per row. Rotated text is left to the content-stream readin
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ingest.actual_text import object_address, text_objects
 
 BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
 # Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
@@ -41,8 +47,6 @@ class Cluster:
     right: float
     size: float
     seq: int = 0  # position in the stream, among the glyphs of its line
-    space_before: bool = False  # the stream painted a space between this glyph and the one before it
-    wide_space_before: bool = False
 
     @property
     def rtl(self) -> bool:
@@ -57,17 +61,20 @@ class _Char:
     x: float  # origin
     y: float  # baseline
     size: float
+    cluster: int = 0  # the ActualText span it comes from (its characters and marks stay one glyph, in their order)
 
 
-def _chars(textpage: Any) -> list[_Char] | None:
+def _chars(page: Any, textpage: Any) -> list[_Char] | None:
     import pypdfium2.raw as pdfium_c
 
     raw = textpage.raw
     count = pdfium_c.FPDFText_CountChars(raw)
-    chars: list[_Char] = []
     x, y = ctypes.c_double(), ctypes.c_double()
     rect = pdfium_c.FS_RECTF()
     rotated = 0
+    objects = text_objects(page)
+    plain: list[tuple[int, _Char]] = []  # (place of its text object in the content stream, character)
+    spans: dict[int, _Span] = {}  # ActualText span -> where PDFium gives it, its place in the stream, its characters
     for i in range(count):
         if pdfium_c.FPDFText_IsGenerated(raw, i):
             continue  # spaces and line breaks PDFium inferred from its own reading
@@ -86,31 +93,66 @@ def _chars(textpage: Any) -> list[_Char] | None:
         pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect)
         # The box height, not the font size: a writer that scales text with its matrix reports size 1.
         size = max(abs(rect.top - rect.bottom), pdfium_c.FPDFText_GetFontSize(raw, i)) or 10.0
-        chars.append(_Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size))
-    if rotated > len(chars):
+        if ch == " " and abs(rect.right - rect.left) <= 0.01:
+            # A space of no width says nothing: PDFium reads one for a pen move to a vowel mark (fpdf2, Chromium), and
+            # Chromium paints its word spaces so; the gap between the glyphs tells which it is.
+            continue
+        obj = object_address(pdfium_c.FPDFText_GetTextObject(raw, i))
+        span = objects.spans.get(obj)
+        if span is None:
+            place = objects.order.get(obj, plain[-1][0] if plain else -1)  # PDFium's own characters follow the one before
+            plain.append((place, _Char(ch, min(rect.left, rect.right), max(rect.left, rect.right), x.value, y.value, size)))
+        elif span.span not in spans:
+            # A cluster's text once (PDFium may give it for each of its glyphs), on the whole cluster.
+            # Marks alone (LibreOffice's "ُ" over a damma glyph) are placed on their letter like any painted mark.
+            cluster = span.span if not all(_is_mark(c) for c in span.text.strip()) else 0
+            chars = [_Char(c, span.left, span.right, span.x, span.y, size, cluster) for c in span.text]
+            spans[span.span] = _Span(len(plain), span.first, chars)
+    if rotated > len(plain) + len(spans):
         return None  # a page of rotated text: the content-stream reading knows better
-    return _without_mark_spaces(chars)
+    return _with_spans(plain, list(spans.values()))
 
 
-def _without_mark_spaces(chars: list[_Char]) -> list[_Char]:
-    """Drop the spaces of no width that stand for a pen move to a vowel mark, not for a word break.
+@dataclass(frozen=True)
+class _Span:
+    at: int  # PDFium gives its characters before this plain character
+    place: int  # of its first text object in the content stream
+    chars: list[_Char]
 
-    Shaping writers (fpdf2, Chromium) move the pen to place a mark; PDFium reads the move as a space
-    of no width. Such a space comes just before the mark, or off the baseline of the letter before
-    it. Spaces of no width elsewhere are word breaks (Chromium paints its spaces that way).
-    """
-    kept: list[_Char] = []
-    letter: _Char | None = None  # the last glyph that is neither a mark nor a space
-    for i, char in enumerate(chars):
-        if char.ch == " " and char.right - char.left <= 0.01:
-            before_mark = i + 1 < len(chars) and _is_mark(chars[i + 1].ch)
-            off_baseline = letter is not None and abs(letter.y - char.y) > 0.02 * letter.size
-            if before_mark or off_baseline:
-                continue
-        elif char.ch != " " and not _is_mark(char.ch):
-            letter = char
-        kept.append(char)
-    return kept
+
+def _with_spans(plain: list[tuple[int, _Char]], spans: list[_Span]) -> list[_Char]:
+    """The characters in PDFium's order, with each ActualText span where PDFium gives it, unless that is on another
+    line than the characters around it (PDFium gives LibreOffice's spans among those of the line before): then right
+    after the text object the content stream paints before it, when that one is on the span's line."""
+    last_of: dict[int, int] = {place: i for i, (place, _) in enumerate(plain)}
+    places = sorted(last_of)
+    before: dict[int, list[list[_Char]]] = {}  # plain index -> spans to put before it
+    for span in spans:
+        at = span.at
+        if not _on_line(plain, at, span.chars[0]):
+            k = bisect.bisect_left(places, span.place) - 1
+            anchor = last_of[places[k]] if k >= 0 else -1
+            if anchor >= 0 and _same_baseline(plain[anchor][1], span.chars[0]):
+                at = anchor + 1
+        before.setdefault(at, []).append(span.chars)
+    out: list[_Char] = []
+    for i in range(len(plain) + 1):
+        for chars in before.get(i, []):
+            out += chars
+        if i < len(plain):
+            out.append(plain[i][1])
+    return out
+
+
+def _on_line(plain: list[tuple[int, _Char]], at: int, char: _Char) -> bool:
+    """Whether the glyph before or after index ``at`` of ``plain`` (spaces aside) is on ``char``'s baseline."""
+    before = next((c for _, c in reversed(plain[:at]) if c.ch != " "), None)
+    after = next((c for _, c in plain[at:] if c.ch != " "), None)
+    return any(c is not None and _same_baseline(c, char) for c in (before, after)) or (before is None and after is None)
+
+
+def _same_baseline(a: _Char, b: _Char) -> bool:
+    return abs(a.y - b.y) <= BASELINE_TOLERANCE * max(a.size, b.size)
 
 
 def _is_mark(ch: str) -> bool:
@@ -125,6 +167,8 @@ def _glyph_text(group: list[_Char]) -> str:
     Arabic ligatures of this kind start with lam: the lam goes first either way.
     """
     text = "".join(c.ch for c in group)
+    if group[0].cluster:
+        return text  # an ActualText, in logical order
     if len(text) > 1 and all(_arabic_letter(ch) for ch in text) and text[0] != _LAM and text[-1] == _LAM:
         return text[::-1]
     return text
@@ -142,36 +186,31 @@ def _misnamed_marks(line: list[_Char]) -> set[int]:
         id(c)
         for c in line
         if not c.ch.isalpha()
+        and not c.cluster
         and c.ch != " "
         and not _is_mark(c.ch)
         and any(c.left >= left - 0.1 and c.right <= right + 0.1 for left, right in letters)
     }
 
 
-def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
-    """Glyphs of one line in stream order: characters at one origin (a ligature mapped to two letters) and the
-    marks painted on them; each knows whether the stream had a space before it."""
+def _clusters(line: list[_Char], marks: list[_Char]) -> tuple[list[Cluster], list[float]]:
+    """Glyphs of one line in stream order (characters at one origin, a ligature mapped to two letters, or of one
+    ActualText span, and the marks painted on them), and the middles of the spaces the line paints."""
     groups: list[list[_Char]] = []
-    spaced: list[bool] = []
-    pending_space = False
-    pending_wide = False
-    wide: list[bool] = []
+    spaces: list[float] = []
     dropped = _misnamed_marks(line)
+    after_space = False
     for char in line:
         if id(char) in dropped:
             continue
         if char.ch == " ":
-            pending_space = True
-            pending_wide = pending_wide or char.right - char.left > 0.01
-        elif (
-            groups and not pending_space and abs(groups[-1][0].x - char.x) < 0.01 and abs(groups[-1][0].right - char.right) < 0.01
-        ):
+            spaces.append((char.left + char.right) / 2)
+            after_space = True
+        elif groups and not after_space and _same_glyph(groups[-1][0], char):
             groups[-1].append(char)
         else:
             groups.append([char])
-            spaced.append(pending_space)
-            wide.append(pending_wide)
-            pending_space = pending_wide = False
+            after_space = False
     texts = [_glyph_text(group) for group in groups]
     for mark in marks:
         # A mark belongs to the glyph it is painted on: the base whose box holds its centre (else the nearest).
@@ -179,10 +218,18 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> list[Cluster]:
         nearest = min(range(len(groups)), key=lambda i: _distance(groups[i][0], centre), default=None)
         if nearest is not None:
             texts[nearest] += mark.ch
-    return [
-        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq, space, w)
-        for seq, (text, group, space, w) in enumerate(zip(texts, groups, spaced, wide, strict=True))
+    clusters = [
+        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq)
+        for seq, (text, group) in enumerate(zip(texts, groups, strict=True))
     ]
+    return clusters, spaces
+
+
+def _same_glyph(first: _Char, char: _Char) -> bool:
+    """Characters of one glyph: of one ActualText span, or (without one) at one origin with one right edge."""
+    if first.cluster or char.cluster:
+        return first.cluster == char.cluster
+    return abs(first.x - char.x) < 0.01 and abs(first.right - char.right) < 0.01
 
 
 def _distance(char: _Char, x: float) -> float:
@@ -212,15 +259,18 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
     lines: list[list[_Char]] = []
     marks: list[_Char] = []
     for char in chars:
-        if _is_mark(char.ch):
+        if _is_mark(char.ch) and not char.cluster:
             marks.append(char)
             continue
-        if lines:
-            base = lines[-1][-1]
-            same_baseline = abs(base.y - char.y) <= BASELINE_TOLERANCE * max(base.size, char.size)
-            if char.ch == " " or (same_baseline and not _collides(lines[-1], char)):
+        if char.ch == " ":
+            # A space counts where it is painted (visual_line), on its own line: one PDFium gives among another line's
+            # characters, or before a line's first glyph, is left out.
+            if lines and _same_baseline(lines[-1][-1], char):
                 lines[-1].append(char)
-                continue
+            continue
+        if lines and _same_baseline(lines[-1][-1], char) and not _collides(lines[-1], char):
+            lines[-1].append(char)
+            continue
         lines.append([char])
     line_marks: list[list[_Char]] = [[] for _ in lines]
     for mark in marks:
@@ -229,30 +279,53 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
             centre = (mark.left + mark.right) / 2
             best = min(near, key=lambda i: (min(_distance(c, centre) for c in lines[i]), abs(lines[i][0].y - mark.y)))
             line_marks[best].append(mark)
-    return list(zip(lines, line_marks, strict=True))
+    return _top_down(list(zip(lines, line_marks, strict=True)))
 
 
-def visual_line(clusters: list[Cluster]) -> str:
+def _top_down(lines: list[tuple[list[_Char], list[_Char]]]) -> list[tuple[list[_Char], list[_Char]]]:
+    """Lines in stream order, except that a line goes before the lines painted just ahead of it that lie right under
+    it: Chromium paints the first line of some paragraphs after the second. Only the next line down moves (a footer
+    painted first stays where it is), and only across the same stretch of the page (columns stay apart)."""
+    ordered: list[tuple[list[_Char], list[_Char]]] = []
+    for line in lines:
+        at = len(ordered)
+        while at and _just_below(ordered[at - 1][0], line[0]):
+            at -= 1
+        ordered.insert(at, line)
+    return ordered
+
+
+def _just_below(line: list[_Char], other: list[_Char]) -> bool:
+    """Whether ``line`` is the line under ``other``: a baseline lower by more than the tolerance and at most two glyph
+    sizes, overlapping it across."""
+    size = max(line[0].size, other[0].size)
+    if not BASELINE_TOLERANCE * size < other[0].y - line[0].y <= 2 * size:
+        return False
+    return min(c.left for c in line) < max(c.right for c in other) and min(c.left for c in other) < max(c.right for c in line)
+
+
+def visual_line(clusters: list[Cluster], spaces: list[float] | None = None) -> str:
     """The line as painted, left to right; a right-to-left glyph's letters reversed, so that reordering restores them.
 
-    Between two glyphs the stream painted one after the other, a space is where the stream has one
-    (justified Arabic widens gaps inside words as much as between them, so gaps alone would cut
-    words); on a line that paints spaces with an advance, spaces of no width there are PDFium's
-    guesses and do not count. Between glyphs of different runs, a space is where the gap is wider
-    than ``WORD_GAP``; any gap wider than ``FAR_GAP`` is a space.
+    On a line that paints spaces (``spaces``: their middles), a space is where one is painted between two glyphs
+    (justified Arabic widens gaps inside words as much as between them, so gaps alone would cut words), or where
+    glyphs the stream painted apart leave a gap wider than ``WORD_GAP`` (runs of another direction). On a line
+    without painted spaces (Chromium's have no width), a space is where the gap is wider than ``WORD_GAP``. Any
+    gap wider than ``FAR_GAP`` is a space.
     """
     ordered = sorted(clusters, key=lambda c: (c.left + c.right) / 2)
-    wide_spaces = any(cluster.wide_space_before for cluster in ordered)
-    paints_spaces = any(cluster.space_before for cluster in ordered)
+    painted = sorted(spaces or [])
     out: list[str] = []
     for i, cluster in enumerate(ordered):
         if i:
             previous = ordered[i - 1]
             gap = (cluster.left - previous.right) / max(cluster.size, previous.size)
-            if paints_spaces and abs(cluster.seq - previous.seq) == 1:
+            if painted:
+                start, end = (previous.left + previous.right) / 2, (cluster.left + cluster.right) / 2
+                between = any(start < middle < end for middle in painted)
+                one_run = abs(cluster.seq - previous.seq) == 1
                 # A gap of a glyph's height or more is no kashida: a page number beside a running title.
-                later = cluster if cluster.seq > previous.seq else previous
-                space = (later.wide_space_before if wide_spaces else later.space_before) or gap > FAR_GAP
+                space = between or gap > (FAR_GAP if one_run else WORD_GAP)
             else:
                 space = gap > WORD_GAP
             if space:
@@ -284,8 +357,8 @@ def visual_lines(path: Path, numbers: list[int]) -> dict[int, list[str]] | None:
         for index in numbers:
             page = document[index]
             textpage = page.get_textpage()
-            chars = _chars(textpage)
-            pages[index] = [] if chars is None else [visual_line(_clusters(line, marks)) for line, marks in _lines(chars)]
+            chars = _chars(page, textpage)
+            pages[index] = [] if chars is None else [visual_line(*_clusters(line, marks)) for line, marks in _lines(chars)]
             textpage.close()
             page.close()
     except (pdfium.PdfiumError, IndexError):

@@ -18,8 +18,8 @@ from ingest.records import DocMeta, Document, Extracted, Page
 
 # Bump when parsing or normalisation changes what comes out of a file: every file is re-read then.
 # 2: text-quality scoring, repairs chosen by score, unreadable pages OCR'd; 3: PDF reading order from glyph positions + bidi;
-# 4: front matter marked on its passages (ingest.chunk.is_lead).
-INGEST_VERSION = "4"
+# 4: front matter marked on its passages (ingest.chunk.is_lead); 5: ActualText clusters and word gaps in glyph reading (#19).
+INGEST_VERSION = "5"
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,13 @@ from collections import Counter
 from dataclasses import replace
 
 from ingest.articles import match_heading
+from ingest.quality import LANGUAGES
 from ingest.records import Page
 from ingest.repair import Reading, best_reading
 
-# The second half is a lookahead, so a word cut over three lines ("compé-\ntiti-\nvité") joins in one pass.
-_HYPHENATED = re.compile(r"([A-Za-zÀ-ÖØ-öø-ÿŒœ]{2,})[-\u00AD]\n(?=[a-zà-öø-ÿœ]{2,})")
+# A word or number cut at line ends after a hyphen or a slash, over as many lines as it takes ("compé-\ntiti-\nvité").
+_LINE_END_BREAK = re.compile(r"[^\W_]+(?:[-\u2010\u00AD/]\n[^\W_]+)+")
+_BREAK_MARK = re.compile(r"([-\u2010\u00AD/])\n")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00A0\u2000-\u200A\u202F\u205F\u3000]+")
 _BIDI_CONTROLS = re.compile(r"[\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]")
@@ -39,11 +41,47 @@ def clean_whitespace(text: str) -> str:
 
 
 def repair_hyphenation(text: str) -> str:
-    """Join words split across lines with a hyphen ("compéti-\\ntivité" -> "compétitivité").
-
-    Only when the second half starts in lower case, so "Nord-\\nAfrique" style compounds survive.
+    """Join what a line break after a hyphen or a slash cut: never with a space, and the hyphen dropped where it
+    was the typesetter's ("compéti-\\ntivité" -> "compétitivité") but kept where it belongs to a compound or a
+    number ("vingt-\\ncinq", "start-\\nup", "Nord-\\nAfrique", "2014-\\n2018"), as browsers and word processors
+    break lines only there; a slash stays ("الأول/\\nأكتوبر"), a soft hyphen goes.
     """
-    return _HYPHENATED.sub(r"\1", text)
+    return _LINE_END_BREAK.sub(lambda match: _joined(match.group(0), text), text)
+
+
+def _joined(chain: str, page: str) -> str:
+    pieces = _BREAK_MARK.split(chain)  # word, mark, word, mark, word...
+    words, marks = pieces[::2], pieces[1::2]
+    drop = _typesetter_hyphens(words, page)
+    out = words[0]
+    for mark, word in zip(marks, words[1:], strict=True):
+        out += ("" if mark == "\u00ad" or (mark != "/" and drop) else mark) + word
+    return out
+
+
+def _typesetter_hyphens(words: list[str], page: str) -> bool:
+    """Whether the hyphens between ``words`` were put there by hyphenation, not written (judged on the whole word).
+
+    The page's own spelling decides first (the compound or the joined word written elsewhere on it). Then the word
+    lists: pieces that are no words ("compéti") were cut by a typesetter; when every piece is a word ("vingt",
+    "cinq"), the hyphen stays unless the joined word is as common as the rarest piece ("entre-prises").
+    """
+    if any(not word[:1].islower() or not word.isalpha() for word in words[1:]) or not words[0].isalpha():
+        return False  # "Nord-Afrique", "2014-2018": capitals and numbers are compounds
+    joined = "".join(words)
+    if "-".join(words) in page:
+        return False
+    if re.search(rf"(?<!\w){re.escape(joined)}(?!\w)", page):
+        return True
+    frequencies = [_zipf(word) for word in words]
+    return min(frequencies) == 0 or _zipf(joined) >= min(frequencies)
+
+
+def _zipf(word: str) -> float:
+    """How common ``word`` is in the product's languages (wordfreq's Zipf scale, 0 for no word)."""
+    import wordfreq
+
+    return max(wordfreq.zipf_frequency(word, lang) for lang in LANGUAGES)
 
 
 def read_page_text(raw: str, prefer: str = "") -> Reading:

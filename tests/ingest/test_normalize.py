@@ -96,9 +96,17 @@ def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
-def test_hyphenation_repair_joins_only_lowercase_continuations() -> None:
+def test_hyphenation_repair_drops_only_a_typesetters_hyphen() -> None:
     assert repair_hyphenation("pôles de compéti-\ntivité") == "pôles de compétitivité"
-    assert repair_hyphenation("Afrique du Nord-\nAfrique") == "Afrique du Nord-\nAfrique"
+    assert repair_hyphenation("les entre-\nprises du pays") == "les entreprises du pays"
+    # Browsers and word processors break lines after the hyphens of compounds and numbers: the lines join, the hyphen stays.
+    assert repair_hyphenation("Afrique du Nord-\nAfrique") == "Afrique du Nord-Afrique"
+    assert repair_hyphenation("vingt-\ncinq pour cent") == "vingt-cinq pour cent"
+    assert repair_hyphenation("des start-\nup, accompagnée") == "des start-up, accompagnée"
+    assert repair_hyphenation("the NES 2014-\n2018, the") == "the NES 2014-2018, the"
+    assert repair_hyphenation("تشرين الأول/\nأكتوبر 2004") == "تشرين الأول/أكتوبر 2004"
+    # The page's own spelling decides first.
+    assert repair_hyphenation("les con-\ntenir et contenir") == "les contenir et contenir"
 
 
 def test_whitespace_cleanup_drops_bidi_marks_and_keeps_lines() -> None:
