@@ -323,7 +323,8 @@ def visual_line(clusters: list[Cluster], spaces: list[float] | None = None) -> s
             if painted:
                 start, end = (previous.left + previous.right) / 2, (cluster.left + cluster.right) / 2
                 between = any(start < middle < end for middle in painted)
-                one_run = abs(cluster.seq - previous.seq) == 1
+                # One run: painted one after the other, in one direction (a number beside a word is a run of its own).
+                one_run = abs(cluster.seq - previous.seq) == 1 and cluster.rtl == previous.rtl
                 # A gap of a glyph's height or more is no kashida: a page number beside a running title.
                 space = between or gap > (FAR_GAP if one_run else WORD_GAP)
             else:
