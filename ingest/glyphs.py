@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.actual_text import object_address, text_objects
+from ingest.normalize import SYMBOL_BULLETS
 
 BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
 # Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
@@ -81,7 +82,7 @@ def _chars(page: Any, textpage: Any) -> list[_Char] | None:
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
         if code == 0 or code == 0xFFFE:
             continue
-        ch = chr(code)
+        ch = chr(code).translate(SYMBOL_BULLETS)
         if ch.isspace():
             ch = " "
         elif unicodedata.category(ch) == "Cc":
