@@ -116,13 +116,15 @@ def strip_running_lines(pages: list[Page], min_pages: int = 2) -> list[Page]:
     A line counts as running when it is among the first or last three lines of at least half the
     pages (and of ``min_pages`` pages or more). Documents shorter than that keep their lines, except
     bare page numbers. Article and chapter headings are never running lines, though "Article #"
-    may well stand at the top of every page.
+    may well stand at the top of every page, nor is a line that goes on with the sentence of the line
+    before it (a wrapped title's "l'investissement" under "... charte de", twice in a short document).
     """
     edge = 3
     counts: Counter[str] = Counter()
     for page in pages:
         lines = [line for line in page.text.split("\n") if line.strip()]
-        counts.update({_line_key(line) for line in lines[:edge] + lines[-edge:] if match_heading(line) is None})
+        at_edges = [i for i in range(len(lines)) if i < edge or i >= len(lines) - edge]
+        counts.update({_line_key(lines[i]) for i in at_edges if match_heading(lines[i]) is None and not _goes_on(lines, i)})
     threshold = max(min_pages, (len(pages) + 1) // 2)
     running = {key for key, n in counts.items() if n >= threshold and len(pages) >= min_pages}
     cleaned = []
@@ -133,7 +135,14 @@ def strip_running_lines(pages: list[Page], min_pages: int = 2) -> list[Page]:
         kept = [
             line
             for i, line in enumerate(lines)
-            if not (i in edges and (_line_key(line) in running or _PAGE_NUMBER_ONLY.match(line)))
+            if not (i in edges and (_line_key(line) in running or _PAGE_NUMBER_ONLY.match(line))) or _goes_on(lines, i)
         ]
         cleaned.append(replace(page, text="\n".join(kept).strip()))
     return cleaned
+
+
+def _goes_on(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` continues the sentence of the line above: it starts in lower case after a line that does not
+    end one."""
+    above = next((line.rstrip() for line in reversed(lines[:i]) if line.strip()), "")
+    return bool(above) and lines[i].lstrip()[:1].islower() and not above.endswith((".", ":", ";", "!", "?", "…"))

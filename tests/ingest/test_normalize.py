@@ -139,3 +139,12 @@ def test_running_header_glued_to_its_page_number_is_removed() -> None:
     pages = [Page(n, f"{n + 4}JOURNAL OFFICIEL DE LA REPUBLIQUE N° 12\nArt. {n}. - Texte {n}.\nSuite.") for n in range(1, 4)]
     for page in strip_running_lines(pages):
         assert page.text.startswith(f"Art. {page.number}. - Texte"), page.text
+
+
+def test_a_line_that_goes_on_with_the_sentence_above_is_no_running_line() -> None:
+    # A short document whose title and a chapter heading both wrap before the same word (Chromium's print).
+    pages = [
+        Page(1, "Loi-cadre formant charte de\nl'investissement\nLe présent document est un résumé."),
+        Page(2, "Chapitre II : Dispositifs de soutien à\nl'investissement\nArticle 4 – Dispositif principal"),
+    ]
+    assert [page.text for page in strip_running_lines(pages)] == [page.text for page in pages]
