@@ -138,7 +138,27 @@ def _page_lines(lines: list[str], mirror: bool, page_rtl: bool) -> str:
         else:
             logical = visual_to_logical(line, mirror)
         out.append(pair_brackets(logical))
-    return "\n".join(out)
+    return "\n".join(_pair_across_lines(out))
+
+
+def _pair_across_lines(lines: list[str]) -> list[str]:
+    """Close a pair opened on an earlier line where a second opener of its kind ends a word: a writer that runs bidi
+    line by line draws the closer of «Startup\\nTunisia» facing the wrong way, not knowing of the opener above."""
+    out = list(lines)
+    for opener, closer in _PAIRS.items():
+        open_on = -1  # the line of the pair left open, if any
+        for i, line in enumerate(out):
+            chars = list(line)
+            for j, ch in enumerate(chars):
+                if ch == opener:
+                    if 0 <= open_on < i and _closes_word(line, j):
+                        chars[j], open_on = closer, -1
+                    else:
+                        open_on = i
+                elif ch == closer:
+                    open_on = -1
+            out[i] = "".join(chars)
+    return out
 
 
 def logical_lines(lines: list[str]) -> str:

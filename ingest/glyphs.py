@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.actual_text import object_address, text_objects
+from ingest.normalize import SYMBOL_BULLETS
 
 BASELINE_TOLERANCE = 0.45  # of the font size: marks and superscript digits stay on their line
 # Of the glyph size (font size or box height, the larger: one writer scales text with its matrix and
@@ -81,7 +82,7 @@ def _chars(page: Any, textpage: Any) -> list[_Char] | None:
         code = pdfium_c.FPDFText_GetUnicode(raw, i)
         if code == 0 or code == 0xFFFE:
             continue
-        ch = chr(code)
+        ch = chr(code).translate(SYMBOL_BULLETS)
         if ch.isspace():
             ch = " "
         elif unicodedata.category(ch) == "Cc":
@@ -151,6 +152,11 @@ def _on_line(plain: list[tuple[int, _Char]], at: int, char: _Char) -> bool:
     return any(c is not None and _same_baseline(c, char) for c in (before, after)) or (before is None and after is None)
 
 
+def _one_glyph(a: _Char, b: _Char) -> bool:
+    """Characters a font map gives one glyph: one origin, one box (a mark among them stays in their order)."""
+    return abs(a.x - b.x) < 0.01 and abs(a.y - b.y) < 0.01 and abs(a.right - b.right) < 0.01
+
+
 def _same_baseline(a: _Char, b: _Char) -> bool:
     return abs(a.y - b.y) <= BASELINE_TOLERANCE * max(a.size, b.size)
 
@@ -169,8 +175,9 @@ def _glyph_text(group: list[_Char]) -> str:
     text = "".join(c.ch for c in group)
     if group[0].cluster:
         return text  # an ActualText, in logical order
-    if len(text) > 1 and all(_arabic_letter(ch) for ch in text) and text[0] != _LAM and text[-1] == _LAM:
-        return text[::-1]
+    letters = [ch for ch in text if not _is_mark(ch)]
+    if len(letters) > 1 and all(_arabic_letter(ch) for ch in letters) and letters[0] != _LAM and letters[-1] == _LAM:
+        return text[::-1]  # with a mark the shaper mapped along ("اًل" for "لًا")
     return text
 
 
@@ -179,8 +186,9 @@ def _arabic_letter(ch: str) -> bool:
 
 
 def _misnamed_marks(line: list[_Char]) -> set[int]:
-    """Digits and signs painted within an Arabic letter's advance: mark glyphs whose font map names the wrong
-    character (a shaper's positioned damma mapped to "4" or "/"). Running text never stacks two glyphs there."""
+    """Digits and signs painted over half an Arabic letter or more: glyphs whose font map names the wrong character
+    (a shaper's positioned damma, or a lam-alef under its tanween, mapped to "4" or "/"). Running text never stacks
+    two glyphs there."""
     letters = [(c.left, c.right) for c in line if _arabic_letter(c.ch)]
     return {
         id(c)
@@ -189,8 +197,14 @@ def _misnamed_marks(line: list[_Char]) -> set[int]:
         and not c.cluster
         and c.ch != " "
         and not _is_mark(c.ch)
-        and any(c.left >= left - 0.1 and c.right <= right + 0.1 for left, right in letters)
+        and any(
+            _overlap(c.left, c.right, left, right) >= 0.5 * min(c.right - c.left, right - left) - 0.1 for left, right in letters
+        )
     }
+
+
+def _overlap(left: float, right: float, other_left: float, other_right: float) -> float:
+    return min(right, other_right) - max(left, other_left)
 
 
 def _clusters(line: list[_Char], marks: list[_Char]) -> tuple[list[Cluster], list[float]]:
@@ -218,9 +232,15 @@ def _clusters(line: list[_Char], marks: list[_Char]) -> tuple[list[Cluster], lis
         nearest = min(range(len(groups)), key=lambda i: _distance(groups[i][0], centre), default=None)
         if nearest is not None:
             texts[nearest] += mark.ch
+    extents = [[group[0].left, max(c.right for c in group)] for group in groups]
+    for char in line:
+        if id(char) in dropped and groups:
+            # A misnamed glyph still covers the letters it is painted over: a lam-alef under the tanween its text went to.
+            i = max(range(len(groups)), key=lambda i: _overlap(char.left, char.right, *extents[i]))
+            extents[i] = [min(extents[i][0], char.left), max(extents[i][1], char.right)]
     clusters = [
-        Cluster(text, group[0].left, max(c.right for c in group), group[0].size, seq)
-        for seq, (text, group) in enumerate(zip(texts, groups, strict=True))
+        Cluster(text, left, right, group[0].size, seq)
+        for seq, (text, group, (left, right)) in enumerate(zip(texts, groups, extents, strict=True))
     ]
     return clusters, spaces
 
@@ -259,7 +279,7 @@ def _lines(chars: list[_Char]) -> list[tuple[list[_Char], list[_Char]]]:
     lines: list[list[_Char]] = []
     marks: list[_Char] = []
     for char in chars:
-        if _is_mark(char.ch) and not char.cluster:
+        if _is_mark(char.ch) and not char.cluster and not (lines and _one_glyph(lines[-1][-1], char)):
             marks.append(char)
             continue
         if char.ch == " ":
@@ -323,7 +343,8 @@ def visual_line(clusters: list[Cluster], spaces: list[float] | None = None) -> s
             if painted:
                 start, end = (previous.left + previous.right) / 2, (cluster.left + cluster.right) / 2
                 between = any(start < middle < end for middle in painted)
-                one_run = abs(cluster.seq - previous.seq) == 1
+                # One run: painted one after the other, in one direction (a number beside a word is a run of its own).
+                one_run = abs(cluster.seq - previous.seq) == 1 and cluster.rtl == previous.rtl
                 # A gap of a glyph's height or more is no kashida: a page number beside a running title.
                 space = between or gap > (FAR_GAP if one_run else WORD_GAP)
             else:

@@ -15,6 +15,14 @@ from ingest.repair import Reading, best_reading
 # A word or number cut at line ends after a hyphen or a slash, over as many lines as it takes ("compé-\ntiti-\nvité").
 _LINE_END_BREAK = re.compile(r"[^\W_]+(?:[-\u2010\u00AD/]\n[^\W_]+)+")
 _BREAK_MARK = re.compile(r"([-\u2010\u00AD/])\n")
+# A line that ends with an opening bracket: the next line's first word belongs right after it (not so after a
+# guillemet, which French spaces).
+_OPENER_AT_LINE_END = re.compile(r"([(\[])\n(?=\S)")
+# List bullets of Word's Symbol and Wingdings fonts, which text layers give as private-use characters: to the bidi
+# algorithm a left-to-right letter (an Arabic item's bullet lands after its first number), to the quality score no word.
+SYMBOL_BULLETS = str.maketrans(
+    {"\uf0b7": "•", "\uf0a7": "▪", "\uf06e": "■", "\uf0d8": "➢", "\uf076": "❖", "\uf0fc": "✓", "\uf0a8": "□"}
+)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\u00A0\u2000-\u200A\u202F\u205F\u3000]+")
 _BIDI_CONTROLS = re.compile(r"[\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]")
@@ -35,7 +43,7 @@ def clean_whitespace(text: str) -> str:
     Lone surrogates (a broken font map decoded with surrogatepass) become U+FFFD: they cannot be
     encoded, and would fail far later, in the embedder or the store.
     """
-    text = _SURROGATE.sub("\ufffd", _BIDI_CONTROLS.sub("", text))
+    text = _SURROGATE.sub("\ufffd", _BIDI_CONTROLS.sub("", text)).translate(SYMBOL_BULLETS)
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     return "\n".join(lines)
 
@@ -46,6 +54,7 @@ def repair_hyphenation(text: str) -> str:
     number ("vingt-\\ncinq", "start-\\nup", "Nord-\\nAfrique", "2014-\\n2018"), as browsers and word processors
     break lines only there; a slash stays ("الأول/\\nأكتوبر"), a soft hyphen goes.
     """
+    text = _OPENER_AT_LINE_END.sub(r"\1", text)  # "1444 (\\n9 ديسمبر" (LibreOffice breaks there)
     return _LINE_END_BREAK.sub(lambda match: _joined(match.group(0), text), text)
 
 
@@ -107,13 +116,15 @@ def strip_running_lines(pages: list[Page], min_pages: int = 2) -> list[Page]:
     A line counts as running when it is among the first or last three lines of at least half the
     pages (and of ``min_pages`` pages or more). Documents shorter than that keep their lines, except
     bare page numbers. Article and chapter headings are never running lines, though "Article #"
-    may well stand at the top of every page.
+    may well stand at the top of every page, nor is a line that goes on with the sentence of the line
+    before it (a wrapped title's "l'investissement" under "... charte de", twice in a short document).
     """
     edge = 3
     counts: Counter[str] = Counter()
     for page in pages:
         lines = [line for line in page.text.split("\n") if line.strip()]
-        counts.update({_line_key(line) for line in lines[:edge] + lines[-edge:] if match_heading(line) is None})
+        at_edges = [i for i in range(len(lines)) if i < edge or i >= len(lines) - edge]
+        counts.update({_line_key(lines[i]) for i in at_edges if match_heading(lines[i]) is None and not _goes_on(lines, i)})
     threshold = max(min_pages, (len(pages) + 1) // 2)
     running = {key for key, n in counts.items() if n >= threshold and len(pages) >= min_pages}
     cleaned = []
@@ -124,7 +135,14 @@ def strip_running_lines(pages: list[Page], min_pages: int = 2) -> list[Page]:
         kept = [
             line
             for i, line in enumerate(lines)
-            if not (i in edges and (_line_key(line) in running or _PAGE_NUMBER_ONLY.match(line)))
+            if not (i in edges and (_line_key(line) in running or _PAGE_NUMBER_ONLY.match(line))) or _goes_on(lines, i)
         ]
         cleaned.append(replace(page, text="\n".join(kept).strip()))
     return cleaned
+
+
+def _goes_on(lines: list[str], i: int) -> bool:
+    """Whether line ``i`` continues the sentence of the line above: it starts in lower case after a line that does not
+    end one."""
+    above = next((line.rstrip() for line in reversed(lines[:i]) if line.strip()), "")
+    return bool(above) and lines[i].lstrip()[:1].islower() and not above.endswith((".", ":", ";", "!", "?", "…"))

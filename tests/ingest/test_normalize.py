@@ -109,6 +109,16 @@ def test_hyphenation_repair_drops_only_a_typesetters_hyphen() -> None:
     assert repair_hyphenation("les con-\ntenir et contenir") == "les contenir et contenir"
 
 
+def test_a_line_that_ends_with_an_opening_bracket_joins_the_next() -> None:
+    assert repair_hyphenation("الأولى 1444 (\n9 ديسمبر 2022)") == "الأولى 1444 (9 ديسمبر 2022)"
+    assert repair_hyphenation("le label «\nStart-up »") == "le label «\nStart-up »", "French spaces its guillemets"
+
+
+def test_symbol_font_bullets_become_bullets() -> None:
+    # Word's Symbol-font bullet is a private-use character: a left-to-right letter to the bidi algorithm.
+    assert clean_whitespace("\uf0b7 50% من التكاليف") == "• 50% من التكاليف"
+
+
 def test_whitespace_cleanup_drops_bidi_marks_and_keeps_lines() -> None:
     assert clean_whitespace("a\u200f  b\t c\r\nd\u00a0e") == "a b c\nd e"
 
@@ -129,3 +139,12 @@ def test_running_header_glued_to_its_page_number_is_removed() -> None:
     pages = [Page(n, f"{n + 4}JOURNAL OFFICIEL DE LA REPUBLIQUE N° 12\nArt. {n}. - Texte {n}.\nSuite.") for n in range(1, 4)]
     for page in strip_running_lines(pages):
         assert page.text.startswith(f"Art. {page.number}. - Texte"), page.text
+
+
+def test_a_line_that_goes_on_with_the_sentence_above_is_no_running_line() -> None:
+    # A short document whose title and a chapter heading both wrap before the same word (Chromium's print).
+    pages = [
+        Page(1, "Loi-cadre formant charte de\nl'investissement\nLe présent document est un résumé."),
+        Page(2, "Chapitre II : Dispositifs de soutien à\nl'investissement\nArticle 4 – Dispositif principal"),
+    ]
+    assert [page.text for page in strip_running_lines(pages)] == [page.text for page in pages]
