@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 
 from ingest.articles import match_heading, uses_madda
 from ingest.langid import detect_language
-from ingest.normalize import repair_hyphenation
 from ingest.records import Chunk, Document
 
 TokenCounter = Callable[[str], int]
@@ -189,8 +188,7 @@ def _join(lines: list[_Line]) -> str:
 
 
 def _make_chunk(doc: Document, segment: _Segment, lines: list[_Line], context: str, index: int) -> Chunk:
-    # Pages were repaired one by one: a word hyphenated across a page break ("tech-|enabled") is joined here.
-    text = repair_hyphenation(_join(lines))
+    text = _join(lines)
     first, last = min(line.page for line in lines), max(line.end_page for line in lines)
     spanned = [page for page in doc.pages if first <= page.number <= last]
     repairs = sorted({page.repair for page in spanned} - {"none"})

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from ingest.errors import MAX_PAGES, CorruptDocumentError, IngestError, InvalidMetadataError, NoTextError, UnsupportedFormatError
 from ingest.glyphs import reader_name
 from ingest.metadata import build_metadata, read_sidecar
-from ingest.normalize import normalize_page_text, strip_running_lines
+from ingest.normalize import join_across_pages, normalize_page_text, strip_running_lines
 from ingest.ocr import OcrConfig
 from ingest.pages import PageNote, PageTexts, Progress, read_pages
 from ingest.readers import READERS, is_sidecar, reader_for
@@ -113,7 +113,7 @@ def _page_texts(
 ) -> PageTexts:
     declared_lang = str(sidecar.get("lang") or extracted.declared.get("lang") or "")
     texts = read_pages(source.path, extracted, options.ocr, lang_hint=declared_lang, progress=progress)
-    texts.pages = strip_running_lines(texts.pages)
+    texts.pages = join_across_pages(strip_running_lines(texts.pages))
     return texts
 
 

@@ -15,6 +15,8 @@ from ingest.repair import Reading, best_reading
 # A word or number cut at line ends after a hyphen or a slash, over as many lines as it takes ("compé-\ntiti-\nvité").
 _LINE_END_BREAK = re.compile(r"[^\W_]+(?:[-\u2010\u00AD/]\n[^\W_]+)+")
 _BREAK_MARK = re.compile(r"([-\u2010\u00AD/])\n")
+_PAGE_END_BREAK = re.compile(r"[^\W_]+[-\u2010\u00AD/]$")
+_PAGE_START_WORD = re.compile(r"[^\W_]+")
 # A line that ends with an opening bracket: the next line's first word belongs right after it (not so after a
 # guillemet, which French spaces).
 _OPENER_AT_LINE_END = re.compile(r"([(\[])\n(?=\S)")
@@ -108,6 +110,22 @@ def normalize_page_text(raw: str) -> tuple[str, str]:
 def _line_key(line: str) -> str:
     """Key that makes 'Page 3 of 9' and 'Page 4 of 9' the same running line."""
     return _DIGITS.sub("#", line.strip().casefold())
+
+
+def join_across_pages(pages: list[Page]) -> list[Page]:
+    """A word cut at a page's end after a hyphen or a slash ("tech-" | "enabled economy") is joined as
+    :func:`repair_hyphenation` joins it within a page; it then stands on the page where it starts."""
+    out = list(pages)
+    for i in range(len(out) - 1):
+        head, tail = out[i].text.rstrip(), out[i + 1].text.lstrip()
+        cut = _PAGE_END_BREAK.search(head)
+        rest = _PAGE_START_WORD.match(tail)
+        if not (cut and rest and head and tail):
+            continue
+        joined = _joined(f"{cut.group(0)}\n{rest.group(0)}", f"{head}\n{tail}")
+        out[i] = replace(out[i], text=head[: cut.start()] + joined)
+        out[i + 1] = replace(out[i + 1], text=tail[rest.end() :].lstrip())
+    return out
 
 
 def strip_running_lines(pages: list[Page], min_pages: int = 2) -> list[Page]:

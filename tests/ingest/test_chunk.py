@@ -116,9 +116,3 @@ def test_a_bare_title_before_the_first_section_is_not_front_matter(embedder: Emb
     ]
     chunks = chunk_document(_headed(lines, ("Loi de l'investissement", "Préambule")), embedder.count_tokens)
     assert not any(c.lead for c in chunks), "the title joins the preamble, which is content"
-
-
-def test_a_word_hyphenated_across_a_page_break_is_joined() -> None:
-    doc = _doc("The plan builds a tech-\fenabled economy for all.", pages=2)
-    (chunk,) = chunk_document(doc, lambda text: len(text.split()))
-    assert "a tech-enabled economy" in chunk.text and (chunk.page_start, chunk.page_end) == (1, 2)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.arabic import fold, repair_visual_order
-from ingest.normalize import clean_whitespace, normalize_page_text, repair_hyphenation, strip_running_lines
+from ingest.normalize import clean_whitespace, join_across_pages, normalize_page_text, repair_hyphenation, strip_running_lines
 from ingest.records import Page
 
 LOGICAL = "المادة 12: تدعم الدولة العناقيد الصناعية وفق القانون 23-12 (الجريدة الرسمية)."
@@ -148,3 +148,10 @@ def test_a_line_that_goes_on_with_the_sentence_above_is_no_running_line() -> Non
         Page(2, "Chapitre II : Dispositifs de soutien à\nl'investissement\nArticle 4 – Dispositif principal"),
     ]
     assert [page.text for page in strip_running_lines(pages)] == [page.text for page in pages]
+
+
+def test_a_word_hyphenated_across_a_page_break_is_joined_on_its_first_page() -> None:
+    pages = join_across_pages([Page(1, "The plan builds a tech-"), Page(2, "enabled economy for all.")])
+    assert [page.text for page in pages] == ["The plan builds a tech-enabled", "economy for all."]
+    pages = join_across_pages([Page(1, "les pôles de compéti-"), Page(2, "tivité du pays")])
+    assert [page.text for page in pages] == ["les pôles de compétitivité", "du pays"]
