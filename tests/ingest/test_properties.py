@@ -376,9 +376,14 @@ def wrap(text: str, width: int) -> str:
     return "\n".join(" ".join(words[i : i + width]) for i in range(0, len(words), width))
 
 
-# Arabic prose in reading order, without demonstratives or relatives (the other order evidence).
+# Arabic prose in reading order, without demonstratives or relatives (the other order evidence). No
+# word twice in a sentence and no sentence twice: a page of one word or one sentence repeated, with
+# full stops at line starts ("تتولى. تتولى تتولى"), carries no order evidence but its punctuation,
+# and reads as well reversed (random draws found both).
 PROSE_WORDS = st.sampled_from(["تتولى", "الوزارة", "المكلفة", "بالصناعة", "تنسيق", "برامج", "الدعم", "لفائدة", "المقاولات"])
-PROSE_SENTENCES = st.lists(st.lists(PROSE_WORDS, min_size=3, max_size=9).map(lambda ws: " ".join(ws) + "."), min_size=1)
+PROSE_SENTENCES = st.lists(
+    st.lists(PROSE_WORDS, min_size=3, max_size=9, unique=True).map(lambda ws: " ".join(ws) + "."), min_size=1, unique=True
+)
 
 
 @FEW
