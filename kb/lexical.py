@@ -122,7 +122,7 @@ class LexicalIndex:
         self.langs = langs
         self.groups = groups
         self.position = {chunk_id: i for i, chunk_id in enumerate(chunk_ids)}
-        self._name_order: np.ndarray | None = None
+        self._names: dict[str, np.ndarray] = {}  # per group, see _names_of
 
     @classmethod
     def build(cls, key: str, chunks: list[ChunkRow], tokens: list[list[str]], source: str = "") -> LexicalIndex:
@@ -148,14 +148,17 @@ class LexicalIndex:
             weights[token] = float(np.log(1.0 + (total - df + 0.5) / (df + 0.5)))
         return weights
 
-    def name_order(self) -> np.ndarray:
-        """Each passage's place in chunk-id order: equal scores are ranked by it, so that two stores of
-        the same documents (which may number their passages differently) keep the same candidates."""
-        if self._name_order is None:
-            order = np.empty(len(self.chunk_ids), dtype=np.int64)
-            order[sorted(range(len(self.chunk_ids)), key=self.chunk_ids.__getitem__)] = np.arange(len(self.chunk_ids))
-            self._name_order = order
-        return self._name_order
+    def _names_of(self, group: _Group) -> np.ndarray:
+        """Each passage of ``group`` by its place in chunk-id order: equal scores are ranked by it, so
+        two stores of the same documents (which may number their passages differently) keep the same
+        candidates. Computed once per group."""
+        names = self._names.get(group.lang)
+        if names is None:
+            ids = [self.chunk_ids[int(row)] for row in group.rows]
+            names = np.empty(len(ids), dtype=np.int64)
+            names[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+            self._names[group.lang] = names
+        return names
 
     def tokens_by_chunk(self) -> dict[str, list[str]]:
         """Analysed tokens of every passage, for reuse by the next build."""
@@ -180,8 +183,8 @@ class LexicalIndex:
             scores = group.scores(tokens)
             if allowed is not None:
                 scores = np.where(allowed[group.rows], scores, 0.0)
-            top = _top(scores, n, self.name_order()[group.rows])
-            found[lang] = [(int(group.rows[i]), float(scores[i])) for i in top if scores[i] > 0.0]
+            top = _top(scores, n, self._names_of(group))
+            found[lang] = [(int(group.rows[i]), float(scores[i])) for i in top]
         return found
 
     # --- persistence -------------------------------------------------------------------
@@ -332,11 +335,12 @@ def store_identity(store: Store) -> str:
 
 
 def _top(scores: np.ndarray, n: int, names: np.ndarray) -> np.ndarray:
-    """The ``n`` best scores, ties by ``names`` (a plain partition would cut a tie by position)."""
-    chosen = np.arange(len(scores))
-    if len(scores) > n:
-        cut = np.partition(scores, len(scores) - n)[len(scores) - n]  # the n-th best score
-        chosen = np.flatnonzero(scores >= cut)
+    """Positions of the ``n`` best positive scores, ties by ``names`` (a plain partition would cut a
+    tie by position). Only the positive scores are sorted: a rare query term matches few passages."""
+    chosen = np.flatnonzero(scores > 0.0)
+    if len(chosen) > n:
+        cut = np.partition(scores[chosen], len(chosen) - n)[len(chosen) - n]  # the n-th best score
+        chosen = chosen[scores[chosen] >= cut]
     return chosen[np.lexsort((names[chosen], -scores[chosen]))][:n]
 
 
