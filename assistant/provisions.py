@@ -63,7 +63,7 @@ def states_figures(sentence: str) -> bool:
     """Whether a sentence states a quantity: a number that is not a year, nor the number of a law,
     article or page (those say which text, not how much)."""
     for match in _NUMBER.finditer(sentence):
-        digits = match.group(0).translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+        digits = match.group(0)  # int() reads Arabic-Indic digits as well
         if digits.isdigit() and 1900 <= int(digits) <= 2100:
             continue
         if _NOT_A_QUANTITY.search(sentence[max(0, match.start() - 20) : match.start()]):
