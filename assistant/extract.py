@@ -18,7 +18,7 @@ from assistant.dimensions import lexicon
 from assistant.provisions import is_framing, states_figures
 from assistant.relevance import QuestionTerms
 from assistant.relevance import passage_relevance as scored
-from assistant.sentences import Sentence, split_sentences
+from ingest.sentences import Sentence, split_sentences
 from kb.analysis import analyze
 from kb.search import Hit
 
