@@ -10,7 +10,7 @@ the LLM answerer; callers use :func:`assistant.answer`, which picks the answerer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from assistant.config import AssistantConfig
 from assistant.dimensions import DIMENSIONS
@@ -34,6 +34,7 @@ class Collected:
     coverage: dict[str, Coverage]
     top_relevance: float
     evidence_floor: float  # the relevance a passage needs to be quoted
+    nearest: dict[str, tuple[ClosestDocument, ...]] = field(default_factory=dict)  # country -> its closest documents
 
     @property
     def abstain(self) -> bool:
@@ -76,7 +77,22 @@ def collect(
     coverage: dict[str, Coverage] = {
         c: ("evidence" if best[c] >= floor and match[c] >= closest else "no_evidence") for c in per_country
     }
-    return Collected(asked, read, coverage, top, quotable)
+    nearest = {e.country: closest_of(e.hits, asked.lang) for e in evidence}
+    return Collected(asked, read, coverage, top, quotable, nearest)
+
+
+NEAREST_DOCUMENTS = 3  # linked under a country with nothing on the point, so the reader can check
+
+
+def closest_of(hits: Sequence[Hit], lang: str) -> tuple[ClosestDocument, ...]:
+    """The documents of ``hits`` (one country's best passages) nearest the question, best first."""
+    best: dict[str, tuple[float, Hit]] = {}
+    for hit in hits:
+        score = similarity(hit, lang)
+        if hit.doc_id not in best or score > best[hit.doc_id][0]:
+            best[hit.doc_id] = (score, hit)
+    ranked = sorted(best.values(), key=lambda pair: -pair[0])[:NEAREST_DOCUMENTS]
+    return tuple(ClosestDocument(h.doc_id, h.title, h.country, h.lang, h.year, round(s, 4)) for s, h in ranked)
 
 
 def answering(found: Sequence[Candidate], terms: QuestionTerms, figures_asked: bool = False) -> float:
@@ -152,6 +168,8 @@ def answer_question(
         grid=tuple(grid),
         citations=tuple(book.citations),
         abstained=False,
+        # Where a country has nothing on the point, the documents that came nearest, to check by hand.
+        closest=tuple(doc for c in countries if coverage[c] != "evidence" for doc in collected.nearest.get(c, ())),
         verification=Verification(book.checked, tuple(book.dropped)),
         relevance=collected.top_relevance,
         period=(asked.year_min, asked.year_max),

@@ -49,7 +49,7 @@ def test_a_country_without_evidence_is_reported_not_filled(corpus_searcher: Sear
     assert result.coverage == {"MA": "evidence", "LY": "no_evidence"}
     assert all(not cell.citations and not cell.finding for cell in result.grid if cell.country == "LY")
     assert any(cell.citations for cell in result.grid if cell.country == "MA")
-    assert "The knowledge base holds no evidence for: LY." in result.markdown
+    assert "The documents held say nothing on this point for: LY." in result.markdown
     assert "| LY | *no evidence* |" in result.markdown
 
 
@@ -188,4 +188,6 @@ def test_a_regional_question_about_an_eu_text_is_answered_from_it_and_not_filled
     assert len(lacking) >= 3, "partner countries whose texts only share the vocabulary are 'nothing on this point'"
     assert not any(f.country in lacking for f in result.findings) and not any(c.country in lacking for c in result.citations)
     assert all(not cell.citations for cell in result.grid if cell.country in lacking)
+    assert {d.country for d in result.closest} == lacking, "each is linked to its closest documents, to check by hand"
+    assert "Closest documents: **" in result.markdown and "say nothing on this point for:" in result.markdown
     _check_citations(result, corpus_searcher)
