@@ -3,13 +3,10 @@ service on loopback standing in for the third-party server (its API, not our cod
 
 from __future__ import annotations
 
-import json
 import re
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -20,6 +17,7 @@ from assistant.translate import keeps_figures, numbers
 from assistant.views import answer_html
 from kb.search import Searcher
 from policykb.settings import SettingsError, load_settings
+from tests.jsonserver import json_server
 
 # Only Arabic texts of Algeria's technology-park agency are held: a French asker reads Arabic quotes.
 QUESTION = "Quelles sont les missions de l'agence algérienne des parcs technologiques ?"
@@ -36,27 +34,13 @@ class FakeLibreTranslate:
 def service() -> Iterator[FakeLibreTranslate]:
     fake = FakeLibreTranslate()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            fake.requests.append({"path": self.path, **body})
-            data = json.dumps({"translatedText": [fake.translate(t) for t in body["q"]]}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+    def respond(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        fake.requests.append({"path": path, **body})
+        return {"translatedText": [fake.translate(t) for t in body["q"]]}
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
+    with json_server(respond) as port:
+        fake.port = port
+        yield fake
 
 
 @pytest.fixture()
