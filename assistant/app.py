@@ -21,7 +21,8 @@ import gradio as gr
 from assistant import answer as answer_question
 from assistant.access import LoginGuard
 from assistant.audit import AuditLog, answer_fields
-from assistant.brief import Brief, BriefEntry, brief_filename, brief_markdown, write_brief_docx
+from assistant.brief import Brief, BriefEntry, brief_filename, brief_markdown
+from assistant.brief_docx import write_brief_docx
 from assistant.config import AssistantConfig, WebConfig
 from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
