@@ -1,18 +1,17 @@
 """The Gradio web assistant: chat, sources, comparison grid, brief builder and library.
 
-The only module that imports Gradio. Everything it shows comes from ``assistant.answer`` and the
-views in ``assistant.views`` (which escape all document text); this module wires components and
-events, checks roles on the server side, and writes the audit log.
+With assistant.appbrief and assistant.appconversations, the only modules that import Gradio.
+Everything it shows comes from ``assistant.answer`` and the views in ``assistant.views`` (which
+escape all document text); this module wires components and events, checks roles on the server
+side, and writes the audit log.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,13 +19,15 @@ import gradio as gr
 
 from assistant import answer as answer_question
 from assistant.access import LoginGuard
+from assistant.appbrief import Saving, brief_panel
+from assistant.appconversations import ChatParts, conversations_panel, wire_conversations
 from assistant.audit import AuditLog, answer_fields
-from assistant.brief import Brief, BriefEntry, brief_filename, brief_markdown, write_brief_docx
 from assistant.config import AssistantConfig, WebConfig
 from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
 from assistant.phrases import DOC_TYPE_NAMES, country_name, doc_type_name
 from assistant.question import analyse
+from assistant.saved import SavedWork
 from assistant.sessions import Sessions, UploadedFiles
 from assistant.sessions import request_address as _address
 from assistant.uploads import UploadLimits, UploadMeta, ingest_uploads
@@ -70,6 +71,7 @@ class Services:
     audit: AuditLog
     guard: LoginGuard | None
     export_dir: Path  # exported briefs, inside the server's private temporary folder
+    saved: SavedWork  # each user's brief and conversations (assistant.saved)
     sessions: Sessions  # who a request is (Gradio's login tokens)
     uploaded: UploadedFiles  # the files each session sent through the upload route
     may_upload: Callable[[str | None], bool]  # the one role rule for adding documents (assistant.uploadgate)
@@ -98,10 +100,6 @@ def store_errors(lang: str) -> Iterator[None]:
 
 def _user(request: gr.Request | None) -> str | None:
     return getattr(request, "username", None) if request is not None else None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 # --- the app ----------------------------------------------------------------------------------
@@ -134,7 +132,7 @@ def build_app(services: Services) -> gr.Blocks:
         shown_messages = gr.State([])  # list[dict]: the chat's messages, as this server wrote them
         last_answer = gr.State(None)  # Answer | None
         last_filters = gr.State("")  # the filters it was asked with, as a brief states them
-        brief = gr.State([])  # list[BriefEntry]
+        saving = Saving(services.saved, services.guard is not None, services.audit, services.export_dir)
 
         with gr.Row(elem_id="pkb-header"):
             heading = gr.HTML(_heading("en"), elem_id="pkb-heading")
@@ -173,6 +171,7 @@ def build_app(services: Services) -> gr.Blocks:
                                 gr.Button(example, size="sm", elem_classes=["pkb-example"]) for example in EXAMPLES
                             ]
                         new_conversation = gr.Button(text("new_conversation", "en"), size="sm", elem_id="pkb-new")
+                        saved_conversations = conversations_panel()
                         with gr.Accordion(text("filters", "en"), open=False, elem_id="pkb-filters") as filters_box:
                             countries = gr.CheckboxGroup(
                                 choices=[(country_name(c, "en"), c) for c in COUNTRY_CODES],
@@ -198,17 +197,7 @@ def build_app(services: Services) -> gr.Blocks:
                         passage = gr.HTML(passage_html(None, "en"), elem_id="pkb-passage")
                 grid_title = gr.Markdown(f"### {text('grid', 'en')}")
                 grid = gr.HTML(grid_html(None, "en"), elem_id="pkb-grid")
-                with gr.Accordion(text("brief", "en"), open=True, elem_id="pkb-brief") as brief_box:
-                    brief_title = gr.Textbox(value=text("brief_default_title", "en"), label=text("brief_title", "en"))
-                    brief_status = gr.Markdown(text("brief_empty", "en"), elem_id="pkb-brief-status")
-                    with gr.Row():
-                        add_button = gr.Button(text("add_to_brief", "en"), elem_id="pkb-add")
-                        docx_button = gr.Button(text("export_docx", "en"), elem_id="pkb-export-docx")
-                        md_button = gr.Button(text("export_md", "en"), elem_id="pkb-export-md")
-                        clear_button = gr.Button(text("clear_brief", "en"), elem_id="pkb-clear")
-                    export_file = gr.File(
-                        label=text("download", "en"), interactive=False, visible=False, elem_id="pkb-export-file"
-                    )
+                brief_panel(saving, last_answer, last_filters, ui_lang, language, app)
             with gr.Tab(text("tab_library", "en"), id="library") as library_tab:
                 library_view = gr.HTML(elem_id="pkb-library")
                 with gr.Group(visible=False, elem_id="pkb-upload") as upload_box:
@@ -283,19 +272,30 @@ def build_app(services: Services) -> gr.Blocks:
         }
         # The chat turn is callable by clients (undocumented: /ask is the documented endpoint), so a
         # client session can build and export a brief as a person does.
-        ask_button.click(respond, ask_inputs, ask_outputs, **{**ask_settings, "api_visibility": "undocumented"}, api_name="chat")
-        question.submit(respond, ask_inputs, ask_outputs, **ask_settings)
+        answered = [
+            ask_button.click(
+                respond, ask_inputs, ask_outputs, **{**ask_settings, "api_visibility": "undocumented"}, api_name="chat"
+            ),
+            question.submit(respond, ask_inputs, ask_outputs, **ask_settings),
+        ]
         for button in example_buttons:
-            button.click(lambda value: value, [button], [question], queue=False, api_visibility="private").then(
-                respond, ask_inputs, ask_outputs, **ask_settings
+            answered.append(
+                button.click(lambda value: value, [button], [question], queue=False, api_visibility="private").then(
+                    respond, ask_inputs, ask_outputs, **ask_settings
+                )
             )
-        new_conversation.click(
+        # Each answer saves the conversation for its user (assistant.appbrief); "New conversation" starts another.
+        parts = ChatParts(chat, shown_messages, turns, last_answer, last_filters, sources, passage, grid)
+        saving_hooks = wire_conversations(saving, saved_conversations, parts, ui_lang, language, app)
+        saving_hooks.after_answers(answered)
+        new_conversation_event = new_conversation.click(
             lambda lang: ([], [], [], None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
             [ui_lang],
             [chat, shown_messages, turns, last_answer, sources, passage, grid],
             queue=False,
             api_visibility="private",
         )
+        saving_hooks.started_new(new_conversation_event)
 
         def open_source(number: str | None, current: Answer | None, lang: str) -> str:
             chosen = _citation(current, number)
@@ -328,51 +328,6 @@ def build_app(services: Services) -> gr.Blocks:
             return ask(question, filters, (), request).as_json()
 
         gr.api(ask_api, api_name="ask", concurrency_limit=web.ask_concurrency, concurrency_id="ask")
-
-        # --- the brief ----------------------------------------------------------------------------
-        def add_to_brief(
-            entries: list[BriefEntry], current: Answer | None, filters: str, lang: str, request: gr.Request
-        ) -> tuple[Any, str]:
-            if current is None:
-                raise gr.Error(text("no_answer_yet", lang))
-            updated = [*entries, BriefEntry(answer=current, asked_at=_now(), filters=filters)]
-            services.audit.record("brief_add", _user(request), question=current.question)
-            return updated, text("brief_count", lang).format(len(updated))
-
-        def export(kind: str) -> Any:
-            def run(entries: list[BriefEntry], title: str, lang: str, request: gr.Request) -> Any:
-                if not entries:
-                    raise gr.Error(text("brief_empty", lang))
-                document = Brief(
-                    title=(title or "").strip() or text("brief_default_title", lang), entries=tuple(entries), created_at=_now()
-                )
-                folder = Path(tempfile.mkdtemp(dir=services.export_dir))  # one folder per export: names never collide
-                path = folder / brief_filename(document, f".{kind}")
-                try:
-                    if kind == "docx":
-                        write_brief_docx(document, lang, path)
-                    else:
-                        path.write_text(brief_markdown(document, lang), encoding="utf-8")
-                except AssistantError as err:
-                    raise gr.Error(str(err)) from err
-                services.audit.record("brief_export", _user(request), format=kind, answers=len(entries))
-                return str(path)
-
-            return run
-
-        add_button.click(
-            add_to_brief, [brief, last_answer, last_filters, ui_lang], [brief, brief_status], api_name="add_to_brief"
-        )
-        for button, kind, name in ((docx_button, "docx", "export_docx"), (md_button, "md", "export_markdown")):
-            button.click(export(kind), [brief, brief_title, ui_lang], [export_file], api_name=name).success(
-                lambda: gr.update(visible=True), None, [export_file], queue=False, api_visibility="private"
-            )
-        clear_button.click(
-            lambda lang: ([], text("brief_empty", lang), gr.update(value=None, visible=False)),
-            [ui_lang],
-            [brief, brief_status, export_file],
-            api_visibility="private",
-        )
 
         # --- the library and uploads ----------------------------------------------------------
         def show_library(lang: str, request: gr.Request) -> tuple[str, Any, Any]:
@@ -441,16 +396,13 @@ def build_app(services: Services) -> gr.Blocks:
         relabelled = [
             heading, language, assistant_tab, library_tab, chat, question, ask_button, new_conversation, filters_box,
             countries, maghreb, mashreq, every, nobody, langs, doc_types, year_min, year_max, sources, passage,
-            grid_title, grid, brief_box, brief_title, brief_status, add_button, docx_button, md_button, clear_button,
-            export_file, library_view, upload_title, upload_files, upload_country, upload_type, upload_year,
+            grid_title, grid, library_view, upload_title, upload_files, upload_country, upload_type, upload_year,
             upload_lang, ingest_button, upload_note,
         ]  # fmt: skip
 
-        def switch_language(
-            lang: str, current: Answer | None, chosen: str | None, entries: list[BriefEntry], title: str
-        ) -> list[Any]:
+        # The brief and saved conversations relabel themselves when ui_lang changes (assistant.appbrief).
+        def switch_language(lang: str, current: Answer | None, chosen: str | None) -> list[Any]:
             citation = _citation(current, chosen)
-            default_titles = {text("brief_default_title", code) for code in UI_LANGS}
             return [
                 lang,
                 _heading(lang),
@@ -475,18 +427,6 @@ def build_app(services: Services) -> gr.Blocks:
                 passage_html(citation, lang),
                 f"### {text('grid', lang)}",
                 grid_html(current, lang),
-                gr.update(label=text("brief", lang)),
-                gr.update(
-                    label=text("brief_title", lang),
-                    value=text("brief_default_title", lang) if title in default_titles else title,
-                    rtl=lang == "ar",
-                ),
-                text("brief_count", lang).format(len(entries)) if entries else text("brief_empty", lang),
-                gr.update(value=text("add_to_brief", lang)),
-                gr.update(value=text("export_docx", lang)),
-                gr.update(value=text("export_md", lang)),
-                gr.update(value=text("clear_brief", lang)),
-                gr.update(label=text("download", lang)),
                 library(lang),
                 f"### {text('upload', lang)}",
                 gr.update(label=text("upload_files", lang)),
@@ -504,7 +444,7 @@ def build_app(services: Services) -> gr.Blocks:
 
         language.change(
             switch_language,
-            [language, last_answer, sources, brief, brief_title],
+            [language, last_answer, sources],
             [ui_lang, *relabelled],
             queue=False,
             api_visibility="private",

@@ -16,35 +16,25 @@ Markdown; ``w:bidi`` and ``w:rtl`` in DOCX) but its display still depends on the
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from assistant.errors import BriefError
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, phrase
 from assistant.render import RTL_MARK, column_label, overview, quoted, source_parts, table_cell
-
-if TYPE_CHECKING:
-    from docx.document import Document
-    from docx.styles.style import BaseStyle
-    from docx.text.paragraph import Paragraph
+from assistant.views import document_url
 
 LANGS = ("ar", "fr", "en")
-CS_FONT = "Arial"  # Word shows complex-script (Arabic) runs in the cs font: it must hold Arabic glyphs
-CODE_FONT = "Courier New"
-# w:pPr children that must follow w:bidi (ECMA-376 CT_PPrBase order); python-docx has no bidi property.
-_AFTER_BIDI = (
-    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
-    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
-    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
-)  # fmt: skip
-_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]])")
+# The marks that make emphasis, code, links or HTML are backslash-escaped ("<" and ">" too, so no tag
+# or autolink forms). "&" only where it would start an entity ("&amp;"): "R&D" stays "R&D", where
+# HTML-escaping showed "R&amp;D" to every reader of the raw file.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>])")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 
 
 @dataclass(frozen=True)
@@ -90,8 +80,8 @@ def number_references(brief: Brief) -> References:
 
 def escape_markdown(text: str) -> str:
     """Document or user text as literal Markdown: one line, no HTML, no emphasis, code or links."""
-    text = html.escape(" ".join(text.split()), quote=False)  # "<script>" shows as text, never runs
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(text.split()))  # "<script>" shows as text, never runs
+    return _ENTITY.sub(r"\\&", text)
 
 
 def mostly_arabic(text: str) -> bool:
@@ -109,27 +99,28 @@ def brief_filename(brief: Brief, suffix: str) -> str:
         raise BriefError(f"file suffix {suffix!r} is not a lower-case suffix with its dot; use '.docx' or '.md'")
     ascii_title = unicodedata.normalize("NFKD", brief.title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].rstrip("-") or "policy-brief"
-    return f"{slug}-{_timestamp(brief.created_at, 'created_at').date().isoformat()}{suffix}"
+    return f"{slug}-{timestamp(brief.created_at, 'created_at').date().isoformat()}{suffix}"
 
 
 # Layout: what a brief says, in blocks both writers share.
 
 
 @dataclass(frozen=True)
-class _Span:
+class Span:
     text: str
     style: Literal["plain", "bold", "italic", "code", "marker"] = "plain"  # a marker ("[3]") is our own text, not escaped
+    url: str = ""  # the span links there (the original document at its page)
 
 
 @dataclass(frozen=True)
-class _Heading:
+class Heading:
     level: int  # 0 is the brief's title
     text: str
 
 
 @dataclass(frozen=True)
-class _Paragraph:
-    spans: tuple[_Span, ...]
+class Para:
+    spans: tuple[Span, ...]
     bullet: bool = False
     number: int | None = None  # a reference's number
 
@@ -139,15 +130,15 @@ class _Paragraph:
 
 
 @dataclass(frozen=True)
-class _Table:
+class Table:
     header: tuple[str, ...]
-    rows: tuple[tuple[tuple[_Span, ...], ...], ...]  # each row: country, then one cell per column
+    rows: tuple[tuple[tuple[Span, ...], ...], ...]  # each row: country, then one cell per column
 
 
-_Block = _Heading | _Paragraph | _Table
+Block = Heading | Para | Table
 
 
-def _timestamp(value: str, field: str) -> datetime:
+def timestamp(value: str, field: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
@@ -156,111 +147,115 @@ def _timestamp(value: str, field: str) -> datetime:
 
 
 def _when(value: str, field: str) -> str:
-    return _timestamp(value, field).strftime("%Y-%m-%d %H:%M UTC")
+    return timestamp(value, field).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _check(brief: Brief, lang: str) -> None:
+def check(brief: Brief, lang: str) -> None:
     if lang not in LANGS:
         raise BriefError(f"unknown interface language {lang!r}; use one of {', '.join(LANGS)}")
     if not brief.entries:
         raise BriefError("the brief is empty; add an answer to it first")
 
 
-def _plain(text: str) -> _Paragraph:
-    return _Paragraph((_Span(text),))
+def _plain(text: str) -> Para:
+    return Para((Span(text),))
 
 
-def _layout(brief: Brief, lang: str) -> list[_Block]:
+def layout(brief: Brief, lang: str, base_url: str = "") -> list[Block]:
+    """The brief as blocks; reference links are ``base_url`` + ``/document/…#page=N`` (relative when "")."""
     references = number_references(brief)
-    blocks: list[_Block] = [
-        _Heading(0, brief.title),
-        _Paragraph((_Span(phrase("brief_created", lang).format(_when(brief.created_at, "created_at")), "italic"),)),
+    blocks: list[Block] = [
+        Heading(0, brief.title),
+        Para((Span(phrase("brief_created", lang).format(_when(brief.created_at, "created_at")), "italic"),)),
     ]
     for index, (entry, numbers) in enumerate(zip(brief.entries, references.numbers, strict=True), start=1):
         blocks += _entry(index, entry, numbers, lang)
-    blocks.append(_Heading(1, phrase("brief_references", lang)))
+    blocks.append(Heading(1, phrase("brief_references", lang)))
     if not references.citations:
         return [*blocks, _plain(phrase("brief_no_references", lang))]
     blocks.append(_plain(phrase("brief_numbering", lang)))
-    blocks += [_reference(citation, lang) for citation in references.citations]
+    blocks += [_reference(citation, lang, base_url) for citation in references.citations]
     return blocks
 
 
-def _entry(index: int, entry: BriefEntry, numbers: Mapping[int, int], lang: str) -> list[_Block]:
+def _entry(index: int, entry: BriefEntry, numbers: Mapping[int, int], lang: str) -> list[Block]:
     answer = entry.answer
     asked = phrase("brief_asked", lang).format(_when(entry.asked_at, f"asked_at of answer {index}"))
     if entry.filters.strip():
         asked += " · " + phrase("brief_filters", lang).format(entry.filters.strip())
-    blocks: list[_Block] = [_Heading(1, f"{index}. {answer.question}"), _Paragraph((_Span(asked, "italic"),))]
+    blocks: list[Block] = [Heading(1, f"{index}. {answer.question}"), Para((Span(asked, "italic"),))]
     if answer.abstained:
         blocks.append(_plain(phrase("abstain", lang)))
         if answer.closest:
-            blocks.append(_Heading(2, phrase("closest", lang)))
+            blocks.append(Heading(2, phrase("closest", lang)))
         for doc in answer.closest:
             year = f", {doc.year}" if doc.year else ""
-            named = (_Span(doc.title, "bold"), _Span(f" ({country_name(doc.country, lang)}{year}) "), _Span(doc.doc_id, "code"))
-            blocks.append(_Paragraph(named, bullet=True))
+            named = (Span(doc.title, "bold"), Span(f" ({country_name(doc.country, lang)}{year}) "), Span(doc.doc_id, "code"))
+            blocks.append(Para(named, bullet=True))
         return blocks
 
     blocks += [_plain(line) for line in [*overview(answer, lang), phrase("method", lang)]]
-    blocks.append(_Heading(2, phrase("findings", lang)))
+    blocks.append(Heading(2, phrase("findings", lang)))
     for country, citations in answer.quotes_by_country():
-        blocks.append(_Heading(3, country_name(country, lang)))
+        blocks.append(Heading(3, country_name(country, lang)))
         if not citations:
-            blocks.append(_Paragraph((_Span(phrase("no_evidence", lang), "italic"),), bullet=True))
+            blocks.append(Para((Span(phrase("no_evidence", lang), "italic"),), bullet=True))
         for citation in citations:
-            spans = (_Span(quoted(citation.quote)), _Span(f" [{numbers[citation.n]}]", "marker"))
-            blocks.append(_Paragraph(spans, bullet=True))
+            spans = (Span(quoted(citation.quote)), Span(f" [{numbers[citation.n]}]", "marker"))
+            blocks.append(Para(spans, bullet=True))
     if answer.grid:
-        blocks += [_Heading(2, phrase("grid", lang)), _grid(answer, numbers, lang)]
+        blocks += [Heading(2, phrase("grid", lang)), _grid(answer, numbers, lang)]
     if answer.verification.dropped:
         blocks.append(_plain(phrase("dropped", lang).format(len(answer.verification.dropped))))
     return blocks
 
 
-def _grid(answer: Answer, numbers: Mapping[int, int], lang: str) -> _Table:
+def _grid(answer: Answer, numbers: Mapping[int, int], lang: str) -> Table:
     """Countries by dimensions; a cell without a citation says "no evidence" rather than staying blank."""
     cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
-    rows: list[tuple[tuple[_Span, ...], ...]] = []
+    rows: list[tuple[tuple[Span, ...], ...]] = []
     for country in answer.countries:
-        row: list[tuple[_Span, ...]] = [(_Span(country_name(country, lang)),)]
+        row: list[tuple[Span, ...]] = [(Span(country_name(country, lang)),)]
         for dimension in answer.dimensions:
             cell = cells.get((country, dimension))
             if cell is None or not cell.citations:
-                row.append((_Span(phrase("no_evidence_cell", lang), "italic"),))
+                row.append((Span(phrase("no_evidence_cell", lang), "italic"),))
             else:
                 markers = "".join(f"[{numbers[n]}]" for n in cell.citations)
-                row.append((_Span(quoted(cell.finding)), _Span(f" {markers}", "marker")))
+                row.append((Span(quoted(cell.finding)), Span(f" {markers}", "marker")))
         rows.append(tuple(row))
     header = (phrase("country", lang), *(column_label(d, lang) for d in answer.dimensions))
-    return _Table(header, tuple(rows))
+    return Table(header, tuple(rows))
 
 
-def _reference(citation: Citation, lang: str) -> _Paragraph:
+def _reference(citation: Citation, lang: str, base_url: str) -> Para:
     title, *rest = source_parts(citation, lang)
-    spans = [_Span(title, "bold"), _Span(", " + ", ".join(rest) + " — "), _Span(quoted(citation.quote)), _Span(" (")]
-    spans += [_Span(citation.doc_id, "code"), _Span(")")]
+    spans = [Span(title, "bold"), Span(", " + ", ".join(rest) + " — "), Span(quoted(citation.quote)), Span(" (")]
+    spans += [Span(citation.doc_id, "code", url=base_url.rstrip("/") + document_url(citation.doc_id, citation.page)), Span(")")]
     if citation.other_versions:
         before, _, after = phrase("other_versions", lang).partition("{}")
-        spans.append(_Span(" — " + before))
+        spans.append(Span(" — " + before))
         for i, version in enumerate(citation.other_versions):
-            spans += [_Span(", ")] if i else []
-            spans.append(_Span(version, "code"))
-        spans.append(_Span(after))
-    return _Paragraph(tuple(s for s in spans if s.text), number=citation.n)
+            spans += [Span(", ")] if i else []
+            spans.append(Span(version, "code"))
+        spans.append(Span(after))
+    return Para(tuple(s for s in spans if s.text), number=citation.n)
 
 
 # Markdown
 
 
-def brief_markdown(brief: Brief, lang: str) -> str:
-    """The brief as Markdown, framed in ``lang`` (ar, fr or en); document text is escaped, never HTML."""
-    _check(brief, lang)
+def brief_markdown(brief: Brief, lang: str, base_url: str = "") -> str:
+    """The brief as Markdown, framed in ``lang`` (ar, fr or en); document text is escaped, never HTML.
+
+    References link each document id to its original at ``base_url/document/…#page=N``.
+    """
+    check(brief, lang)
     chunks: list[tuple[bool, str]] = []  # (a list item, its text): list items stay on consecutive lines
-    for block in _layout(brief, lang):
-        if isinstance(block, _Heading):
+    for block in layout(brief, lang, base_url):
+        if isinstance(block, Heading):
             chunks.append((False, "#" * (block.level + 1) + " " + _rtl(block.text, lang) + escape_markdown(block.text)))
-        elif isinstance(block, _Table):
+        elif isinstance(block, Table):
             chunks.append((False, _markdown_table(block, lang)))
         else:
             text = _rtl(block.text, lang) + _markdown_spans(block.spans)
@@ -279,11 +274,11 @@ def _rtl(text: str, lang: str) -> str:
     return RTL_MARK if lang == "ar" or mostly_arabic(text) else ""
 
 
-def _markdown_spans(spans: Sequence[_Span]) -> str:
+def _markdown_spans(spans: Sequence[Span]) -> str:
     out = []
     for span in spans:
         if span.style == "code":
-            out.append(_code(span.text))
+            out.append(f"[{_code(span.text)}]({span.url})" if span.url else _code(span.text))
             continue
         if span.style == "marker":
             out.append(span.text)
@@ -305,7 +300,7 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _markdown_table(table: _Table, lang: str) -> str:
+def _markdown_table(table: Table, lang: str) -> str:
     def row(cells: Sequence[str]) -> str:
         return "| " + " | ".join(cells) + " |"
 
@@ -315,82 +310,3 @@ def _markdown_table(table: _Table, lang: str) -> str:
         texts = ["".join(span.text for span in spans) for spans in cells]
         lines.append(row([_rtl(t, lang) + table_cell(_markdown_spans(s)) for t, s in zip(texts, cells, strict=True)]))
     return "\n".join(lines)
-
-
-# DOCX
-
-
-def write_brief_docx(brief: Brief, lang: str, path: Path) -> Path:
-    """Write the brief to ``path`` as DOCX (headings, real tables, the reference list) and return ``path``.
-
-    Arabic paragraphs are right-to-left (``w:bidi``), as is every paragraph and table when ``lang`` is
-    "ar"; Arabic runs carry ``w:rtl`` and every run names a complex-script font with Arabic glyphs.
-    """
-    import docx
-    from docx.enum.table import WD_TABLE_DIRECTION
-
-    _check(brief, lang)
-    blocks = _layout(brief, lang)
-    document = docx.Document()
-    for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet"):
-        _complex_script_font(document.styles[name])
-    properties = document.core_properties
-    properties.title = brief.title[:255]  # the core properties' limit
-    properties.created = _timestamp(brief.created_at, "created_at")
-    properties.language = lang
-    for block in blocks:
-        if isinstance(block, _Heading):
-            paragraph = document.add_paragraph(style="Title" if block.level == 0 else f"Heading {block.level}")
-            _write(paragraph, [_Span(block.text)], lang)
-        elif isinstance(block, _Paragraph):
-            paragraph = document.add_paragraph(style="List Bullet" if block.bullet else None)
-            number = [_Span(f"{block.number}. ")] if block.number is not None else []
-            _write(paragraph, [*number, *block.spans], lang)
-        else:
-            _docx_table(document, block, lang)
-            if lang == "ar":
-                document.tables[-1].table_direction = WD_TABLE_DIRECTION.RTL  # w:bidiVisual: first column on the right
-    document.save(str(path))
-    return path
-
-
-def _docx_table(document: Document, table: _Table, lang: str) -> None:
-    grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
-    grid.style = "Table Grid"
-    for cell, label in zip(grid.rows[0].cells, table.header, strict=True):
-        _write(cell.paragraphs[0], [_Span(label, "bold")], lang)
-    for row, cells in zip(grid.rows[1:], table.rows, strict=True):
-        for cell, spans in zip(row.cells, cells, strict=True):
-            _write(cell.paragraphs[0], spans, lang)
-
-
-def _write(paragraph: Paragraph, spans: Sequence[_Span], lang: str) -> None:
-    """Add ``spans`` as runs; the paragraph is right-to-left in Arabic or when its text mostly is."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    if lang == "ar" or mostly_arabic("".join(span.text for span in spans)):
-        properties = paragraph._p.get_or_add_pPr()
-        if properties.find(qn("w:bidi")) is None:
-            properties.insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
-    for span in spans:
-        run = paragraph.add_run(span.text)
-        font = run.font
-        if span.style == "bold":
-            font.bold = font.cs_bold = True
-        elif span.style == "italic":
-            font.italic = font.cs_italic = True
-        elif span.style == "code":
-            font.name = CODE_FONT
-        run._r.get_or_add_rPr().get_or_add_rFonts().set(qn("w:cs"), CS_FONT)
-        if mostly_arabic(span.text):
-            font.rtl = True  # w:rtl: Word shapes and orders the run as Arabic
-
-
-def _complex_script_font(style: BaseStyle) -> None:
-    """Name the cs font outright: a theme's cs font (w:cstheme) would take precedence over it."""
-    from docx.oxml.ns import qn
-
-    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-    fonts.attrib.pop(qn("w:cstheme"), None)
-    fonts.set(qn("w:cs"), CS_FONT)

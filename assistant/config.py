@@ -85,6 +85,9 @@ class WebConfig:
     users_file: Path | None = None  # name:role:scrypt-hash lines (policykb user add); None and no env admin = no login
     audit_log: Path | None = None  # JSONL of questions, answers, citations and uploads; None = off
     upload_dir: Path | None = None  # where uploaded originals are kept (they are served back as sources)
+    # Each user's brief and saved conversations (SQLite); None keeps them in the server's temporary
+    # folder, lost when it stops.
+    saved_db: Path | None = None
     anonymous_upload: bool = False  # without login, may anyone add documents? (a one-person local install)
     max_question_chars: int = 2000
     max_upload_mb: int = 50  # per file

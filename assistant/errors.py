@@ -23,3 +23,15 @@ class BriefError(AssistantError):
 
 class QuestionError(AssistantError, ValueError):
     """A question the assistant cannot read: empty, without a word, or too long (a ValueError, as before it had a class)."""
+
+
+class SavedWorkError(AssistantError):
+    """The saved briefs and conversations cannot be read or written (a damaged or unwritable SQLite file)."""
+
+
+class BriefRefused(BriefError):
+    """An answer was not added to a brief: it is there already, or it is an abstention (nothing to cite)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # "duplicate" or "abstention": the interface says it in the user's language

@@ -14,6 +14,7 @@ import asyncio
 import mimetypes
 import os
 import signal
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -136,7 +137,11 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
 
     from assistant.access import users_from_env
     from assistant.app import Services, build_app
+    from assistant.appbrief import BRIEF_CSS
+    from assistant.briefroute import add_brief_route
+    from assistant.errors import SavedWorkError
     from assistant.headers import NoApiBeforeLogin, SecurityHeaders
+    from assistant.saved import SavedWork
     from assistant.sessioncheck import SessionCheck
     from assistant.sessions import Sessions, UploadedFiles
     from assistant.throttle import LoginThrottle
@@ -165,6 +170,12 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     # CPU and memory, the server stalled meanwhile). A store that cannot be read fails here, at start.
     searcher.refresh()
     audit = AuditLog(web.audit_log)
+    export_dir = Path(tempfile.mkdtemp(prefix="policykb-export-", dir=os.environ.get("GRADIO_TEMP_DIR")))
+    saved = SavedWork(web.saved_db or export_dir / "saved.sqlite")
+    try:
+        saved.check()
+    except SavedWorkError as err:  # questions are still answered; saving says why it is off
+        print(f"policykb: {err}", file=sys.stderr, flush=True)
 
     def allowed(user: str | None) -> bool:
         return may_upload(web, guard.role if guard else None, user)
@@ -179,7 +190,8 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         index_dir=config.retrieval.index_dir,
         audit=audit,
         guard=guard,
-        export_dir=Path(tempfile.mkdtemp(prefix="policykb-export-", dir=os.environ.get("GRADIO_TEMP_DIR"))),
+        export_dir=export_dir,
+        saved=saved,
         sessions=sessions,
         uploaded=uploaded,
         may_upload=allowed,
@@ -214,6 +226,8 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
             headers["Content-Security-Policy"] = "sandbox"
         return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline", headers=headers)
 
+    add_brief_route(api, saved, sessions, guard is not None, audit, export_dir)
+
     blocked = [str(config.store.path.resolve())] if not config.store.chroma_url else []
     app = gr.mount_gradio_app(
         api,
@@ -230,7 +244,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
         mcp_server=False,
         footer_links=["api"],
         theme=theme(),
-        css=CSS,
+        css=CSS + BRIEF_CSS,
         head=HEAD,
         show_error=True,
     )

@@ -51,6 +51,7 @@ ENV_KEYS = {
     "POLICYKB_TRUSTED_PROXIES": "comma-separated addresses of reverse proxies whose X-Forwarded-For is believed (default none)",
     "POLICYKB_SESSION_IDLE": "seconds a signed-in web session may stay unused before it ends (default 3600)",
     "POLICYKB_TEMP_MAX_AGE": "seconds the web app keeps uploaded and exported temporary files (default 3600)",
+    "POLICYKB_SAVED": "SQLite file of the web app's saved briefs and conversations (default <store>/saved.sqlite); 'off'",
     "POLICYKB_AUDIT_LOG": "JSONL audit log of the web app (default <store>/audit.jsonl, or the cache folder for a server); 'off'",
 }
 
@@ -193,10 +194,22 @@ def _web(env: Mapping[str, str], store: StoreConfig) -> WebConfig:
     # Uploaded originals live in the embedded store's folder; with a server, in this machine's cache.
     upload_dir = _cache_base(env) / "uploads" / index_dir(store, env).name if store.chroma_url else store.path
     proxies = tuple(p.strip() for p in (env.get("POLICYKB_TRUSTED_PROXIES") or "").split(",") if p.strip())
+    saved = env.get("POLICYKB_SAVED")
+    if saved and saved.lower() == "off":
+        saved_db = None
+    elif saved:
+        saved_db = Path(saved)
+    else:  # beside the store, like the audit log; with a server, per store in this machine's cache
+        saved_db = (
+            _cache_base(env) / "saved" / f"{index_dir(store, env).name}.sqlite"
+            if store.chroma_url
+            else store.path / "saved.sqlite"
+        )
     return WebConfig(
         users_file=Path(users) if users else None,
         audit_log=audit_path,
         upload_dir=upload_dir,
+        saved_db=saved_db,
         trusted_proxies=proxies,
         temp_max_age_s=_number(env, "POLICYKB_TEMP_MAX_AGE", WebConfig.temp_max_age_s, 10, 7 * 24 * 3600),
         session_idle_s=_number(env, "POLICYKB_SESSION_IDLE", WebConfig.session_idle_s, 60, 7 * 24 * 3600),

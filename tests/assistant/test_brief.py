@@ -11,49 +11,21 @@ import pytest
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
-from assistant import answer
 from assistant.brief import (
     Brief,
-    BriefEntry,
     brief_filename,
     brief_markdown,
     escape_markdown,
     mostly_arabic,
     number_references,
-    write_brief_docx,
 )
+from assistant.brief_docx import write_brief_docx
 from assistant.errors import BriefError
 from assistant.model import Answer
 from assistant.render import RTL_MARK
-from kb.search import Filters, Searcher
 
-COMPARATIVE = "How do Morocco and Tunisia support technology parks and clusters?"
-ARABIC = "ما هي الحوافز الجبائية للاستثمار في تونس؟"
-WITH_LIBYA = "How are clusters funded and governed?"  # asked for Morocco and Libya: the corpus holds no Libyan text
-ABSTAINS = "What is the recipe for couscous with seven vegetables in Morocco?"
 CREATED = "2026-11-26T14:03:00Z"
 REFERENCE = re.compile(r"^(\d+)\. ")
-
-
-@pytest.fixture(scope="module")
-def answers(corpus_searcher: Searcher) -> dict[str, Answer]:
-    return {
-        "comparative": answer(corpus_searcher, COMPARATIVE),
-        "arabic": answer(corpus_searcher, ARABIC),
-        "libya": answer(corpus_searcher, WITH_LIBYA, filters=Filters(countries=("MA", "LY"))),
-        "abstains": answer(corpus_searcher, ABSTAINS),
-    }
-
-
-@pytest.fixture(scope="module")
-def brief(answers: dict[str, Answer]) -> Brief:
-    entries = (
-        BriefEntry(answers["comparative"], "2026-11-26T13:58:10Z"),
-        BriefEntry(answers["arabic"], "2026-11-26T13:59:00+00:00"),
-        BriefEntry(answers["libya"], "2026-11-26T14:00:00Z", filters="countries: Morocco, Libya"),
-        BriefEntry(answers["abstains"], "2026-11-26T14:01:00Z"),
-    )
-    return Brief("Clusters & investment in the Maghreb", entries, CREATED)
 
 
 def _sections(markdown: str) -> list[str]:
@@ -70,6 +42,12 @@ def _style(paragraph: Paragraph) -> str:
     return paragraph.style.name or "" if paragraph.style else ""
 
 
+def _list_number(paragraph: Paragraph) -> str | None:
+    """The w:numId of a paragraph in a Word numbered list, or None."""
+    found = paragraph._p.find(f"{qn('w:pPr')}/{qn('w:numPr')}/{qn('w:numId')}")
+    return None if found is None else found.get(qn("w:val"))
+
+
 def _reference_lines(markdown: str) -> list[str]:
     return [line for line in _sections(markdown)[-1].splitlines() if REFERENCE.match(line)]
 
@@ -77,7 +55,7 @@ def _reference_lines(markdown: str) -> list[str]:
 def test_the_markdown_holds_every_question_its_findings_and_grid(brief: Brief, answers: dict[str, Answer]) -> None:
     markdown = brief_markdown(brief, "en")
     sections = _sections(markdown)
-    assert markdown.startswith("# Clusters &amp; investment in the Maghreb\n")
+    assert markdown.startswith("# Clusters & investment in the Maghreb\n"), "no HTML entity in Markdown"
     assert len(sections) == 1 + len(brief.entries) + 1, "en: title, one section per answer, references"
     for index, entry in enumerate(brief.entries, start=1):
         heading = sections[index].removeprefix(RTL_MARK)  # an Arabic question's heading opens right-to-left
@@ -150,7 +128,8 @@ def test_each_reference_quotes_its_passage_word_for_word(brief: Brief) -> None:
     lines = _reference_lines(brief_markdown(brief, "en"))
     for citation, line in zip(number_references(brief).citations, lines, strict=True):
         assert " ".join(citation.quote.split()) in " ".join(citation.passage.split()), citation.quote
-        assert f"«{escape_markdown(citation.quote)}»" in line and f"(`{citation.doc_id}`)" in line
+        link = f"/document/{citation.doc_id}#page={citation.page}"
+        assert f"«{escape_markdown(citation.quote)}»" in line and f"([`{citation.doc_id}`]({link}))" in line
         assert escape_markdown(citation.title) in line and (f"p. {citation.page}" in line or not citation.page)
         assert all(f"`{v}`" in line for v in citation.other_versions)
 
@@ -187,9 +166,10 @@ def test_the_docx_has_headings_real_tables_rtl_arabic_and_the_same_references(br
     start = headings.index("References")
     after = paragraphs[[p.text for p in paragraphs].index("References") + 1 :]
     assert start == len(brief.entries)
-    references = [p.text for p in after if REFERENCE.match(p.text)]
+    references = [p for p in after if _list_number(p) is not None]
     assert len(references) == len(_reference_lines(brief_markdown(brief, "en")))
-    assert [_number(t) for t in references] == list(range(1, len(references) + 1))
+    assert len({_list_number(p) for p in references}) == 1, "one Word list holds every reference"
+    assert not any(REFERENCE.match(p.text) for p in references), "Word numbers the list: no typed '1. '"
 
 
 def test_an_arabic_interface_frames_in_arabic_and_lays_everything_right_to_left(brief: Brief, tmp_path: Path) -> None:
@@ -212,7 +192,7 @@ def test_document_text_never_becomes_html(brief: Brief, answers: dict[str, Answe
     tampered = replace(brief, entries=(replace(brief.entries[0], answer=replace(first, citations=citations, grid=grid)),))
     markdown = brief_markdown(tampered, "en")
     assert "<script>" not in markdown and "<b>" not in markdown
-    assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; \\[click\\](javascript:alert(1))" in markdown
+    assert "\\<script\\>alert('x')\\</script\\> & \\[click\\](javascript:alert(1))" in markdown
     row = next(line for line in markdown.splitlines() if line.startswith("| Morocco |"))
     assert "\\| \\*bold\\*" in row and row.count(" | ") == len(first.dimensions), "a | in a cell does not split it"
     document = docx.Document(str(write_brief_docx(tampered, "en", tmp_path / "hostile.docx")))

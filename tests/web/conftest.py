@@ -20,17 +20,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from assistant.access import add_user
 from tests.chroma_server import free_port, stop
 from tests.pdfmaker.scans import image_only_pdf
 
+# Debian's Chromium, driven by Playwright (which downloads no browser of its own). Without the
+# background-networking switches Chromium calls Google's hosts at start (refused here).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 POLICYKB = str(Path(sys.executable).with_name("policykb"))
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
 
 ADMIN = ("amina", "admin-pass-2026")
 READER = ("karim", "reader-pass-2026")
 LOCKOUT_USER = ("locked", "locked-pass-2026")
+BRIEF_USER = ("salma", "brief-pass-2026")  # the brief tests' own reader: a brief is kept per user
 
 # A test document, not part of the sample corpus: its text and title carry markup that must be
 # shown as text. The words around it are ordinary cluster-policy wording so that questions reach it.
@@ -119,6 +134,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, cli_env: dict[str, str
     add_user(users, ADMIN[0], ADMIN[1], "admin")
     add_user(users, READER[0], READER[1], "reader")
     add_user(users, LOCKOUT_USER[0], LOCKOUT_USER[1], "reader")
+    add_user(users, BRIEF_USER[0], BRIEF_USER[1], "reader")
     arguments = ["--store", str(store), "--users", str(users), "--audit-log", str(audit)]
     with serving_process(arguments, cli_env, log) as (url, process):
         yield LiveServer(url=url, store=store, audit_log=audit, users=users, log=log, pid=process.pid)
@@ -145,3 +161,28 @@ def serving_process(arguments: list[str], env: dict[str, str], log: Path) -> Ite
         yield url, process
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: run 'make system-deps' (installs Debian's chromium)")
+    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture()
+def requested_hosts() -> list[str]:
+    return []
+
+
+@pytest.fixture()
+def csp_violations() -> list[str]:
+    return []

@@ -1,5 +1,9 @@
 """The web assistant in a real browser: Debian's headless Chromium driven by Playwright.
 
+The browser fixtures live in conftest.py (one Chromium per session, whichever modules use it);
+other browser tests import this module's helpers (signed_in_page, ask, screenshot), never fixtures:
+a fixture imported into a second module is a second fixture, and a second Playwright fails.
+
 Screenshots are saved under test-artifacts/ (or $POLICYKB_TEST_ARTIFACTS) for people to look at.
 Every request the page makes is recorded: none may go to any host but the app's.
 """
@@ -12,50 +16,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import ADMIN, HOSTILE_QUESTION, READER, SCAN_QUESTION, LiveServer
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking switches Chromium calls Google's hosts at start (refused here).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(os.environ.get("POLICYKB_TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts")
 TIMEOUT_MS = 60_000
 expect.set_options(timeout=TIMEOUT_MS)  # answers take tens of milliseconds, but a busy CI machine is slower
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing: run 'make system-deps' (installs Debian's chromium)")
-    launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-    yield launched
-    launched.close()
-
-
-@pytest.fixture()
-def requested_hosts() -> list[str]:
-    return []
-
-
-@pytest.fixture()
-def csp_violations() -> list[str]:
-    return []
 
 
 def signed_in_page(
@@ -195,10 +162,11 @@ def test_filters_brief_and_library(page: Page) -> None:
     for name in ("Egypt", "Jordan", "Lebanon", "Palestine"):
         expect(answer).not_to_contain_text(name)
 
+    # Within the Maghreb the sample corpus may hold nothing on point: an abstention is refused, not added
+    # silently (the brief's list, reordering and downloads are test_brief_web's).
+    abstained = "has no answer" in answer.inner_text()
     page.locator("#pkb-add").click()
-    expect(page.locator("#pkb-brief-status")).to_contain_text("1")
-    page.locator("#pkb-export-docx").click()
-    expect(page.locator("#pkb-export-file")).to_contain_text(".docx")
+    expect(page.locator("#pkb-brief-status")).to_contain_text("Not added" if abstained else "Added to the brief")
     screenshot(page, "brief")
 
     page.get_by_role("tab", name="Library").click()
