@@ -29,6 +29,12 @@ def _questions(saved: SavedWork, user: str) -> list[str]:
 def test_an_answer_survives_the_round_trip_field_for_field(answers: dict[str, Answer]) -> None:
     for name, answer in answers.items():
         assert answer_from_json(answer_to_json(answer)) == answer, name
+    # The fields an answer gets from an optional translation service (assistant.translate) too.
+    first = next(a for a in answers.values() if a.citations)
+    translated = replace(
+        first, citations=(replace(first.citations[0], translation="une traduction"), *first.citations[1:]), notes=("a note",)
+    )
+    assert answer_from_json(answer_to_json(translated)) == translated
 
 
 def test_the_brief_keeps_its_order_through_moves_removals_and_a_restart(answers: dict[str, Answer], tmp_path: Path) -> None:
