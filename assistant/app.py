@@ -261,7 +261,7 @@ def build_app(services: Services) -> gr.Blocks:
             result = ask(question_text, filters, history, request, lang)
             choices = citation_choices(result, lang)
             first = result.citations[0] if result.citations else None
-            final = shown + [{"role": "assistant", "content": answer_html(result)}]
+            final = shown + [{"role": "assistant", "content": answer_html(result, lang)}]
             yield (
                 final,
                 [*history, understood.turn()],

@@ -140,6 +140,9 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "La base de connaissances est injoignable pour le moment ; réessayez dans un instant. ({})",
         "ar": "تعذّر الوصول إلى قاعدة المعرفة حاليًا؛ أعد المحاولة بعد قليل. ({})",
     },
+    # The chat's source viewer and scope line (issue #21).
+    "source": {"en": "Source", "fr": "Source", "ar": "المصدر"},
+    "close": {"en": "Close", "fr": "Fermer", "ar": "إغلاق"},
 }
 
 

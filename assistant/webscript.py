@@ -1,0 +1,113 @@
+"""The page's own script: the source viewer for citation numbers, and where a new answer opens.
+
+Plain DOM code, inline in the page head (the Content-Security-Policy allows inline script, nothing
+from another host). It only moves markup the server wrote and Gradio's sanitiser passed: every
+passage a viewer shows is a hidden copy already inside the answer (``assistant.views.cited_passages``).
+"""
+
+from __future__ import annotations
+
+# Clicking, focusing or (with a mouse) resting on a citation number shows its passage in a viewer
+# fixed beside the chat on a desktop and as a bottom drawer on a phone (CSS in assistant.webstyle),
+# so the page never scrolls. A number in an earlier answer opens that answer's own source; a number
+# in the grid opens the latest answer's. Escape or the close button puts focus back on the number.
+VIEWER_JS = r"""
+(() => {
+  const numberOf = (marker) => {
+    const found = /#pkb-source-(\d+)$/.exec(marker.getAttribute("href") || "");
+    return found ? found[1] : (marker.textContent || "").replace(/[^0-9]/g, "");
+  };
+  const latestAnswer = () => {
+    const all = document.querySelectorAll("#pkb-chat .pkb-answer");
+    return all.length ? all[all.length - 1] : null;
+  };
+  let viewer = null;
+  let opener = null;
+  let hoverTimer = 0;
+
+  const close = (refocus) => {
+    if (!viewer || viewer.hidden) { return; }
+    viewer.hidden = true;
+    document.body.classList.remove("pkb-viewing");
+    if (opener) {
+      opener.setAttribute("aria-expanded", "false");
+      if (refocus) { opener.focus({preventScroll: true}); }
+    }
+  };
+  const ensureViewer = () => {
+    if (viewer) { return viewer; }
+    viewer = document.createElement("aside");
+    viewer.id = "pkb-viewer";
+    viewer.hidden = true;
+    viewer.setAttribute("role", "dialog");
+    const shut = document.createElement("button");
+    shut.type = "button";
+    shut.className = "pkb-viewer-close";
+    shut.textContent = "\u00d7";
+    shut.addEventListener("click", () => close(true));
+    const body = document.createElement("div");
+    body.className = "pkb-viewer-body";
+    body.tabIndex = -1;
+    viewer.append(shut, body);
+    document.body.append(viewer);
+    return viewer;
+  };
+
+  const show = (marker, focus) => {
+    const answer = marker.closest("#pkb-chat .pkb-answer") || latestAnswer();
+    const number = numberOf(marker);
+    const source = answer && number ? answer.querySelector(`.pkb-cited .pkb-src-${number}`) : null;
+    if (!source) { return false; }
+    const box = ensureViewer();
+    const body = box.querySelector(".pkb-viewer-body");
+    const copy = source.cloneNode(true);
+    copy.classList.add("pkb-shown");
+    body.replaceChildren(copy);
+    box.setAttribute("dir", document.documentElement.getAttribute("dir") || "ltr");  // the interface's
+    box.setAttribute("aria-label", marker.getAttribute("title") || marker.textContent);
+    box.querySelector(".pkb-viewer-close").setAttribute("aria-label", answer.querySelector(".pkb-cited").title || "Close");
+    if (opener && opener !== marker) { opener.setAttribute("aria-expanded", "false"); }
+    opener = marker;
+    marker.setAttribute("aria-expanded", "true");
+    box.hidden = false;
+    document.body.classList.add("pkb-viewing");
+    const mark = copy.querySelector("mark");  // the quoted words, in view inside the viewer
+    body.scrollTop = mark ? Math.max(0, mark.offsetTop - body.clientHeight / 3) : 0;
+    if (focus) { body.focus({preventScroll: true}); }
+    if (answer === latestAnswer()) {  // keep the sources list in step
+      const option = document.querySelector(`#pkb-sources input[type=radio][value="${number}"]`);
+      if (option && !option.checked) { option.click(); }
+    }
+    return true;
+  };
+
+  const markerOf = (event) => (event.target.closest ? event.target.closest("a.pkb-cite") : null);
+  document.addEventListener("click", (event) => {
+    const marker = markerOf(event);
+    if (!marker) { return; }
+    event.preventDefault();
+    clearTimeout(hoverTimer);
+    show(marker, true);
+  });
+  document.addEventListener("focusin", (event) => {
+    const marker = markerOf(event);
+    if (marker && marker.matches(":focus-visible")) { show(marker, false); }  // keyboard focus, not a click
+  });
+  document.addEventListener("mouseover", (event) => {
+    const marker = markerOf(event);
+    clearTimeout(hoverTimer);
+    if (marker && matchMedia("(hover: hover)").matches) { hoverTimer = setTimeout(() => show(marker, false), 250); }
+  });
+  document.addEventListener("mouseout", (event) => { if (markerOf(event)) { clearTimeout(hoverTimer); } });
+  document.addEventListener("keydown", (event) => { if (event.key === "Escape") { close(true); } });
+
+  // The sanitiser drops aria-* from chat messages: name each citation link from its title.
+  const label = () => {
+    for (const marker of document.querySelectorAll("a.pkb-cite:not([aria-label])")) {
+      marker.setAttribute("aria-label", marker.getAttribute("title") || marker.textContent);
+      marker.setAttribute("aria-expanded", "false");
+    }
+  };
+  new MutationObserver(label).observe(document.documentElement, {childList: true, subtree: true});
+})();
+"""
