@@ -65,6 +65,21 @@ a.pkb-cite:focus-visible { outline: 2px solid var(--color-accent); outline-offse
 a.pkb-cite[aria-expanded="true"] { background: #ffe58f; }
 /* Each answer carries its cited passages for the viewer; they are never shown in the message itself. */
 .pkb-cited { display: none !important; }
+/* The filters in force, beside Ask; the notice when the filter left out a country the question named. */
+#pkb-scope { padding: 0; }
+.pkb-scope { display: flex; flex-wrap: wrap; gap: 0.35rem; align-items: center; }
+.pkb-chip {
+  display: inline-flex; gap: 0.3rem; align-items: baseline; padding: 0.15rem 0.65rem; border-radius: 999px;
+  background: #e8f0fe; border: 1px solid #a8c3f0; color: #17325c; font-size: 0.85rem;
+}
+.pkb-chip-kind { font-weight: 600; }
+.pkb-chip-none {
+  background: var(--background-fill-secondary); border-color: var(--border-color-primary); color: var(--body-text-color-subdued);
+}
+.pkb-scope-notice {
+  background: #fff4e0; border-inline-start: 4px solid #b7791f; padding: 0.5rem 0.8rem; color: #5c3400; border-radius: 0.3rem;
+}
+#pkb-widen { font-weight: 600; }
 /* Labels mixing scripts (a French title in the Arabic interface) take their direction from their own text. */
 .pkb-example, #pkb-sources label span { unicode-bidi: plaintext; }
 .pkb-no-evidence { font-style: italic; color: #8a4b00; background: #fff4e0; }
