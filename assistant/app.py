@@ -191,14 +191,16 @@ def build_app(services: Services) -> gr.Blocks:
                         chat = gr.Chatbot(
                             label=text("chat", "en"),
                             elem_id="pkb-chat",
-                            height=520,
+                            height=480,
                             feedback_options=None,
                             buttons=["copy"],
                             sanitize_html=True,
+                            autoscroll=False,  # a new answer opens at its top (assistant.webscript.SCROLL_JS)
                         )
                         with gr.Group(visible=False, elem_id="pkb-scope-notice") as notice_box:
                             notice = gr.HTML("")
                             widen = gr.Button("", size="sm", variant="secondary", elem_id="pkb-widen")
+                        scope_chips = gr.HTML(scope_chips_html((), (), (), None, None, "en"), elem_id="pkb-scope")
                         with gr.Row():
                             question = gr.Textbox(
                                 label=text("question", "en"),
@@ -209,7 +211,6 @@ def build_app(services: Services) -> gr.Blocks:
                                 max_length=web.max_question_chars,
                             )
                             ask_button = gr.Button(text("ask", "en"), variant="primary", elem_id="pkb-ask", scale=1)
-                        scope_chips = gr.HTML(scope_chips_html((), (), (), None, None, "en"), elem_id="pkb-scope")
                         with gr.Row():
                             example_buttons = [
                                 gr.Button(example, size="sm", elem_classes=["pkb-example"]) for example in EXAMPLES

@@ -111,3 +111,36 @@ VIEWER_JS = r"""
   new MutationObserver(label).observe(document.documentElement, {childList: true, subtree: true});
 })();
 """
+
+# The chat's own autoscroll is off (it showed a long answer's end, its top hidden under the label).
+# A new answer is shown from its top instead: the chat scrolls to it, and the page too when the chat
+# is out of view (the user had scrolled away), so the answer always renders in view.
+SCROLL_JS = r"""
+(() => {
+  let answers = 0;
+  const scroller = (node) => {
+    for (let el = node.parentElement; el && el.id !== "pkb-chat"; el = el.parentElement) {
+      const style = getComputedStyle(el).overflowY;
+      if ((style === "auto" || style === "scroll") && el.scrollHeight > el.clientHeight) { return el; }
+    }
+    return null;
+  };
+  const reveal = () => {
+    const all = document.querySelectorAll("#pkb-chat .pkb-answer");
+    const grew = all.length > answers;
+    answers = all.length;
+    if (!grew) { return; }
+    const answer = all[all.length - 1];
+    const chat = document.getElementById("pkb-chat");
+    const box = chat.getBoundingClientRect();
+    if (box.top < 0 || box.top > innerHeight * 0.6) { chat.scrollIntoView({block: "start"}); }
+    const pane = scroller(answer);
+    if (pane) {
+      const label = chat.querySelector("[data-testid=block-label]");
+      const gap = (label ? label.getBoundingClientRect().height : 0) + 8;
+      pane.scrollTop += answer.getBoundingClientRect().top - pane.getBoundingClientRect().top - gap;
+    }
+  };
+  new MutationObserver(() => requestAnimationFrame(reveal)).observe(document.documentElement, {childList: true, subtree: true});
+})();
+"""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.webscript import VIEWER_JS
+from assistant.webscript import SCROLL_JS, VIEWER_JS
 
 # Sets the page's direction and language when the interface language changes. Runs in the browser
 # before the Python handler; returns the arguments unchanged.
@@ -49,7 +49,7 @@ VIEWER_CSS = """
 """
 
 # The source viewer and the answer scrolling (assistant.webscript), inline: the page fetches nothing.
-HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}</script>"
+HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}{SCROLL_JS}</script>"
 
 CSS = """
 #pkb-header { align-items: flex-start; }
@@ -65,6 +65,8 @@ a.pkb-cite:focus-visible { outline: 2px solid var(--color-accent); outline-offse
 a.pkb-cite[aria-expanded="true"] { background: #ffe58f; }
 /* Each answer carries its cited passages for the viewer; they are never shown in the message itself. */
 .pkb-cited { display: none !important; }
+/* Gradio's "scroll to the end" arrow sat over the answer's text; answers open at their top instead. */
+#pkb-chat .scroll-down-button-container { display: none; }
 /* The filters in force, beside Ask; the notice when the filter left out a country the question named. */
 #pkb-scope { padding: 0; }
 .pkb-scope { display: flex; flex-wrap: wrap; gap: 0.35rem; align-items: center; }
