@@ -24,6 +24,7 @@ VIEWER_JS = r"""
   let viewer = null;
   let opener = null;
   let hoverTimer = 0;
+  let returning = false;
 
   const close = (refocus) => {
     if (!viewer || viewer.hidden) { return; }
@@ -31,7 +32,11 @@ VIEWER_JS = r"""
     document.body.classList.remove("pkb-viewing");
     if (opener) {
       opener.setAttribute("aria-expanded", "false");
-      if (refocus) { opener.focus({preventScroll: true}); }
+      if (refocus) {  // back to the number, without opening it again
+        returning = true;
+        opener.focus({preventScroll: true});
+        returning = false;
+      }
     }
   };
   const ensureViewer = () => {
@@ -84,14 +89,18 @@ VIEWER_JS = r"""
   const markerOf = (event) => (event.target.closest ? event.target.closest("a.pkb-cite") : null);
   document.addEventListener("click", (event) => {
     const marker = markerOf(event);
-    if (!marker) { return; }
+    if (!marker) {  // a click elsewhere closes the viewer (it covers the sources list on a desktop)
+      // (Not the script's own click that keeps the sources list in step: that one is not trusted.)
+      if (event.isTrusted && viewer && !viewer.hidden && !viewer.contains(event.target)) { close(false); }
+      return;
+    }
     event.preventDefault();
     clearTimeout(hoverTimer);
     show(marker, true);
   });
   document.addEventListener("focusin", (event) => {
     const marker = markerOf(event);
-    if (marker && marker.matches(":focus-visible")) { show(marker, false); }  // keyboard focus, not a click
+    if (marker && !returning && marker.matches(":focus-visible")) { show(marker, false); }  // keyboard focus, not a click
   });
   document.addEventListener("mouseover", (event) => {
     const marker = markerOf(event);
