@@ -22,6 +22,7 @@ from assistant import answer as answer_question
 from assistant.access import LoginGuard
 from assistant.audit import AuditLog, answer_fields
 from assistant.brief import Brief, BriefEntry, brief_filename, brief_markdown, write_brief_docx
+from assistant.chatturns import without_last_exchange
 from assistant.config import AssistantConfig, WebConfig
 from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
@@ -193,7 +194,7 @@ def build_app(services: Services) -> gr.Blocks:
                             elem_id="pkb-chat",
                             height=480,
                             feedback_options=None,
-                            buttons=["copy"],
+                            buttons=[],  # its copy gave the message's HTML: answers carry their own (assistant.copytext)
                             sanitize_html=True,
                             autoscroll=False,  # a new answer opens at its top (assistant.webscript.SCROLL_JS)
                         )
@@ -215,7 +216,10 @@ def build_app(services: Services) -> gr.Blocks:
                             example_buttons = [
                                 gr.Button(example, size="sm", elem_classes=["pkb-example"]) for example in EXAMPLES
                             ]
-                        new_conversation = gr.Button(text("new_conversation", "en"), size="sm", elem_id="pkb-new")
+                        with gr.Row():
+                            regenerate = gr.Button(text("regenerate", "en"), size="sm", elem_id="pkb-regenerate")
+                            edit_last = gr.Button(text("edit_last", "en"), size="sm", elem_id="pkb-edit")
+                            new_conversation = gr.Button(text("new_conversation", "en"), size="sm", elem_id="pkb-new")
                     with gr.Column(scale=2, elem_id="pkb-sources-panel"):
                         sources = gr.Radio(choices=[], label=text("sources", "en"), elem_id="pkb-sources")
                         passage = gr.HTML(passage_html(None, "en"), elem_id="pkb-passage")
@@ -335,6 +339,28 @@ def build_app(services: Services) -> gr.Blocks:
             queue=False,
             api_visibility="private",
         ).then(respond, ask_inputs, ask_outputs, **ask_settings).success(**scope_check)
+
+        # Regenerate the last answer (with the filters as they are now), or take its question back to edit.
+        def take_back(messages: list[dict[str, Any]], history: list[Turn], current: Answer | None, lang: str) -> tuple[Any, ...]:
+            if current is None or not messages:
+                raise gr.Error(text("no_answer_yet", lang))
+            kept, earlier = without_last_exchange(messages, history)
+            return kept, kept, earlier, current.question
+
+        taken_back = [chat, shown_messages, turns, question]
+        regenerate.click(
+            take_back, [shown_messages, turns, last_answer, ui_lang], taken_back, queue=False, api_visibility="private"
+        ).success(respond, ask_inputs, ask_outputs, **ask_settings).success(**scope_check)
+        edit_last.click(
+            take_back, [shown_messages, turns, last_answer, ui_lang], taken_back, queue=False, api_visibility="private"
+        ).success(
+            lambda lang: (None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
+            [ui_lang],
+            [last_answer, sources, passage, grid],
+            queue=False,
+            api_visibility="private",
+            js="(lang) => { document.querySelector('#pkb-question textarea')?.focus(); return lang; }",
+        )
 
         # The filters in force, as chips beside Ask; the choices the store holds, read at each page load.
         scope_inputs = [countries, langs, doc_types, year_min, year_max, ui_lang]
@@ -572,7 +598,13 @@ def build_app(services: Services) -> gr.Blocks:
             queue=False,
             api_visibility="private",
             js=DIRECTION_JS,
-        ).then(scope_chips_html, scope_inputs, [scope_chips], queue=False, api_visibility="private")
+        ).then(scope_chips_html, scope_inputs, [scope_chips], queue=False, api_visibility="private").then(
+            lambda lang: (gr.update(value=text("regenerate", lang)), gr.update(value=text("edit_last", lang))),
+            [ui_lang],
+            [regenerate, edit_last],
+            queue=False,
+            api_visibility="private",
+        )
     return app
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, doc_type_name, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
@@ -79,12 +80,14 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
                     f"({esc(country_name(doc.country, lang))}{esc(year)})</li>"
                 )
             out.append("</ul>")
+        out.append(copy_controls(answer, ui_lang or lang))
         out.append("</div>")
         return "".join(out)
 
     if answer.answerer != "extractive":
         # Generated text is shown as text, never as Markdown or HTML; the sources carry the quotes.
-        out.append(f'<div class="pkb-generated" dir="auto">{esc(answer.markdown).replace(chr(10), "<br>")}</div></div>')
+        out.append(f'<div class="pkb-generated" dir="auto">{esc(answer.markdown).replace(chr(10), "<br>")}</div>')
+        out.append(f"{copy_controls(answer, ui_lang or lang)}{cited_passages(answer, ui_lang or lang)}</div>")
         return "".join(out)
 
     out.append(f"<p>{esc(' '.join(overview(answer, lang)))}</p>")
@@ -106,6 +109,7 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
         out.append("</ul>")
     if answer.verification.dropped:
         out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
+    out.append(copy_controls(answer, ui_lang or lang))
     out.append(cited_passages(answer, ui_lang or lang))
     out.append("</div>")
     return "".join(out)

@@ -153,3 +153,38 @@ SCROLL_JS = r"""
   new MutationObserver(() => requestAnimationFrame(reveal)).observe(document.documentElement, {childList: true, subtree: true});
 })();
 """
+
+# The copy buttons of an answer copy the Markdown or the plain text the message carries, never its HTML.
+# The clipboard API needs a secure context (https or localhost); elsewhere the older copy command does.
+COPY_JS = r"""
+(() => {
+  const fallback = (value) => {
+    const area = document.createElement("textarea");
+    area.value = value;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.opacity = "0";
+    document.body.append(area);
+    area.select();
+    const done = document.execCommand("copy");
+    area.remove();
+    return done;
+  };
+  const write = async (value) => {
+    try { await navigator.clipboard.writeText(value); return true; } catch (error) { return fallback(value); }
+  };
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest ? event.target.closest("button.pkb-copy") : null;
+    if (!button) { return; }
+    event.preventDefault();
+    const answer = button.closest(".pkb-answer");
+    const kind = button.classList.contains("pkb-copy-as-md") ? "md" : "text";
+    const source = answer ? answer.querySelector(`.pkb-copy-${kind}`) : null;
+    if (!source) { return; }
+    if (await write(source.textContent)) {
+      button.classList.add("pkb-copied");
+      setTimeout(() => button.classList.remove("pkb-copied"), 2000);
+    }
+  });
+})();
+"""

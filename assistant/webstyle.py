@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.webscript import SCROLL_JS, VIEWER_JS
+from assistant.webscript import COPY_JS, SCROLL_JS, VIEWER_JS
 
 # Sets the page's direction and language when the interface language changes. Runs in the browser
 # before the Python handler; returns the arguments unchanged.
@@ -49,7 +49,7 @@ VIEWER_CSS = """
 """
 
 # The source viewer and the answer scrolling (assistant.webscript), inline: the page fetches nothing.
-HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}{SCROLL_JS}</script>"
+HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}{SCROLL_JS}{COPY_JS}</script>"
 
 CSS = """
 #pkb-header { align-items: flex-start; }
@@ -64,7 +64,15 @@ a.pkb-cite:hover { color: var(--link-text-color-hover); }
 a.pkb-cite:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; border-radius: 2px; }
 a.pkb-cite[aria-expanded="true"] { background: #ffe58f; }
 /* Each answer carries its cited passages for the viewer; they are never shown in the message itself. */
-.pkb-cited { display: none !important; }
+.pkb-cited, .pkb-copy-source { display: none !important; }
+/* Copy an answer as Markdown or as text (assistant.copytext); a tick says it is done. */
+.pkb-copy-bar { display: flex; gap: 0.4rem; flex-wrap: wrap; margin-top: 0.6rem; }
+button.pkb-copy {
+  font-size: 0.8rem; padding: 0.15rem 0.6rem; border: 1px solid var(--border-color-primary); border-radius: 0.3rem;
+  background: var(--background-fill-primary); color: var(--body-text-color); cursor: pointer;
+}
+button.pkb-copy:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 1px; }
+button.pkb-copy.pkb-copied::after { content: " \\2713"; }
 /* Gradio's "scroll to the end" arrow sat over the answer's text; answers open at their top instead. */
 #pkb-chat .scroll-down-button-container { display: none; }
 /* The filters in force, beside Ask; the notice when the filter left out a country the question named. */

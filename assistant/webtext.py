@@ -160,6 +160,10 @@ TEXT: dict[str, dict[str, str]] = {
         "la réponse ne porte que sur eux.",
         "ar": "يذكر سؤالك {named}، لكن عامل تصفية البلدان يحصر البحث في {kept}: لذا تقتصر الإجابة عليها.",
     },
+    "copy_markdown": {"en": "Copy as Markdown", "fr": "Copier en Markdown", "ar": "نسخ بصيغة Markdown"},
+    "copy_text": {"en": "Copy as text", "fr": "Copier en texte", "ar": "نسخ كنص"},
+    "regenerate": {"en": "Regenerate the answer", "fr": "Régénérer la réponse", "ar": "إعادة توليد الإجابة"},
+    "edit_last": {"en": "Edit the last question", "fr": "Modifier la dernière question", "ar": "تعديل السؤال الأخير"},
     "answer_for": {"en": "Answer for {} instead", "fr": "Répondre plutôt pour {}", "ar": "أجب عن {} بدلًا من ذلك"},
 }
 

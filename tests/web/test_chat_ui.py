@@ -31,6 +31,14 @@ def tab(page: Page) -> Page:  # noqa: F811  (the imported fixture, by name)
     return page
 
 
+@pytest.fixture()
+def chat_clipboard(tab: Page, live_server: LiveServer) -> Page:
+    """The page at a laptop's size, allowed to read the clipboard the copy buttons write."""
+    tab.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    tab.set_viewport_size(LAPTOP)
+    return tab
+
+
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 COMPARATIVE = "How do Morocco and Tunisia fund cluster governance bodies?"
@@ -218,3 +226,54 @@ def test_a_long_answer_opens_at_its_top_and_in_view(tab: Page) -> None:
         assert chat["y"] <= top["y"] <= chat["y"] + 80, f"answer {count} opens at its top, just under the label"
         assert 0 <= top["y"] < LAPTOP["height"], f"answer {count} renders in view"
     screenshot(tab, "chat-long-answer-top-1366")
+
+
+def test_an_answer_is_copied_as_markdown_or_text_never_html(chat_clipboard: Page) -> None:
+    tab = chat_clipboard
+    ask(tab, "How do Morocco and Tunisia fund R&D in clusters?")
+    answer = tab.locator("#pkb-chat .pkb-answer").last
+    answer.locator("button.pkb-copy-as-md").click()
+    expect(answer.locator("button.pkb-copy-as-md")).to_have_class("pkb-copy pkb-copy-as-md pkb-copied")
+    markdown = tab.evaluate("navigator.clipboard.readText()")
+    assert markdown.startswith("## Answer\n"), "the answer's Markdown, as `policykb ask` prints it"
+    assert "R&D" in markdown and "&amp;" not in markdown and "<" not in markdown, "no HTML, no entities"
+    assert "### Sources" in markdown and "[1]" in markdown
+    answer.locator("button.pkb-copy-as-text").click()
+    expect(answer.locator("button.pkb-copy-as-text")).to_have_class("pkb-copy pkb-copy-as-text pkb-copied")
+    plain = tab.evaluate("navigator.clipboard.readText()")
+    assert plain.startswith("Answer\n") and "**" not in plain and "###" not in plain and "<" not in plain
+    assert "Sources" in plain and "R&D" in plain
+    screenshot(tab, "chat-copy-1366")
+
+
+def test_the_last_answer_is_regenerated_and_its_question_edited(tab: Page) -> None:
+    tab.set_viewport_size(LAPTOP)
+    ask(tab, "How does Morocco fund its clusters?")
+    ask(tab, "And Tunisia?")
+    answers = tab.locator("#pkb-chat .pkb-answer")
+    expect(answers.last).to_contain_text("Tunisia")
+
+    # Regenerate after filtering on Jordan: the last question is asked again with the filters as they
+    # are now, and its answer replaces the last one (the first stays).
+    tab.locator("#pkb-filters").get_by_text("Filters").click()
+    tab.locator("#pkb-countries label", has_text="Jordan").click()
+    tab.locator("#pkb-filters").get_by_text("Filters").click()
+    tab.locator("#pkb-regenerate").click()
+    expect(tab.locator(".pkb-scope-notice")).to_contain_text("Tunisia")
+    expect(answers).to_have_count(2)
+    expect(answers.last).to_contain_text("Jordan")  # quotes, or the closest Jordanian documents
+    expect(answers.last).not_to_contain_text("Tunisia")
+    expect(answers.first).to_contain_text("Morocco")
+    tab.locator("#pkb-filters").get_by_text("Filters").click()
+    tab.locator("#pkb-none").click()  # no filter again, for the edited question
+    tab.locator("#pkb-filters").get_by_text("Filters").click()
+    tab.locator("#pkb-edit").click()
+    expect(answers).to_have_count(1)
+    box = tab.locator("#pkb-question textarea")
+    expect(box).to_have_value("And Tunisia?")
+    expect(box).to_be_focused()
+    box.fill("And Jordan?")
+    tab.locator("#pkb-ask").click()
+    expect(answers).to_have_count(2)
+    expect(answers.last).to_contain_text("Jordan")
+    screenshot(tab, "chat-regenerate-edit-1366")
