@@ -11,23 +11,13 @@ from playwright.sync_api import Locator, Page, expect
 
 from assistant.phrases import DOC_TYPE_NAMES
 from tests.web.conftest import HOSTILE_QUESTION, LiveServer
-
-# The browser and the signed-in page (which fails a test that fetches from another host or breaks the
-# Content-Security-Policy) are test_browser's fixtures, imported so that pytest finds them here.
-from tests.web.test_browser import (  # noqa: F401
-    ARTIFACTS,
-    ask,
-    browser,
-    csp_violations,
-    page,
-    playwright,
-    requested_hosts,
-)
+from tests.web.test_browser import ARTIFACTS, ask
 
 
 @pytest.fixture()
-def tab(page: Page) -> Page:  # noqa: F811  (the imported fixture, by name)
-    """test_browser's signed-in page, at the default size until a test sets its own."""
+def tab(page: Page) -> Page:
+    """The signed-in page (tests/web/conftest.py: it fails a test that fetches from another host or
+    breaks the Content-Security-Policy), at the default size until a test sets its own."""
     return page
 
 
