@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.config import AssistantConfig
 from assistant.question import Question
+from assistant.relevance import relevance
 from kb.search import Filters, Hit, Searcher
 
 
@@ -28,10 +29,31 @@ def target_countries(searcher: Searcher, question: Question, filters: Filters, c
     """The countries to answer for: the user's filter, else those the question names, else the best-matching ones."""
     if filters.countries:
         return filters.countries
-    if question.countries:
+    if question.countries and not question.regional:
         return question.countries
-    hits = searcher.search(question.search_text, k=config.passages_per_country * 2, filters=filters)
-    return tuple(dict.fromkeys(hit.country for hit in hits if hit.country))[: config.open_question_countries]
+    hits = [
+        hit for hit in searcher.search(question.search_text, k=config.passages_per_country * 2, filters=filters) if hit.country
+    ]
+    if question.regional:
+        # "The Euro-Mediterranean Charter's principles for partner countries" is answered by the EU's
+        # text: the place whose texts match best joins the region's countries, and those of the region
+        # that match far less are then "nothing on this point" (assistant.extractive.collect).
+        best = max(hits, key=lambda hit: similarity(hit, question.lang), default=None)
+        extra = (best.country,) if best is not None and best.country not in question.countries else ()
+        return question.countries + extra
+    if not hits:
+        return ()
+    # A question that names no place is about the countries whose texts match it nearly as well as
+    # the best: "what is COSME?" is the EU's, not also Tunisia's and Lebanon's next-best texts.
+    match = {hit.chunk_id: similarity(hit, question.lang) for hit in hits}
+    best = max(match.values())
+    close = [hit.country for hit in hits if match[hit.chunk_id] >= best - config.open_question_margin]
+    return tuple(dict.fromkeys(close))[: config.open_question_countries]
+
+
+def similarity(hit: Hit, lang: str) -> float:
+    """The passage's cosine similarity to the question, comparable across languages (assistant.relevance)."""
+    return relevance(hit.similarity, 0.0, hit.lang != lang)
 
 
 def gather(searcher: Searcher, question: Question, filters: Filters, config: AssistantConfig) -> list[Evidence]:
@@ -39,7 +61,9 @@ def gather(searcher: Searcher, question: Question, filters: Filters, config: Ass
     evidence: list[Evidence] = []
     for country in target_countries(searcher, question, filters, config):
         scoped = replace(filters, countries=(country,))
-        hits = searcher.search(question.search_text, k=config.passages_per_country, filters=scoped)
+        hits = searcher.search(
+            question.search_text, k=config.passages_per_country, filters=scoped, per_document=config.passages_per_document
+        )
         evidence.append(Evidence(country, tuple(hits)))
     return evidence
 

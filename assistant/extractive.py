@@ -10,16 +10,16 @@ the LLM answerer; callers use :func:`assistant.answer`, which picks the answerer
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from assistant.config import AssistantConfig
 from assistant.dimensions import DIMENSIONS
-from assistant.evidence import gather, in_language
-from assistant.extract import Candidate, candidates, select
+from assistant.evidence import gather, in_language, similarity
+from assistant.extract import Candidate, by_meaning, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
-from assistant.provisions import asks_for_figures, asks_for_framing
+from assistant.provisions import asks_for_figures, asks_for_framing, states_figures
 from assistant.question import Question, analyse, readable_question, topic_text
-from assistant.relevance import QuestionTerms, passage_relevance
+from assistant.relevance import QuestionTerms, passage_relevance, relevance
 from assistant.render import render
 from assistant.verify import is_verbatim, normalise_space
 from kb.search import Filters, Hit, Searcher
@@ -34,6 +34,7 @@ class Collected:
     coverage: dict[str, Coverage]
     top_relevance: float
     evidence_floor: float  # the relevance a passage needs to be quoted
+    nearest: dict[str, tuple[ClosestDocument, ...]] = field(default_factory=dict)  # country -> its closest documents
 
     @property
     def abstain(self) -> bool:
@@ -56,16 +57,61 @@ def collect(
     framing = asks_for_framing(asked.search_text)  # a follow-up keeps what the first question asked
     figures = asks_for_figures(asked.search_text)
     per_country = {e.country: candidates(e.hits, terms, asked.dimensions, framing, e.stands_for, figures) for e in evidence}
-    best = {c: max((x.passage_relevance for x in found), default=0.0) for c, found in per_country.items()}
+    # Sentences of passages that could be quoted (the lowest floor a country can get) are read for meaning.
+    quotable = config.min_relevance - config.country_margin
+    vector = searcher.embedder.embed_query(asked.search_text)  # cached: the search embedded it already
+    read = {c: by_meaning(found, vector, searcher.embedder.embed_passages, quotable) for c, found in per_country.items()}
+    # Does anything answer? Both the best passage and the best sentence of a country must be
+    # relevant: a passage on the topic whose sentences each say something else does not answer, nor
+    # does a sentence that echoes the question's words in a passage about something else.
+    best = {c: answering(found, terms, figures) for c, found in read.items()}
     # A document's front matter is never quoted, but its title and notice on the question's topic say
     # that the knowledge base holds material on it: they count towards answering at all (as they did
     # when they were quoted, which is what the threshold was calibrated on), while each country still
     # needs a quotable passage above the floor to count as evidence.
     framed = [passage_relevance(h, terms) for e in evidence for h in e.hits if h.lead]
     top = max([*best.values(), *framed], default=0.0)
-    floor = config.min_relevance - config.country_margin if top >= config.min_relevance else config.min_relevance
-    coverage: dict[str, Coverage] = {c: ("evidence" if best[c] >= floor else "no_evidence") for c in per_country}
-    return Collected(asked, per_country, coverage, top, floor)
+    floor = quotable if top >= config.min_relevance else config.min_relevance
+    match = {e.country: max((similarity(h, asked.lang) for h in e.hits if not h.lead), default=0.0) for e in evidence}
+    closest = max(match.values(), default=0.0) - config.country_similarity_margin
+    coverage: dict[str, Coverage] = {
+        c: ("evidence" if best[c] >= floor and match[c] >= closest else "no_evidence") for c in per_country
+    }
+    nearest = {e.country: closest_of(e.hits, asked.lang) for e in evidence}
+    return Collected(asked, read, coverage, top, quotable, nearest)
+
+
+NEAREST_DOCUMENTS = 3  # linked under a country with nothing on the point, so the reader can check
+
+
+def closest_of(hits: Sequence[Hit], lang: str) -> tuple[ClosestDocument, ...]:
+    """The documents of ``hits`` (one country's best passages) nearest the question, best first."""
+    best: dict[str, tuple[float, Hit]] = {}
+    for hit in hits:
+        score = similarity(hit, lang)
+        if hit.doc_id not in best or score > best[hit.doc_id][0]:
+            best[hit.doc_id] = (score, hit)
+    ranked = sorted(best.values(), key=lambda pair: -pair[0])[:NEAREST_DOCUMENTS]
+    return tuple(ClosestDocument(h.doc_id, h.title, h.country, h.lang, h.year, round(s, 4)) for s, h in ranked)
+
+
+def answering(found: Sequence[Candidate], terms: QuestionTerms, figures_asked: bool = False) -> float:
+    """How well a country's sentences answer: the mean of its best passage relevance and its best
+    sentence relevance (assistant.relevance, on the sentences read for meaning); 0 without either.
+
+    ``figures_asked``: only a sentence that states a figure answers a question asking for one (a
+    count, amount, rate or threshold): "how many start-ups were labelled in 2023?" is not answered
+    by the conditions of the label."""
+    passage = max((c.passage_relevance for c in found), default=0.0)
+    sentence = max(
+        (
+            relevance(c.meaning, terms.coverage_of(c.tokens, c.hit.lang), c.hit.lang != terms.lang)
+            for c in found
+            if c.meaning is not None and (not figures_asked or states_figures(c.sentence.text))
+        ),
+        default=0.0,
+    )
+    return (passage + sentence) / 2
 
 
 def answer_question(
@@ -90,6 +136,8 @@ def answer_question(
 
     findings_by_country = {
         c: select(found, config.findings_per_country, config.redundancy, collected.evidence_floor)
+        if coverage[c] == "evidence"
+        else []  # "nothing on this point": its passages match the question's vocabulary, not its topic
         for c, found in per_country.items()
     }
     dimensions = grid_dimensions(asked, findings_by_country)
@@ -120,6 +168,8 @@ def answer_question(
         grid=tuple(grid),
         citations=tuple(book.citations),
         abstained=False,
+        # Where a country has nothing on the point, the documents that came nearest, to check by hand.
+        closest=tuple(doc for c in countries if coverage[c] != "evidence" for doc in collected.nearest.get(c, ())),
         verification=Verification(book.checked, tuple(book.dropped)),
         relevance=collected.top_relevance,
         period=(asked.year_min, asked.year_max),

@@ -60,7 +60,8 @@ class GridCell:
 
 @dataclass(frozen=True)
 class ClosestDocument:
-    """Shown when the assistant abstains: what came nearest, without quoting it as an answer."""
+    """What came nearest, without quoting it as an answer: shown when the assistant abstains, and
+    under each country that has nothing on the point."""
 
     doc_id: str
     title: str

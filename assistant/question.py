@@ -45,6 +45,7 @@ class Question:
     dimensions: tuple[str, ...]  # asked about, in grid order; empty when none is named
     comparative: bool  # more than one country, a region, or "which countries"
     follow_up: bool
+    regional: bool = False  # its countries come from a region or "which countries", none named itself
 
     def turn(self) -> Turn:
         return Turn(self.search_text, self.countries, self.dimensions, self.search_text)
@@ -101,6 +102,7 @@ def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) ->
         if not dimensions:
             dimensions = previous.dimensions  # "and Jordan?": same angle, new country
     comparative = len(countries) > 1 or bool(intent.regions) or every_country
+    regional = (bool(intent.regions) or every_country) and not intent.countries
     return Question(
         text=text,
         search_text=search_text,
@@ -111,6 +113,7 @@ def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) ->
         dimensions=dimensions,
         comparative=comparative,
         follow_up=follow_up,
+        regional=regional,
     )
 
 

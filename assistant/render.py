@@ -116,6 +116,9 @@ def render(answer: Answer) -> str:
         lines.append(f"#### {country_name(country, lang)}")
         if not citations:
             lines.append(f"- {phrase('no_evidence', lang)}")
+            nearest = [doc for doc in answer.closest if doc.country == country]
+            if nearest:
+                lines.append(f"- {phrase('closest', lang)}: " + "; ".join(f"**{d.title}** (`{d.doc_id}`)" for d in nearest))
         lines += [f"- {quoted(citation.quote)} [{citation.n}]" for citation in citations]
         lines.append("")
 

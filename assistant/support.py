@@ -39,8 +39,8 @@ from typing import Literal
 import numpy as np
 
 from assistant.prompt import NO_COVERAGE, Passage
-from assistant.sentences import split_sentences
 from assistant.verify import normalise_space
+from ingest.sentences import split_sentences
 from kb.analysis import analyze
 from kb.embed import Embedder
 from kb.query import without_places

@@ -6,14 +6,9 @@ Unicode forms must match as stored.
 
 from __future__ import annotations
 
-import re
+from ingest.sentences import normalise_space
 
-_SPACE = re.compile(r"\s+")
-
-
-def normalise_space(text: str) -> str:
-    """Runs of whitespace (line breaks included) as one space, without leading or trailing space."""
-    return _SPACE.sub(" ", text).strip()
+__all__ = ["is_verbatim", "normalise_space"]
 
 
 def is_verbatim(quote: str, passage: str) -> bool:

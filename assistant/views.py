@@ -105,6 +105,10 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
         out.append(f"<p><strong>{esc(country_name(country, lang))}</strong></p><ul>")
         if not citations:
             out.append(f'<li class="pkb-no-evidence">{esc(phrase("no_evidence", lang))}</li>')
+            nearest = [doc for doc in answer.closest if doc.country == country]
+            if nearest:
+                titles = "; ".join(f'<span dir="{text_direction(d.title)}">{esc(d.title)}</span>' for d in nearest)
+                out.append(f'<li class="pkb-closest">{esc(phrase("closest", lang))}: {titles}</li>')
         out += [f"<li>{_quoted(citation.quote, citation.lang)} {_marker(citation, lang)}</li>" for citation in citations]
         out.append("</ul>")
     if answer.verification.dropped:

@@ -14,6 +14,9 @@ Measures (``policykb eval --answers``):
 - language: the share of quoted characters in the question's language, and of citations quoting the
   question-language version of their document whenever the store holds one (a French asker reads the
   French version of a law, not its Arabic one);
+- country evidence: the precision of the countries an answer marks "evidence found" (the share with
+  a document judged relevant in that country) and their recall (the share of expected countries
+  with a relevant document that the answer marks "evidence found");
 - front matter: citations quoting a document's front matter (its notice or description of itself),
   which is never evidence;
 - abstention: accuracy on unanswerable queries (kind ``no_answer``, or judged with no relevant
@@ -73,6 +76,10 @@ class AnswerRecord:
     own_version_possible: int = 0  # citations of a document in the question's language or with a version in it
     own_version: int = 0  # of those, citations quoting the question-language version
     front_matter: int = 0  # citations of a document's front matter (never evidence)
+    evidence_countries: int = 0  # countries the answer marks "evidence found"
+    evidence_countries_relevant: int = 0  # of those, countries with a document judged relevant
+    relevant_countries: int = 0  # expected countries with a document judged relevant
+    relevant_countries_found: int = 0  # of those, countries the answer marks "evidence found"
 
 
 def answerable(query: Query, qrels: Mapping[str, Mapping[str, int]]) -> bool | None:
@@ -108,6 +115,7 @@ def measure(
     latency_ms: float,
     doc_langs: Mapping[str, str] | None = None,
     gold_articles: Mapping[tuple[str, str], str] | None = None,
+    doc_countries: Mapping[str, str] | None = None,
 ) -> AnswerRecord:
     """Score one answer (the ``policykb ask --json`` object) against the stored passages and the judgements.
 
@@ -142,6 +150,9 @@ def measure(
         )
     expected = query.countries or understand(query.text).all_countries
     coverage = answer["coverage"]
+    countries_of = doc_countries or {}
+    judged = {countries_of[d] for d, g in grades.items() if g > 0 and countries_of.get(d)}
+    marked = [c for c, status in coverage.items() if status == "evidence"]
     return AnswerRecord(
         query_id=query.query_id,
         kind=query.kind,
@@ -162,6 +173,10 @@ def measure(
         own_version_possible=len(own_possible),
         own_version=sum(c.get("lang") == query.lang for c in own_possible),
         front_matter=sum(bool(stored.get(c["chunk_id"], ("", {}))[1].get("lead")) for c in citations),
+        evidence_countries=len(marked) if countries_of else 0,
+        evidence_countries_relevant=sum(c in judged for c in marked),
+        relevant_countries=sum(c in judged for c in expected),
+        relevant_countries_found=sum(c in judged and coverage.get(c) == "evidence" for c in expected),
     )
 
 
@@ -248,6 +263,13 @@ def summarise(records: Sequence[AnswerRecord], min_relevance: float) -> dict[str
         "country_evidence": _ratio(
             sum(r.countries_with_evidence for r in comparative), sum(len(r.expected_countries) for r in comparative)
         ),
+        # Over answerable queries: an answer to an unanswerable one is the abstention measures' error.
+        "country_evidence_precision": _ratio(
+            sum(r.evidence_countries_relevant for r in answerable_), sum(r.evidence_countries for r in answerable_)
+        ),
+        "country_evidence_recall": _ratio(
+            sum(r.relevant_countries_found for r in answerable_), sum(r.relevant_countries for r in answerable_)
+        ),
         "quoted_in_question_language": _ratio(sum(r.quoted_chars_in_language for r in cited), sum(r.quoted_chars for r in cited)),
         "quotes_from_own_version": _ratio(sum(r.own_version for r in cited), sum(r.own_version_possible for r in cited)),
         "front_matter_citations": sum(r.front_matter for r in cited),
@@ -285,7 +307,9 @@ def run_answers(
     if not queries:
         raise DatasetError(f"{dataset.name}: no query is judged or marked no_answer; nothing to evaluate")
     ask(queries[0][0].text)  # warm-up, untimed
-    doc_langs = {doc_id: str(doc.metadata.get("lang", "")) for doc_id, doc in store.stored_documents().items()}
+    stored_docs = store.stored_documents()
+    doc_langs = {doc_id: str(doc.metadata.get("lang", "")) for doc_id, doc in stored_docs.items()}
+    doc_countries = {doc_id: str(doc.metadata.get("country", "")) for doc_id, doc in stored_docs.items()}
     articles = gold_articles(store, [q for q, _ in queries])
     records: list[AnswerRecord] = []
     answers: dict[str, dict[str, Any]] = {}
@@ -295,7 +319,17 @@ def run_answers(
         latency = (time.perf_counter() - start) * 1000
         answers[query.query_id] = answer
         records.append(
-            measure(query, answer, dataset.qrels.get(query.query_id, {}), store, is_answerable, latency, doc_langs, articles)
+            measure(
+                query,
+                answer,
+                dataset.qrels.get(query.query_id, {}),
+                store,
+                is_answerable,
+                latency,
+                doc_langs,
+                articles,
+                doc_countries,
+            )
         )
         if progress:
             progress(i, len(queries))
@@ -356,6 +390,8 @@ def render_summary(summary: Mapping[str, Any]) -> str:
         f"| answered queries citing a gold evidence quote | {pct(summary['evidence_match'])} |",
         f"| expected countries covered or reported lacking evidence (comparative) | {pct(summary['country_coverage'])} |",
         f"| expected countries with evidence (comparative, regional) | {pct(summary['country_evidence'])} |",
+        f"| countries with evidence holding a relevant document (precision) | {pct(summary.get('country_evidence_precision'))} |",
+        f"| expected countries holding one, with evidence (recall) | {pct(summary.get('country_evidence_recall'))} |",
         f"| quoted characters in the question's language | {pct(summary.get('quoted_in_question_language'))} |",
         f"| quotes from the question-language version where one is stored | {pct(summary.get('quotes_from_own_version'))} |",
         f"| citations of a document's front matter (notice, self-description) | {summary.get('front_matter_citations', 'n/a')} |",

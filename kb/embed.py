@@ -130,6 +130,7 @@ class Embedder:
         self._run_lock = threading.Lock()  # the C engine is not documented as re-entrant: one call at a time
         self._cache = EmbeddingCache(config.cache_path) if config.cache_path else None
         self.passages_embedded = 0  # forward passes actually run (cache misses)
+        self.texts_read_ahead = 0  # forward passes run by read_ahead (not counted above)
         # The assistant searches once per country with the same question: keep recent query vectors.
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -166,6 +167,21 @@ class Embedder:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embeddings of ``texts`` in order, from the cache where possible."""
+        vectors, computed = self._passages(texts)
+        self.passages_embedded += computed
+        return vectors
+
+    def read_ahead(self, texts: Sequence[str]) -> int:
+        """Put the embeddings of ``texts`` (passage mode) in the cache before anyone asks for them, so
+        that a later :meth:`embed_passages` of them is a lookup. Without a cache, nothing (there is
+        nowhere to keep them). Returns how many were computed (counted in ``texts_read_ahead``)."""
+        if self._cache is None:
+            return 0
+        _, computed = self._passages(texts)
+        self.texts_read_ahead += computed
+        return computed
+
+    def _passages(self, texts: Sequence[str]) -> tuple[np.ndarray, int]:
         keys = [cache_key(text, "passage") for text in texts]
         cached = self._cache.get_many(keys) if self._cache else {}
         missing = [i for i, key in enumerate(keys) if key not in cached]
@@ -177,11 +193,11 @@ class Embedder:
             with self._run_lock:
                 vectors = np.asarray(model.passage([texts[i] for i in batch]), dtype=np.float32)
             fresh.update({keys[i]: vectors[j] for j, i in enumerate(batch)})
-            self.passages_embedded += len(batch)
         if fresh and self._cache:
             self._cache.put_many(fresh)
         vectors_by_key = {**cached, **fresh}
-        return np.stack([vectors_by_key[key] for key in keys]) if keys else np.zeros((0, DIM), dtype=np.float32)
+        stacked = np.stack([vectors_by_key[key] for key in keys]) if keys else np.zeros((0, DIM), dtype=np.float32)
+        return stacked, len(missing)
 
     def close(self) -> None:
         if self._cache:

@@ -369,14 +369,19 @@ class Searcher:
             )
         return results
 
-    def search(self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None) -> list[Hit]:
-        """The ``k`` best passages, at most ``passages_per_document`` from any one document.
+    def search(
+        self, query: str, k: int = 10, filters: Filters = Filters(), mode: Mode | None = None, per_document: int | None = None
+    ) -> list[Hit]:
+        """The ``k`` best passages, at most ``per_document`` (default ``passages_per_document``) from any one document.
 
         The query is read as :func:`kb.query.clean_query` reads it: its first 2,000 characters, control
         and bidi-override characters dropped. A query without a letter or digit finds nothing.
         """
         if k < 1:
             raise ValueError("k must be at least 1")
+        cap = self.config.passages_per_document if per_document is None else per_document
+        if cap < 1:
+            raise ValueError("per_document must be at least 1")
         ranking = self._rank(query, filters, mode)
         state, passages, documents = ranking.state, ranking.passages, ranking.documents
         doc_ids = state.index.doc_ids
@@ -390,7 +395,7 @@ class Searcher:
         taken: dict[str, int] = {}
         for position in fusion.ranked(adjusted, ranking.tiebreak, ranking.name):
             doc_id = doc_ids[position]
-            if taken.get(doc_id, 0) < self.config.passages_per_document:
+            if taken.get(doc_id, 0) < cap:
                 chosen.append(position)
                 taken[doc_id] = taken.get(doc_id, 0) + 1
                 if len(chosen) == k:

@@ -13,6 +13,7 @@ from ingest.errors import IngestError
 from ingest.load import LoadOptions, SourceFile, content_hash, discover
 from ingest.records import Document
 from ingest.sandbox import ParseLimits, ParserProcess
+from ingest.sentences import split_sentences
 from kb.embed import Embedder
 from kb.lock import writer_lock
 from kb.store import Store, StoredDocument, store_lock_path
@@ -72,6 +73,11 @@ def _index(doc: Document, root: str, store: Store, embedder: Embedder, config: I
     if not chunks:
         return 0
     embeddings = embedder.embed_passages([chunk.embed_text for chunk in chunks])
+    # Read ahead: the assistant compares a passage's sentences with the question (assistant.extract.
+    # by_meaning); embedded now, they are cache hits when a user asks. Front matter is never quoted.
+    embedder.read_ahead(
+        [s.text for chunk in chunks if not chunk.lead for s in split_sentences(chunk.text, (chunk.section, chunk.article))]
+    )
     store.write_document(doc, chunks, embeddings, root=root)
     return len(chunks)
 

@@ -36,7 +36,7 @@ ENV_KEYS = {
     "POLICYKB_OCR_DPI": "resolution pages are rendered at for OCR (default 200, measured best for Arabic)",
     "POLICYKB_OCR_MAX_PAGES": "pages OCR'd per document at most (default 300); the others are reported",
     "POLICYKB_CHUNK_TOKENS": "maximum tokens per chunk, context included (default 256, at most 512)",
-    "POLICYKB_MIN_RELEVANCE": "relevance below which the assistant abstains (default 0.885; see 'policykb eval --answers')",
+    "POLICYKB_MIN_RELEVANCE": "relevance below which the assistant abstains (default 0.886; see 'policykb eval --answers')",
     "POLICYKB_ANSWERER": "extractive (default, no LLM) or llm (needs POLICYKB_LLM_URL and POLICYKB_LLM_MODEL)",
     "POLICYKB_LLM_KIND": "openai (any OpenAI-compatible server, default) or ollama",
     "POLICYKB_LLM_URL": "LLM endpoint, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8080/v1",

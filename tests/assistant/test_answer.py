@@ -49,7 +49,7 @@ def test_a_country_without_evidence_is_reported_not_filled(corpus_searcher: Sear
     assert result.coverage == {"MA": "evidence", "LY": "no_evidence"}
     assert all(not cell.citations and not cell.finding for cell in result.grid if cell.country == "LY")
     assert any(cell.citations for cell in result.grid if cell.country == "MA")
-    assert "The knowledge base holds no evidence for: LY." in result.markdown
+    assert "The documents held say nothing on this point for: LY." in result.markdown
     assert "| LY | *no evidence* |" in result.markdown
 
 
@@ -167,3 +167,27 @@ def test_the_answer_opens_with_one_line_per_country(corpus_searcher: Searcher) -
     lines = [line for line in short.splitlines() if line.startswith("- ")]
     assert len(lines) == 2 and lines[0].startswith("- **Morocco**: «") and "[1]" in lines[0]
     assert lines[1] == "- **LY**: nothing on this point in the documents held."
+
+
+def test_a_question_naming_no_place_is_answered_for_the_places_whose_texts_match_it(corpus_searcher: Searcher) -> None:
+    # COSME is an EU programme: the next-best texts of other countries share its vocabulary only.
+    result = answer(corpus_searcher, "What is the COSME programme and how large is its budget?", CONFIG)
+    assert result.countries == ("EU",) and result.coverage == {"EU": "evidence"}
+    assert all(c.country == "EU" for c in result.citations)
+    assert any(c.doc_id.startswith("eu/cosme") for c in result.citations)
+
+
+def test_a_regional_question_about_an_eu_text_is_answered_from_it_and_not_filled_for_every_country(
+    corpus_searcher: Searcher,
+) -> None:
+    question = "Which principles does the Euro-Mediterranean Charter for Enterprise set for the partner countries?"
+    result = answer(corpus_searcher, question, CONFIG)
+    assert "EU" in result.countries and result.coverage["EU"] == "evidence", "the Charter is the EU's text"
+    assert any(c.doc_id.startswith("eu/euro-mediterranean-charter") for c in result.citations)
+    lacking = {c for c, v in result.coverage.items() if v == "no_evidence"}
+    assert len(lacking) >= 3, "partner countries whose texts only share the vocabulary are 'nothing on this point'"
+    assert not any(f.country in lacking for f in result.findings) and not any(c.country in lacking for c in result.citations)
+    assert all(not cell.citations for cell in result.grid if cell.country in lacking)
+    assert {d.country for d in result.closest} == lacking, "each is linked to its closest documents, to check by hand"
+    assert "Closest documents: **" in result.markdown and "say nothing on this point for:" in result.markdown
+    _check_citations(result, corpus_searcher)

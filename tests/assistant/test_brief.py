@@ -88,7 +88,7 @@ def test_the_markdown_holds_every_question_its_findings_and_grid(brief: Brief, a
     assert "| Country | Governance | Funding and incentives |" in libya, "en: the grid's header names the dimensions"
     libya_row = next(line for line in libya.splitlines() if line.startswith("| LY |"))
     assert libya_row.count("*no evidence*") == len(answers["libya"].dimensions), "en: each Libyan cell says no evidence"
-    assert "The knowledge base holds no evidence for: LY." in libya
+    assert "The documents held say nothing on this point for: LY." in libya
 
     abstained = sections[4]
     assert "The knowledge base has no answer to this question" in abstained and "### Closest documents" in abstained

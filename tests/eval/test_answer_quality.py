@@ -34,12 +34,15 @@ def test_every_citation_is_verbatim(measured: tuple[dict[str, Any], list[Any]]) 
 def test_comparative_questions_cover_their_countries(measured: tuple[dict[str, Any], list[Any]]) -> None:
     summary, _ = measured
     assert summary["country_coverage"] >= 0.95, "each expected country is covered or reported as lacking evidence"
-    assert summary["country_evidence"] >= 0.85
+    assert summary["country_evidence"] >= 0.8
+    # "Evidence found" means a quote on the topic: 88.9% precision and 92.8% recall when measured (eval/README.md).
+    assert summary["country_evidence_precision"] >= 0.85
+    assert summary["country_evidence_recall"] >= 0.9
 
 
 def test_abstention_on_both_sides(measured: tuple[dict[str, Any], list[Any]]) -> None:
     summary, records = measured
-    assert summary["abstention_accuracy"] >= 0.4, "most of what the calibrated threshold catches stays caught"
+    assert summary["abstention_accuracy"] >= 0.5, "most of what the calibrated threshold catches stays caught"
     assert summary["false_abstention"] <= 0.05
     assert calibrate(records) is not None
 
@@ -53,8 +56,8 @@ def test_quotes_come_from_the_askers_version_and_never_from_front_matter(measure
 
 def test_citations_come_mostly_from_relevant_documents(measured: tuple[dict[str, Any], list[Any]]) -> None:
     summary, _ = measured
-    assert summary["citation_from_relevant"] >= 0.6
-    assert summary["evidence_match"] >= 0.35
+    assert summary["citation_from_relevant"] >= 0.62
+    assert summary["evidence_match"] >= 0.5, "the answering sentence is chosen, not only the answering passage"
 
 
 def test_gold_overlap_is_word_based() -> None:

@@ -96,7 +96,8 @@ def test_a_damaged_vector_in_the_cache_is_embedded_again_and_replaced(
     cache = tmp_path / "embeddings.sqlite"
     shutil.copy(source, cache)
     with sqlite3.connect(cache) as db:
-        (key,) = db.execute("SELECT key FROM embedding ORDER BY key LIMIT 1").fetchone()
+        # A passage's vector (the cache also holds the sentences ingest read ahead, kb.sync).
+        key = min(cache_key(text, "passage") for text in _embed_texts(source.parent / "store"))
         db.execute("UPDATE embedding SET vector = ? WHERE key = ?", (blob, key))
     damaged, _ = _ingest_with_cache(cache, fixture_docs, tmp_path / "store")
     assert damaged.passages_embedded == 1, "only the damaged vector is computed again"

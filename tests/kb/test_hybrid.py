@@ -67,6 +67,16 @@ def test_one_long_document_does_not_fill_the_passage_list(searcher: Searcher) ->
     assert len(hits) == 10 and max(per_doc.values()) <= searcher.config.passages_per_document
 
 
+def test_a_caller_may_take_more_passages_of_one_document(searcher: Searcher) -> None:
+    # The assistant reads more articles of a law that answers than a results page lists.
+    question = "Tunisian startup label conditions, advantages and guarantee fund"
+    default = Counter(hit.doc_id for hit in searcher.search(question, k=20))
+    wider = Counter(hit.doc_id for hit in searcher.search(question, k=20, per_document=6))
+    assert max(default.values()) <= searcher.config.passages_per_document < max(wider.values()) <= 6
+    with pytest.raises(ValueError, match="per_document"):
+        searcher.search(question, per_document=0)
+
+
 def test_the_lexical_index_is_saved_beside_and_reused(searcher: Searcher, corpus_index: tuple[Store, object]) -> None:
     searcher.search("clusters", k=1)
     directory = searcher.config.index_dir

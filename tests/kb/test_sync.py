@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 
 from ingest.errors import EncryptedDocumentError, InvalidMetadataError, NoTextError, UnsupportedFormatError
+from ingest.sentences import split_sentences
+from kb.config import EmbedConfig
 from kb.embed import Embedder
 from kb.errors import StoreLockedError
 from kb.search import Searcher
@@ -48,6 +50,26 @@ def test_second_ingest_changes_nothing_and_embeds_nothing(docs_copy: Path, fresh
     assert len(second.unchanged) == 6
     assert chunk_ids(fresh_store) == before, "re-ingest never duplicates"
     assert embedder.passages_embedded == embedded
+
+
+def test_ingest_reads_the_quotable_sentences_ahead_into_the_cache(docs_copy: Path, fresh_store: Store, tmp_path: Path) -> None:
+    embedder = Embedder(EmbedConfig(cache_path=tmp_path / "embeddings.sqlite"))  # a cache of its own: nothing in it yet
+    ingest_paths([docs_copy], fresh_store, embedder)
+    assert embedder.texts_read_ahead > 0
+    got = fresh_store.chunks.get(include=["documents", "metadatas"])
+    sentences = [
+        s.text
+        for text, meta in zip(got["documents"], got["metadatas"], strict=True)
+        if not meta.get("lead")
+        for s in split_sentences(text, (str(meta.get("section", "")), str(meta.get("article", ""))))
+    ]
+    assert len(sentences) > 10
+    embedded = embedder.passages_embedded
+    embedder.embed_passages(sentences)  # what an answer embeds (assistant.extract.by_meaning)
+    assert embedder.passages_embedded == embedded, "every sentence an answer reads was embedded at ingest"
+    no_cache = Embedder(EmbedConfig(cache_path=None))
+    assert no_cache.read_ahead(sentences[:3]) == 0 and no_cache.texts_read_ahead == 0, "nowhere to keep them: nothing computed"
+    embedder.close()
 
 
 def test_changed_file_replaces_its_chunks_and_reuses_cached_embeddings(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.sentences import MAX_WORDS, split_heading, split_sentences
 from assistant.verify import is_verbatim, normalise_space
+from ingest.sentences import MAX_WORDS, split_heading, split_sentences
 
 FRENCH = """Chapitre premier : Champ d'application
 Article premier – Sociétés visées

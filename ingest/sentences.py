@@ -1,5 +1,9 @@
 """Split a stored passage into quotable sentences, each an exact substring of the passage's text.
 
+Here rather than in the assistant, which quotes them, because ingest reads them ahead: each
+passage's sentences are embedded when the passage is (kb.sync), so an answer finds their vectors
+in the cache instead of computing them while the user waits.
+
 A passage is the chunk text as stored: heading lines (section, article) first, then body lines that
 a PDF may have wrapped anywhere. Quotes are taken from the body with runs of whitespace collapsed
 to one space, which is the only change the quote check allows (:mod:`assistant.verify`).
@@ -14,7 +18,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.verify import normalise_space
+_SPACE = re.compile(r"\s+")
+
+
+def normalise_space(text: str) -> str:
+    """Runs of whitespace (line breaks included) as one space, without leading or trailing space."""
+    return _SPACE.sub(" ", text).strip()
+
 
 MAX_WORDS = 60  # a longer sentence is cut at clause marks (";", ":", "؛") so a cell stays readable
 MIN_WORDS = 4
