@@ -364,8 +364,8 @@ def build_app(services: Services) -> gr.Blocks:
 
         # The filters in force, as chips beside Ask; the choices the store holds, read at each page load.
         scope_inputs = [countries, langs, doc_types, year_min, year_max, ui_lang]
-        for component in scope_inputs[:-1]:
-            component.change(scope_chips_html, scope_inputs, [scope_chips], queue=False, api_visibility="private")
+        for choice in (countries, langs, doc_types, year_min, year_max):
+            choice.change(scope_chips_html, scope_inputs, [scope_chips], queue=False, api_visibility="private")
 
         def filter_choices(lang: str) -> list[Any]:
             with store_errors(lang):
