@@ -40,10 +40,16 @@ def answer(
     if config.answerer == "llm":
         from assistant.llm import answer_with_llm  # only deployments with an LLM import its client
 
-        return answer_with_llm(searcher, question, config, filters, history, lang)
-    from assistant.extractive import answer_question
+        made = answer_with_llm(searcher, question, config, filters, history, lang)
+    else:
+        from assistant.extractive import answer_question
 
-    return answer_question(searcher, question, config, filters, history, lang)
+        made = answer_question(searcher, question, config, filters, history, lang)
+    if config.translate.url:
+        from assistant.translate import libretranslate, translate_quotes
+
+        made = translate_quotes(made, libretranslate(config.translate))
+    return made
 
 
 __all__ = ["Answer", "AssistantConfig", "Turn", "answer"]

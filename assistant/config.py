@@ -24,6 +24,17 @@ class LLMConfig:
 
 
 @dataclass(frozen=True)
+class TranslateConfig:
+    """An optional LibreTranslate-compatible service (``POST {url}/translate``) that adds a labelled
+    machine translation under each quote in another language than the question's. Off by default;
+    never presented as the source's words (assistant.translate)."""
+
+    url: str = ""  # e.g. http://127.0.0.1:5000 for a LibreTranslate on this machine; "" = off
+    api_key: str = ""
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
 class AssistantConfig:
     answerer: Answerer = "extractive"
     # Passages searched per country, and at most this many from one document: a law that answers
@@ -53,6 +64,7 @@ class AssistantConfig:
     closest_documents: int = 5  # shown when the assistant abstains
     cell_words: int = 25  # a grid cell shows the start of its quote, cut at a word
     llm: LLMConfig = LLMConfig()
+    translate: TranslateConfig = TranslateConfig()
 
     def __post_init__(self) -> None:
         counts = (self.passages_per_country, self.passages_per_document, self.findings_per_country, self.open_question_countries)

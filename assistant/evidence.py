@@ -38,8 +38,8 @@ def target_countries(searcher: Searcher, question: Question, filters: Filters, c
         # "The Euro-Mediterranean Charter's principles for partner countries" is answered by the EU's
         # text: the place whose texts match best joins the region's countries, and those of the region
         # that match far less are then "nothing on this point" (assistant.extractive.collect).
-        best = max(hits, key=lambda hit: similarity(hit, question.lang), default=None)
-        extra = (best.country,) if best is not None and best.country not in question.countries else ()
+        leader = max(hits, key=lambda hit: similarity(hit, question.lang), default=None)
+        extra = (leader.country,) if leader is not None and leader.country not in question.countries else ()
         return question.countries + extra
     if not hits:
         return ()

@@ -17,7 +17,7 @@ from assistant.dimensions import DIMENSIONS
 from assistant.evidence import gather, in_language, similarity
 from assistant.extract import Candidate, by_meaning, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
-from assistant.provisions import asks_for_figures, asks_for_framing, states_figures
+from assistant.provisions import asks_for_figures, asks_for_framing, mentions_year, states_figures
 from assistant.question import Question, analyse, readable_question, topic_text
 from assistant.relevance import QuestionTerms, passage_relevance, relevance
 from assistant.render import render
@@ -64,7 +64,7 @@ def collect(
     # Does anything answer? Both the best passage and the best sentence of a country must be
     # relevant: a passage on the topic whose sentences each say something else does not answer, nor
     # does a sentence that echoes the question's words in a passage about something else.
-    best = {c: answering(found, terms, figures) for c, found in read.items()}
+    best = {c: answering(found, terms, figures, asked.period_named()) for c, found in read.items()}
     # A document's front matter is never quoted, but its title and notice on the question's topic say
     # that the knowledge base holds material on it: they count towards answering at all (as they did
     # when they were quoted, which is what the threshold was calibrated on), while each country still
@@ -95,19 +95,32 @@ def closest_of(hits: Sequence[Hit], lang: str) -> tuple[ClosestDocument, ...]:
     return tuple(ClosestDocument(h.doc_id, h.title, h.country, h.lang, h.year, round(s, 4)) for s, h in ranked)
 
 
-def answering(found: Sequence[Candidate], terms: QuestionTerms, figures_asked: bool = False) -> float:
+def answering(
+    found: Sequence[Candidate],
+    terms: QuestionTerms,
+    figures_asked: bool = False,
+    period: tuple[int | None, int | None] = (None, None),
+) -> float:
     """How well a country's sentences answer: the mean of its best passage relevance and its best
     sentence relevance (assistant.relevance, on the sentences read for meaning); 0 without either.
 
     ``figures_asked``: only a sentence that states a figure answers a question asking for one (a
-    count, amount, rate or threshold): "how many start-ups were labelled in 2023?" is not answered
-    by the conditions of the label."""
+    count, amount, rate or threshold): "how many start-ups were labelled?" is not answered by the
+    conditions of the label. With a ``period`` too ("how many in 2023?"), the figure's passage must
+    name a year of that period: 2015 figures do not answer for 2023."""
+    dated = period != (None, None)
+
+    def answers(c: Candidate) -> bool:
+        if not figures_asked:
+            return True
+        return states_figures(c.sentence.text) and (not dated or mentions_year(c.hit.text, *period))
+
     passage = max((c.passage_relevance for c in found), default=0.0)
     sentence = max(
         (
             relevance(c.meaning, terms.coverage_of(c.tokens, c.hit.lang), c.hit.lang != terms.lang)
             for c in found
-            if c.meaning is not None and (not figures_asked or states_figures(c.sentence.text))
+            if c.meaning is not None and answers(c)
         ),
         default=0.0,
     )

@@ -32,6 +32,9 @@ class Citation:
     # is taken from the version in the question's language when one exists, and these are named.
     other_versions: tuple[str, ...] = ()
     ocr: bool = False  # the passage was read by OCR from a scanned page; OCR can misread words
+    # A machine translation into the question's language (assistant.translate), shown labelled as such
+    # beside the quote, never in its place; "" when none was asked for or it failed its check.
+    translation: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "other_versions": list(self.other_versions)}
@@ -97,6 +100,7 @@ class Answer:
     answerer: str = "extractive"
     relevance: float = 0.0  # the evidence score the abstention decision was taken on
     period: tuple[int | None, int | None] = (None, None)  # the years the question asks about, as understood
+    notes: tuple[str, ...] = ()  # what the reader should know about how the answer was made (a translation service down)
 
     def quotes_by_country(self) -> list[tuple[str, list[Citation]]]:
         """Each country of the answer, in order, with the citations of its findings (empty: no evidence)."""
@@ -123,6 +127,7 @@ class Answer:
             "answerer": self.answerer,
             "relevance": round(self.relevance, 4),
             "period": list(self.period),
+            "notes": list(self.notes),
         }
 
 

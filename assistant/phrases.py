@@ -63,6 +63,21 @@ PHRASES: dict[str, dict[str, str]] = {
     "page": {"en": "p.", "fr": "p.", "ar": "ص."},
     "ocr": {"en": "OCR of a scan", "fr": "OCR d'un document numérisé", "ar": "تعرف ضوئي على صفحة ممسوحة"},
     "other_versions": {"en": "other version held: {}", "fr": "autre version disponible : {}", "ar": "نسخة أخرى متاحة: {}"},
+    "machine_translation": {
+        "en": "machine translation, not the source's words",
+        "fr": "traduction automatique, pas les mots de la source",
+        "ar": "ترجمة آلية، وليست كلمات المصدر",
+    },
+    "translation_failed": {
+        "en": "The translation service could not be used ({}): quotes are in their original language only.",
+        "fr": "Le service de traduction n'a pas pu être utilisé ({}) : les citations sont dans leur seule langue d'origine.",
+        "ar": "تعذر استخدام خدمة الترجمة ({}): الاقتباسات بلغتها الأصلية فقط.",
+    },
+    "translation_dropped": {
+        "en": "{} machine translations were left out because they did not keep every figure of the quote.",
+        "fr": "{} traductions automatiques ont été écartées car elles ne reprenaient pas tous les chiffres de la citation.",
+        "ar": "استُبعدت {} من الترجمات الآلية لأنها لم تحافظ على كل أرقام الاقتباس.",
+    },
     "abstain": {
         "en": "The knowledge base has no answer to this question: no passage is relevant enough to quote.",
         "fr": (

@@ -80,3 +80,12 @@ def is_framing(sentence: str, heading: str) -> bool:
 def asks_for_framing(question: str) -> bool:
     """Whether the question asks what something is or what a text is for."""
     return bool(_ASKS_FRAMING.search(question))
+
+
+_YEAR = re.compile(r"(?<![\w.,/-])(?:19|20)[0-9]{2}(?![\w])")
+
+
+def mentions_year(text: str, first: int | None, last: int | None) -> bool:
+    """Whether ``text`` names a year within [first, last] (either end open when None)."""
+    lo, hi = first if first is not None else 0, last if last is not None else 9999
+    return any(lo <= int(m.group(0)) <= hi for m in _YEAR.finditer(text))

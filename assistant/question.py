@@ -46,6 +46,13 @@ class Question:
     comparative: bool  # more than one country, a region, or "which countries"
     follow_up: bool
     regional: bool = False  # its countries come from a region or "which countries", none named itself
+    years: tuple[int, ...] = ()  # every year it names ("in 2023"; a law number's year too, which its passages name)
+
+    def period_named(self) -> tuple[int | None, int | None]:
+        """The period asked about: its bounds ("since 2015"), else the span of the years it names."""
+        if self.year_min is not None or self.year_max is not None:
+            return self.year_min, self.year_max
+        return (min(self.years), max(self.years)) if self.years else (None, None)
 
     def turn(self) -> Turn:
         return Turn(self.search_text, self.countries, self.dimensions, self.search_text)
@@ -114,6 +121,7 @@ def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) ->
         comparative=comparative,
         follow_up=follow_up,
         regional=regional,
+        years=intent.years,
     )
 
 

@@ -41,6 +41,8 @@ def source_line(citation: Citation, lang: str) -> str:
     line = f"{citation.n}. " + ", ".join([f"**{title}**", *rest]) + f" — {quoted(citation.quote)} (`{citation.doc_id}`)"
     if citation.other_versions:
         line += " — " + phrase("other_versions", lang).format(", ".join(f"`{v}`" for v in citation.other_versions))
+    if citation.translation:
+        line += f"\n   - *{phrase('machine_translation', lang)}*: {quoted(citation.translation)}"
     return line
 
 
@@ -119,7 +121,10 @@ def render(answer: Answer) -> str:
             nearest = [doc for doc in answer.closest if doc.country == country]
             if nearest:
                 lines.append(f"- {phrase('closest', lang)}: " + "; ".join(f"**{d.title}** (`{d.doc_id}`)" for d in nearest))
-        lines += [f"- {quoted(citation.quote)} [{citation.n}]" for citation in citations]
+        for citation in citations:
+            lines.append(f"- {quoted(citation.quote)} [{citation.n}]")
+            if citation.translation:
+                lines.append(f"  - *{phrase('machine_translation', lang)}*: {quoted(citation.translation)}")
         lines.append("")
 
     if answer.grid:
@@ -144,4 +149,6 @@ def render(answer: Answer) -> str:
     lines += [source_line(c, lang) for c in answer.citations]
     if answer.verification.dropped:
         lines += ["", phrase("dropped", lang).format(len(answer.verification.dropped))]
+    if answer.notes:
+        lines += ["", *answer.notes]
     return "\n".join(lines).rstrip() + "\n"

@@ -109,10 +109,16 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
             if nearest:
                 titles = "; ".join(f'<span dir="{text_direction(d.title)}">{esc(d.title)}</span>' for d in nearest)
                 out.append(f'<li class="pkb-closest">{esc(phrase("closest", lang))}: {titles}</li>')
-        out += [f"<li>{_quoted(citation.quote, citation.lang)} {_marker(citation, lang)}</li>" for citation in citations]
+        for citation in citations:
+            translation = ""
+            if citation.translation:  # labelled, in the asker's language: never the source's words
+                label = esc(phrase("machine_translation", lang))
+                translation = f'<div class="pkb-translation"><em>{label}</em>: {_quoted(citation.translation, lang)}</div>'
+            out.append(f"<li>{_quoted(citation.quote, citation.lang)} {_marker(citation, lang)}{translation}</li>")
         out.append("</ul>")
     if answer.verification.dropped:
         out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
+    out += [f'<p class="pkb-note">{esc(note)}</p>' for note in answer.notes]
     out.append(copy_controls(answer, ui_lang or lang))
     out.append(cited_passages(answer, ui_lang or lang))
     out.append("</div>")

@@ -7,8 +7,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from assistant.config import AssistantConfig, LLMConfig, WebConfig
+from assistant.config import AssistantConfig, LLMConfig, TranslateConfig, WebConfig
 from ingest.chunk import ChunkConfig
 from ingest.load import LoadOptions
 from ingest.ocr import OcrConfig
@@ -42,6 +43,8 @@ ENV_KEYS = {
     "POLICYKB_LLM_URL": "LLM endpoint, e.g. http://127.0.0.1:11434 (Ollama) or http://127.0.0.1:8080/v1",
     "POLICYKB_LLM_MODEL": "model name the endpoint serves",
     "POLICYKB_LLM_API_KEY": "API key for the endpoint, if it needs one",
+    "POLICYKB_TRANSLATE_URL": "LibreTranslate-compatible service adding labelled translations of quotes, e.g. http://127.0.0.1:5000",
+    "POLICYKB_TRANSLATE_API_KEY": "API key for the translation service, if it needs one",
     "POLICYKB_USERS": "users file for the web app's login (policykb user add); without it and POLICYKB_ADMIN_PASSWORD, no login",
     "POLICYKB_ADMIN_USER": "name of the administrator defined by POLICYKB_ADMIN_PASSWORD (default admin)",
     "POLICYKB_ADMIN_PASSWORD": "password of a web administrator, for deployments that pass secrets in the environment",
@@ -215,8 +218,12 @@ def _assistant(env: Mapping[str, str]) -> AssistantConfig:
     )
     if answerer == "llm" and not (llm.base_url and llm.model):
         raise SettingsError("POLICYKB_ANSWERER=llm needs POLICYKB_LLM_URL and POLICYKB_LLM_MODEL")
+    translate_url = env.get("POLICYKB_TRANSLATE_URL", "").strip()
+    if translate_url and urlsplit(translate_url).scheme not in ("http", "https"):
+        raise SettingsError(f"POLICYKB_TRANSLATE_URL='{translate_url}' must be an http:// or https:// URL")
     return AssistantConfig(
         answerer=answerer,  # type: ignore[arg-type]  # checked just above
         min_relevance=_number(env, "POLICYKB_MIN_RELEVANCE", AssistantConfig.min_relevance, 0.0, 2.0),
         llm=llm,
+        translate=TranslateConfig(url=translate_url, api_key=env.get("POLICYKB_TRANSLATE_API_KEY", "")),
     )

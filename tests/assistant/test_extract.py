@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from assistant.extract import FINDINGS_PER_PASSAGE, MEANING_WEIGHT, Candidate, by_meaning, select
 from assistant.extractive import answering
+from assistant.question import analyse
 from assistant.relevance import QuestionTerms
 from ingest.sentences import Sentence
 from kb.embed import Embedder
@@ -84,3 +85,17 @@ def test_a_question_asking_for_a_figure_is_answered_only_by_a_sentence_stating_o
     assert answering([conditions, count], terms) == (0.9 + 0.95) / 2
     assert answering([conditions, count], terms, figures_asked=True) == (0.9 + 0.85) / 2
     assert answering([conditions], terms, figures_asked=True) == 0.9 / 2, "no sentence states a figure: nothing answers"
+
+
+def test_a_figure_for_a_year_is_answered_only_from_a_passage_naming_a_year_of_that_period() -> None:
+    terms = QuestionTerms("how many start-ups received the label", "en", {"startups": 1.0})
+    old = replace(
+        _candidate(_hit("report#1", "In 2015, 120 companies were hosted."), "In 2015, 120 companies were hosted.", 1.0),
+        meaning=0.9,
+    )
+    assert answering([old], terms, figures_asked=True) == (0.9 + 0.9) / 2, "no year asked: the figure answers"
+    assert answering([old], terms, figures_asked=True, period=(2023, 2023)) == 0.9 / 2, "2015 figures do not answer for 2023"
+    assert answering([old], terms, figures_asked=True, period=(2010, None)) == (0.9 + 0.9) / 2, "since 2010 includes 2015"
+    assert answering([old], terms, figures_asked=False, period=(2023, 2023)) == (0.9 + 0.9) / 2, "no figure asked: unchanged"
+    assert analyse("How many start-ups were labelled in Tunisia in 2023?").period_named() == (2023, 2023)
+    assert analyse("Which start-ups were labelled since 2019?").period_named() == (2019, None)

@@ -6,10 +6,8 @@ that obeys an instruction planted in a passage. Real embedder, real Chroma, real
 
 from __future__ import annotations
 
-import json
 import re
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +31,7 @@ from kb.embed import Embedder
 from kb.search import Hit, Searcher
 from kb.store import Store
 from kb.sync import IngestReport, ingest_documents
+from tests.jsonserver import Respond, json_server
 
 Reply = Callable[[dict[str, Any]], str]
 
@@ -54,57 +53,37 @@ class FakeLLM:
         return f"http://127.0.0.1:{self.port}"
 
 
-def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            fake.requests.append((self.path, body))
-            if self.path == "/v1/chat/completions" and not body.get("stream"):
-                payload: dict[str, Any] = {
-                    "id": "chatcmpl-test",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body["model"],
-                    "choices": [
-                        {"index": 0, "message": {"role": "assistant", "content": fake.reply(body)}, "finish_reason": "stop"}
-                    ],
-                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-                }
-            elif self.path == "/api/chat" and not body.get("stream"):
-                payload = {
-                    "model": body["model"],
-                    "created_at": "2025-01-01T00:00:00Z",
-                    "message": {"role": "assistant", "content": fake.reply(body)},
-                    "done": True,
-                    "done_reason": "stop",
-                }
-            else:  # streaming is never requested; fail loudly if it ever is
-                self.send_error(400, f"unexpected request {self.path} stream={body.get('stream')}")
-                return
-            data = json.dumps(payload).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+def _responder(fake: FakeLLM) -> Respond:
+    def respond(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        fake.requests.append((path, body))
+        if path == "/v1/chat/completions" and not body.get("stream"):
+            return {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": fake.reply(body)}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        if path == "/api/chat" and not body.get("stream"):
+            return {
+                "model": body["model"],
+                "created_at": "2025-01-01T00:00:00Z",
+                "message": {"role": "assistant", "content": fake.reply(body)},
+                "done": True,
+                "done_reason": "stop",
+            }
+        return None  # streaming is never requested; fail loudly if it ever is
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    return Handler
+    return respond
 
 
 @pytest.fixture(scope="module")
 def llm_server() -> Iterator[FakeLLM]:
     fake = FakeLLM()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    fake.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield fake
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    with json_server(_responder(fake)) as port:
+        fake.port = port
+        yield fake
 
 
 @pytest.fixture()

@@ -42,7 +42,7 @@ def test_comparative_questions_cover_their_countries(measured: tuple[dict[str, A
 
 def test_abstention_on_both_sides(measured: tuple[dict[str, Any], list[Any]]) -> None:
     summary, records = measured
-    assert summary["abstention_accuracy"] >= 0.5, "most of what the calibrated threshold catches stays caught"
+    assert summary["abstention_accuracy"] >= 0.6, "most of what the calibrated threshold catches stays caught"
     assert summary["false_abstention"] <= 0.05
     assert calibrate(records) is not None
 

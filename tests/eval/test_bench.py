@@ -120,6 +120,7 @@ def test_ingest_bench_on_files_times_every_part(fixture_docs: Path, tmp_path: Pa
     assert ingest["documents"] == 6 and ingest["pages"] >= 6 and ingest["chunks"] >= 6
     parts = ingest["breakdown_s"]
     assert parts["parse_wait"] > 0 and parts["embed"] > 0 and parts["count_tokens"] <= parts["chunk"]
+    assert parts["read_ahead"] > 0 and ingest["sentences_read_ahead"] > 0, "the sentences read ahead are model work too"
     total = sum(v for k, v in parts.items() if k != "count_tokens")
     assert total == pytest.approx(ingest["seconds"], abs=0.01), "the parts add up to the wall time"
     assert ingest["embedding_batches"] >= ingest["pure_embedding_batches"]
