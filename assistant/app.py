@@ -22,12 +22,23 @@ from assistant.access import LoginGuard
 from assistant.appbrief import Saving, brief_panel
 from assistant.appconversations import ChatParts, conversations_panel, wire_conversations
 from assistant.audit import AuditLog, answer_fields
+from assistant.chatturns import without_last_exchange
 from assistant.config import AssistantConfig, WebConfig
 from assistant.errors import AssistantError
 from assistant.model import Answer, Citation, Turn
 from assistant.phrases import DOC_TYPE_NAMES, country_name, doc_type_name
 from assistant.question import analyse
 from assistant.saved import SavedWork
+from assistant.scope import (
+    held_values,
+    lang_choices,
+    outside_filter,
+    scope_chips_html,
+    scope_notice_html,
+    type_choices,
+    widen_label,
+    year_choices,
+)
 from assistant.sessions import Sessions, UploadedFiles
 from assistant.sessions import request_address as _address
 from assistant.uploads import UploadLimits, UploadMeta, ingest_uploads
@@ -124,6 +135,8 @@ def build_app(services: Services) -> gr.Blocks:
         with store_errors(ui_lang):
             return library_html(collect_stats(services.store), list_documents(services.store), ui_lang)
 
+    with store_errors("en"):
+        held = held_values(services.store)  # the filter choices a page starts with
     with gr.Blocks(title=text("title", "en"), analytics_enabled=False) as app:
         ui_lang = gr.State("en")
         turns = gr.State([])  # list[Turn]: the conversation so far, for follow-up questions
@@ -133,6 +146,7 @@ def build_app(services: Services) -> gr.Blocks:
         last_answer = gr.State(None)  # Answer | None
         last_filters = gr.State("")  # the filters it was asked with, as a brief states them
         saving = Saving(services.saved, services.guard is not None, services.audit, services.export_dir)
+        outside = gr.State(())  # countries the latest question named that the country filter left out
 
         with gr.Row(elem_id="pkb-header"):
             heading = gr.HTML(_heading("en"), elem_id="pkb-heading")
@@ -148,14 +162,44 @@ def build_app(services: Services) -> gr.Blocks:
             with gr.Tab(text("tab_assistant", "en"), id="assistant") as assistant_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
+                        with gr.Accordion(text("filters", "en"), open=False, elem_id="pkb-filters") as filters_box:
+                            countries = gr.CheckboxGroup(
+                                choices=[(country_name(c, "en"), c) for c in COUNTRY_CODES],
+                                label=text("countries", "en"),
+                                elem_id="pkb-countries",
+                            )
+                            with gr.Row():
+                                maghreb = gr.Button(text("maghreb", "en"), size="sm", elem_id="pkb-maghreb")
+                                mashreq = gr.Button(text("mashreq", "en"), size="sm", elem_id="pkb-mashreq")
+                                every = gr.Button(text("all", "en"), size="sm", elem_id="pkb-all")
+                                nobody = gr.Button(text("none", "en"), size="sm", elem_id="pkb-none")
+                            # Only what the store holds (refreshed at each page load); years empty ("any") by default.
+                            langs = gr.CheckboxGroup(
+                                choices=lang_choices(held, "en"), label=text("languages", "en"), elem_id="pkb-langs"
+                            )
+                            doc_types = gr.CheckboxGroup(
+                                choices=type_choices(held, "en"), label=text("doc_types", "en"), elem_id="pkb-types"
+                            )
+                            with gr.Row():
+                                year_min = gr.Dropdown(
+                                    year_choices(held, "en"), value="", label=text("year_min", "en"), elem_id="pkb-year-min"
+                                )
+                                year_max = gr.Dropdown(
+                                    year_choices(held, "en"), value="", label=text("year_max", "en"), elem_id="pkb-year-max"
+                                )
                         chat = gr.Chatbot(
                             label=text("chat", "en"),
                             elem_id="pkb-chat",
-                            height=520,
+                            height=480,
                             feedback_options=None,
-                            buttons=["copy"],
+                            buttons=[],  # its copy gave the message's HTML: answers carry their own (assistant.copytext)
                             sanitize_html=True,
+                            autoscroll=False,  # a new answer opens at its top (assistant.webscript.SCROLL_JS)
                         )
+                        with gr.Group(visible=False, elem_id="pkb-scope-notice") as notice_box:
+                            notice = gr.HTML("")
+                            widen = gr.Button("", size="sm", variant="secondary", elem_id="pkb-widen")
+                        scope_chips = gr.HTML(scope_chips_html((), (), (), None, None, "en"), elem_id="pkb-scope")
                         with gr.Row():
                             question = gr.Textbox(
                                 label=text("question", "en"),
@@ -170,28 +214,11 @@ def build_app(services: Services) -> gr.Blocks:
                             example_buttons = [
                                 gr.Button(example, size="sm", elem_classes=["pkb-example"]) for example in EXAMPLES
                             ]
-                        new_conversation = gr.Button(text("new_conversation", "en"), size="sm", elem_id="pkb-new")
+                        with gr.Row():
+                            regenerate = gr.Button(text("regenerate", "en"), size="sm", elem_id="pkb-regenerate")
+                            edit_last = gr.Button(text("edit_last", "en"), size="sm", elem_id="pkb-edit")
+                            new_conversation = gr.Button(text("new_conversation", "en"), size="sm", elem_id="pkb-new")
                         saved_conversations = conversations_panel()
-                        with gr.Accordion(text("filters", "en"), open=False, elem_id="pkb-filters") as filters_box:
-                            countries = gr.CheckboxGroup(
-                                choices=[(country_name(c, "en"), c) for c in COUNTRY_CODES],
-                                label=text("countries", "en"),
-                                elem_id="pkb-countries",
-                            )
-                            with gr.Row():
-                                maghreb = gr.Button(text("maghreb", "en"), size="sm", elem_id="pkb-maghreb")
-                                mashreq = gr.Button(text("mashreq", "en"), size="sm", elem_id="pkb-mashreq")
-                                every = gr.Button(text("all", "en"), size="sm", elem_id="pkb-all")
-                                nobody = gr.Button(text("none", "en"), size="sm", elem_id="pkb-none")
-                            langs = gr.CheckboxGroup(choices=list(LANG_CODES), label=text("languages", "en"), elem_id="pkb-langs")
-                            doc_types = gr.CheckboxGroup(
-                                choices=[(doc_type_name(t, "en"), t) for t in DOC_TYPE_CODES],
-                                label=text("doc_types", "en"),
-                                elem_id="pkb-types",
-                            )
-                            with gr.Row():
-                                year_min = gr.Number(label=text("year_min", "en"), precision=0)
-                                year_max = gr.Number(label=text("year_max", "en"), precision=0)
                     with gr.Column(scale=2, elem_id="pkb-sources-panel"):
                         sources = gr.Radio(choices=[], label=text("sources", "en"), elem_id="pkb-sources")
                         passage = gr.HTML(passage_html(None, "en"), elem_id="pkb-passage")
@@ -230,8 +257,8 @@ def build_app(services: Services) -> gr.Blocks:
             country_codes: list[str],
             lang_codes: list[str],
             type_codes: list[str],
-            low: float | None,
-            high: float | None,
+            low: int | str | None,
+            high: int | str | None,
             lang: str,
             request: gr.Request,
         ) -> Generator[tuple[Any, ...], None, None]:
@@ -250,7 +277,7 @@ def build_app(services: Services) -> gr.Blocks:
             result = ask(question_text, filters, history, request, lang)
             choices = citation_choices(result, lang)
             first = result.citations[0] if result.citations else None
-            final = shown + [{"role": "assistant", "content": answer_html(result)}]
+            final = shown + [{"role": "assistant", "content": answer_html(result, lang)}]
             yield (
                 final,
                 [*history, understood.turn()],
@@ -270,6 +297,20 @@ def build_app(services: Services) -> gr.Blocks:
             "concurrency_id": "ask",
             "api_visibility": "private",
         }
+
+        # After an answer: a notice, with a one-click widening, when the filter left out a country the question named.
+        def check_scope(current: Answer | None, country_codes: list[str], lang: str) -> tuple[Any, str, Any, tuple[str, ...]]:
+            left_out = outside_filter(current.question, country_codes) if current is not None else ()
+            label = widen_label(left_out, lang) if left_out else ""
+            return gr.update(visible=bool(left_out)), scope_notice_html(left_out, country_codes, lang), label, left_out
+
+        scope_check: dict[str, Any] = {
+            "fn": check_scope,
+            "inputs": [last_answer, countries, ui_lang],
+            "outputs": [notice_box, notice, widen, outside],
+            "queue": False,
+            "api_visibility": "private",
+        }
         # The chat turn is callable by clients (undocumented: /ask is the documented endpoint), so a
         # client session can build and export a brief as a person does.
         answered = [
@@ -284,10 +325,60 @@ def build_app(services: Services) -> gr.Blocks:
                     respond, ask_inputs, ask_outputs, **ask_settings
                 )
             )
+        answered.append(
+            widen.click(
+                lambda left_out, current: (list(left_out), current.question if current else ""),
+                [outside, last_answer],
+                [countries, question],
+                queue=False,
+                api_visibility="private",
+            ).then(respond, ask_inputs, ask_outputs, **ask_settings)
+        )
+
+        # Regenerate the last answer (with the filters as they are now), or take its question back to edit.
+        def take_back(messages: list[dict[str, Any]], history: list[Turn], current: Answer | None, lang: str) -> tuple[Any, ...]:
+            if current is None or not messages:
+                raise gr.Error(text("no_answer_yet", lang))
+            kept, earlier = without_last_exchange(messages, history)
+            return kept, kept, earlier, current.question
+
+        taken_back = [chat, shown_messages, turns, question]
+        answered.append(
+            regenerate.click(
+                take_back, [shown_messages, turns, last_answer, ui_lang], taken_back, queue=False, api_visibility="private"
+            ).success(respond, ask_inputs, ask_outputs, **ask_settings)
+        )
+        for event in answered:
+            event.success(**scope_check)
         # Each answer saves the conversation for its user (assistant.appbrief); "New conversation" starts another.
         parts = ChatParts(chat, shown_messages, turns, last_answer, last_filters, sources, passage, grid)
         saving_hooks = wire_conversations(saving, saved_conversations, parts, ui_lang, language, app)
         saving_hooks.after_answers(answered)
+        edit_last.click(
+            take_back, [shown_messages, turns, last_answer, ui_lang], taken_back, queue=False, api_visibility="private"
+        ).success(
+            lambda lang: (None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
+            [ui_lang],
+            [last_answer, sources, passage, grid],
+            queue=False,
+            api_visibility="private",
+            js="(lang) => { document.querySelector('#pkb-question textarea')?.focus(); return lang; }",
+        )
+
+        # The filters in force, as chips beside Ask; the choices the store holds, read at each page load.
+        scope_inputs = [countries, langs, doc_types, year_min, year_max, ui_lang]
+        for choice in (countries, langs, doc_types, year_min, year_max):
+            choice.change(scope_chips_html, scope_inputs, [scope_chips], queue=False, api_visibility="private")
+
+        def filter_choices(lang: str) -> list[Any]:
+            with store_errors(lang):
+                now = held_values(services.store)
+            years = year_choices(now, lang)
+            return [gr.update(choices=lang_choices(now, lang)), gr.update(choices=type_choices(now, lang))] + [
+                gr.update(choices=years)
+            ] * 2
+
+        app.load(filter_choices, [ui_lang], [langs, doc_types, year_min, year_max], queue=False, api_visibility="private")
         new_conversation_event = new_conversation.click(
             lambda lang: ([], [], [], None, gr.update(choices=[], value=None), passage_html(None, lang), grid_html(None, lang)),
             [ui_lang],
@@ -295,6 +386,7 @@ def build_app(services: Services) -> gr.Blocks:
             queue=False,
             api_visibility="private",
         )
+        new_conversation_event.then(lambda: gr.update(visible=False), None, [notice_box], queue=False, api_visibility="private")
         saving_hooks.started_new(new_conversation_event)
 
         def open_source(number: str | None, current: Answer | None, lang: str) -> str:
@@ -403,6 +495,8 @@ def build_app(services: Services) -> gr.Blocks:
         # The brief and saved conversations relabel themselves when ui_lang changes (assistant.appbrief).
         def switch_language(lang: str, current: Answer | None, chosen: str | None) -> list[Any]:
             citation = _citation(current, chosen)
+            with store_errors(lang):
+                now = held_values(services.store)
             return [
                 lang,
                 _heading(lang),
@@ -419,10 +513,10 @@ def build_app(services: Services) -> gr.Blocks:
                 gr.update(value=text("mashreq", lang)),
                 gr.update(value=text("all", lang)),
                 gr.update(value=text("none", lang)),
-                gr.update(label=text("languages", lang)),
-                gr.update(label=text("doc_types", lang), choices=[(doc_type_name(t, lang), t) for t in DOC_TYPE_CODES]),
-                gr.update(label=text("year_min", lang)),
-                gr.update(label=text("year_max", lang)),
+                gr.update(label=text("languages", lang), choices=lang_choices(now, lang)),
+                gr.update(label=text("doc_types", lang), choices=type_choices(now, lang)),
+                gr.update(label=text("year_min", lang), choices=year_choices(now, lang)),
+                gr.update(label=text("year_max", lang), choices=year_choices(now, lang)),
                 gr.update(label=text("sources", lang), choices=citation_choices(current, lang)),
                 passage_html(citation, lang),
                 f"### {text('grid', lang)}",
@@ -449,6 +543,12 @@ def build_app(services: Services) -> gr.Blocks:
             queue=False,
             api_visibility="private",
             js=DIRECTION_JS,
+        ).then(scope_chips_html, scope_inputs, [scope_chips], queue=False, api_visibility="private").then(
+            lambda lang: (gr.update(value=text("regenerate", lang)), gr.update(value=text("edit_last", lang))),
+            [ui_lang],
+            [regenerate, edit_last],
+            queue=False,
+            api_visibility="private",
         )
     return app
 

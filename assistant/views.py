@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, doc_type_name, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
@@ -38,8 +39,18 @@ def _quoted(value: str, lang: str) -> str:
     return f'<q class="pkb-quote" dir="{text_direction(flat)}" lang="{esc(lang)}">{esc(flat)}</q>'
 
 
-def cite_marker(n: int) -> str:
-    return f'<a class="pkb-cite" href="#pkb-source-{n}" data-cite="{n}">[{n}]</a>'
+def cite_marker(n: int, label: str = "") -> str:
+    """A citation number that is a real link: focusable, named for screen readers (``label``, escaped),
+    and opened in the source viewer by the page's script (``assistant.webstyle``)."""
+    # The chat's sanitiser keeps title but drops aria-* and data-*: the page's script copies the title
+    # into aria-label, and reads the number from href.
+    named = f' title="{esc(label)}"' if label else ""
+    return f'<a class="pkb-cite" href="#pkb-source-{n}" data-cite="{n}"{named}>[{n}]</a>'
+
+
+def _marker(citation: Citation, lang: str) -> str:
+    title, *where = source_parts(citation, lang)
+    return cite_marker(citation.n, f"{text('source', lang)} {citation.n}: {title}, {', '.join(where)}")
 
 
 def document_url(doc_id: str, page: int | None = None) -> str:
@@ -48,11 +59,13 @@ def document_url(doc_id: str, page: int | None = None) -> str:
     return f"{url}#page={page}" if page else url
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
     """The chat message: overview, then each country's quotes with their citation numbers.
 
     Framed in the answer's language; quotes keep their own. One HTML block without blank lines, so
     the chat's Markdown renderer passes it through untouched (and its sanitiser still runs).
+    Each cited passage travels inside the message, hidden (:func:`cited_passages`): a citation of an
+    earlier answer opens its own source, and the viewer opens without a round trip to the server.
     """
     lang = answer.language
     out: list[str] = [f'<div class="pkb-answer" dir="{direction(lang)}" lang="{esc(lang)}">']
@@ -67,12 +80,14 @@ def answer_html(answer: Answer) -> str:
                     f"({esc(country_name(doc.country, lang))}{esc(year)})</li>"
                 )
             out.append("</ul>")
+        out.append(copy_controls(answer, ui_lang or lang))
         out.append("</div>")
         return "".join(out)
 
     if answer.answerer != "extractive":
         # Generated text is shown as text, never as Markdown or HTML; the sources carry the quotes.
-        out.append(f'<div class="pkb-generated" dir="auto">{esc(answer.markdown).replace(chr(10), "<br>")}</div></div>')
+        out.append(f'<div class="pkb-generated" dir="auto">{esc(answer.markdown).replace(chr(10), "<br>")}</div>')
+        out.append(f"{copy_controls(answer, ui_lang or lang)}{cited_passages(answer, ui_lang or lang)}</div>")
         return "".join(out)
 
     out.append(f"<p>{esc(' '.join(overview(answer, lang)))}</p>")
@@ -83,7 +98,7 @@ def answer_html(answer: Answer) -> str:
         if best:
             short = short_quote(best.quote)
             cut = short != best.quote  # the mark of the cut stays outside the quote, which is verbatim
-            said = f"{_quoted(short.removesuffix(' …') if cut else short, best.lang)}{' …' if cut else ''} {cite_marker(best.n)}"
+            said = f"{_quoted(short.removesuffix(' …') if cut else short, best.lang)}{' …' if cut else ''} {_marker(best, lang)}"
         out.append(f"<li><strong>{esc(country_name(country, lang))}</strong>: {said}</li>")
     out.append("</ul>")
     for country, citations in answer.quotes_by_country():
@@ -99,13 +114,23 @@ def answer_html(answer: Answer) -> str:
             if citation.translation:  # labelled, in the asker's language: never the source's words
                 label = esc(phrase("machine_translation", lang))
                 translation = f'<div class="pkb-translation"><em>{label}</em>: {_quoted(citation.translation, lang)}</div>'
-            out.append(f"<li>{_quoted(citation.quote, citation.lang)} {cite_marker(citation.n)}{translation}</li>")
+            out.append(f"<li>{_quoted(citation.quote, citation.lang)} {_marker(citation, lang)}{translation}</li>")
         out.append("</ul>")
     if answer.verification.dropped:
         out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
     out += [f'<p class="pkb-note">{esc(note)}</p>' for note in answer.notes]
+    out.append(copy_controls(answer, ui_lang or lang))
+    out.append(cited_passages(answer, ui_lang or lang))
     out.append("</div>")
     return "".join(out)
+
+
+def cited_passages(answer: Answer, ui_lang: str) -> str:
+    """Every cited passage of ``answer``, hidden until the viewer shows one: same markup as the sources panel."""
+    # One line: a blank line inside a chat message would end its HTML block.
+    shown = "".join(passage_html(citation, ui_lang, anchor=False) for citation in answer.citations).replace("\n", " ")
+    close = esc(text("close", ui_lang))
+    return f'<div class="pkb-cited" title="{close}">{shown}</div>'
 
 
 def grid_html(answer: Answer | None, ui_lang: str) -> str:
@@ -115,6 +140,7 @@ def grid_html(answer: Answer | None, ui_lang: str) -> str:
     columns = list(answer.dimensions)
     labels = [column_label(d, ui_lang) for d in columns]
     cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
+    cited = {c.n: c for c in answer.citations}
     rows = [
         f'<table class="pkb-grid" dir="{direction(ui_lang)}"><thead><tr><th scope="col">{esc(text("country", ui_lang))}</th>'
         + "".join(f'<th scope="col">{esc(label)}</th>' for label in labels)
@@ -127,7 +153,7 @@ def grid_html(answer: Answer | None, ui_lang: str) -> str:
             if cell is None or not cell.citations:
                 row.append(f'<td class="pkb-no-evidence">{esc(text("no_evidence", ui_lang))}</td>')
             else:
-                markers = " ".join(cite_marker(n) for n in cell.citations)
+                markers = " ".join(_marker(cited[n], ui_lang) if n in cited else cite_marker(n) for n in cell.citations)
                 row.append(f'<td><span dir="{text_direction(cell.finding)}">{esc(cell.finding)}</span> {markers}</td>')
         rows.append("".join(row) + "</tr>")
     rows.append("</tbody></table>")
@@ -160,8 +186,11 @@ def _reflowed(marked_up: str) -> str:
     return _LINE_BREAK.sub(" ", _PARAGRAPH_BREAK.sub("<br><br>", marked_up))
 
 
-def passage_html(citation: Citation | None, ui_lang: str) -> str:
-    """One source opened: metadata, the passage with the quote highlighted, a link to the original."""
+def passage_html(citation: Citation | None, ui_lang: str, anchor: bool = True) -> str:
+    """One source opened: metadata, the passage with the quote highlighted, a link to the original.
+
+    ``anchor`` gives it the id citation links point at; the copies carried in chat messages have none,
+    so ids stay unique on the page."""
     if citation is None:
         return f'<p class="pkb-muted">{esc(text("sources_hint", ui_lang))}</p>'
     facts = [
@@ -185,8 +214,9 @@ def passage_html(citation: Citation | None, ui_lang: str) -> str:
         others = f"<p>{esc(text('also_in', ui_lang).format(', '.join(citation.other_versions)))}</p>"
     if citation.ocr:
         others += f'<p class="pkb-ocr">{esc(text("ocr_note", ui_lang))}</p>'
+    ident = f' id="pkb-source-{citation.n}"' if anchor else ""
     return (
-        f'<div class="pkb-source" id="pkb-source-{citation.n}" data-source="{citation.n}">'
+        f'<div class="pkb-source pkb-src-{citation.n}"{ident} data-source="{citation.n}">'
         f'<h4>[{citation.n}] <span dir="{text_direction(citation.title)}">{esc(citation.title)}</span></h4>'
         f'<dl class="pkb-facts">{listing}</dl>{link}{others}'
         f'<p class="pkb-muted">{esc(text("quoted", ui_lang))}</p>'

@@ -31,10 +31,14 @@ def checked_question(question: str | None, config: WebConfig) -> str:
     return question
 
 
-def _year(value: float | None) -> int | None:
-    # An empty number field arrives as 0 from the browser: 0 means "not set".
+def _year(value: float | str | None) -> int | None:
+    # An empty number field arrives as 0 from an API client, an unset year choice as "": both mean "not set".
     if value is None or value == "" or value == 0:
         return None
+    if isinstance(value, str):
+        if not value.strip().isdigit():
+            raise InputError(f"year {value!r} is not a four-digit year; write one such as 2021, or leave the field empty")
+        value = int(value)
     if float(value) != int(value) or not 1800 <= int(value) <= 2100:
         raise InputError(f"year {value} is not a four-digit year; write one such as 2021, or leave the field empty")
     return int(value)
@@ -44,8 +48,8 @@ def checked_filters(
     countries: Sequence[str] | None,
     langs: Sequence[str] | None,
     doc_types: Sequence[str] | None,
-    year_min: float | None,
-    year_max: float | None,
+    year_min: float | str | None,
+    year_max: float | str | None,
 ) -> Filters:
     low, high = _year(year_min), _year(year_max)
     if low is not None and high is not None and low > high:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from assistant.webscript import COPY_JS, SCROLL_JS, VIEWER_JS
+
 # Sets the page's direction and language when the interface language changes. Runs in the browser
 # before the Python handler; returns the arguments unchanged.
 DIRECTION_JS = """
@@ -20,19 +22,34 @@ DIRECTION_JS = """
 }
 """
 
-# Clicking a citation number in the chat or the grid opens that source in the sources panel.
-HEAD = """
-<script>
-document.addEventListener("click", (event) => {
-  const marker = event.target.closest ? event.target.closest("a.pkb-cite, a[href^='#pkb-source-']") : null;
-  if (!marker) { return; }
-  event.preventDefault();
-  const number = (marker.getAttribute("data-cite") || marker.textContent || "").replace(/[^0-9]/g, "");
-  const option = document.querySelector(`#pkb-sources input[type=radio][value="${number}"]`);
-  if (option) { option.click(); document.getElementById("pkb-sources-panel")?.scrollIntoView({block: "nearest"}); }
-});
-</script>
+# The source viewer hangs from <body>, outside the Gradio container whose prefix Gradio adds to every
+# rule of CSS below (its media queries would never match the viewer), so its style goes in the head.
+VIEWER_CSS = """
+/* The viewer: beside the chat on a wide screen, a drawer from the bottom on a phone; never scrolls the page. */
+#pkb-viewer {
+  position: fixed; z-index: 10000; top: 0.75rem; bottom: 0.75rem; inset-inline-end: 0.75rem; width: min(34rem, 38vw);
+  display: flex; flex-direction: column; background: var(--background-fill-primary); color: var(--body-text-color);
+  border: 1px solid var(--border-color-primary); border-radius: 0.6rem; box-shadow: 0 6px 28px rgba(0, 0, 0, 0.25);
+}
+#pkb-viewer[hidden] { display: none; }
+#pkb-viewer .pkb-viewer-close {
+  align-self: flex-end; margin: 0.3rem 0.4rem 0; font-size: 1.5rem; line-height: 1; padding: 0.1rem 0.6rem;
+  background: none; border: 1px solid transparent; border-radius: 0.3rem; cursor: pointer; color: inherit;
+}
+#pkb-viewer .pkb-viewer-close:focus-visible { border-color: var(--color-accent); }
+#pkb-viewer .pkb-viewer-body { position: relative; overflow-y: auto; padding: 0 1rem 1rem; outline: none; }
+#pkb-viewer h4 { margin: 0 0 0.4rem; }
+#pkb-viewer a.pkb-original { display: inline-block; margin: 0.4rem 0; color: var(--link-text-color); }
+@media (max-width: 760px) {
+  #pkb-viewer {
+    top: auto; bottom: 0; inset-inline: 0; width: auto; max-height: 68vh;
+    border-radius: 0.9rem 0.9rem 0 0; border-bottom: none;
+  }
+}
 """
+
+# The source viewer and the answer scrolling (assistant.webscript), inline: the page fetches nothing.
+HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}{SCROLL_JS}{COPY_JS}</script>"
 
 CSS = """
 #pkb-header { align-items: flex-start; }
@@ -41,7 +58,38 @@ CSS = """
 .pkb-ocr { border-inline-start: 3px solid #b7791f; padding-inline-start: 0.5rem; font-size: 0.9rem; }
 .pkb-quote { quotes: "«" "»"; }
 .pkb-answer ul { margin-top: 0.2rem; }
-.pkb-cite { text-decoration: none; font-weight: 600; cursor: pointer; }
+/* Citation numbers are links, in the chat as in the grid: the link colour, underlined, a visible focus ring. */
+a.pkb-cite, #pkb-chat a.pkb-cite { color: var(--link-text-color); text-decoration: underline; font-weight: 600; cursor: pointer; }
+a.pkb-cite:hover { color: var(--link-text-color-hover); }
+a.pkb-cite:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 2px; border-radius: 2px; }
+a.pkb-cite[aria-expanded="true"] { background: #ffe58f; }
+/* Each answer carries its cited passages for the viewer; they are never shown in the message itself. */
+.pkb-cited, .pkb-copy-source { display: none !important; }
+/* Copy an answer as Markdown or as text (assistant.copytext); a tick says it is done. */
+.pkb-copy-bar { display: flex; gap: 0.4rem; flex-wrap: wrap; margin-top: 0.6rem; }
+button.pkb-copy {
+  font-size: 0.8rem; padding: 0.15rem 0.6rem; border: 1px solid var(--border-color-primary); border-radius: 0.3rem;
+  background: var(--background-fill-primary); color: var(--body-text-color); cursor: pointer;
+}
+button.pkb-copy:focus-visible { outline: 2px solid var(--color-accent); outline-offset: 1px; }
+button.pkb-copy.pkb-copied::after { content: " \\2713"; }
+/* Gradio's "scroll to the end" arrow sat over the answer's text; answers open at their top instead. */
+#pkb-chat .scroll-down-button-container { display: none; }
+/* The filters in force, beside Ask; the notice when the filter left out a country the question named. */
+#pkb-scope { padding: 0; }
+.pkb-scope { display: flex; flex-wrap: wrap; gap: 0.35rem; align-items: center; }
+.pkb-chip {
+  display: inline-flex; gap: 0.3rem; align-items: baseline; padding: 0.15rem 0.65rem; border-radius: 999px;
+  background: #e8f0fe; border: 1px solid #a8c3f0; color: #17325c; font-size: 0.85rem;
+}
+.pkb-chip-kind { font-weight: 600; }
+.pkb-chip-none {
+  background: var(--background-fill-secondary); border-color: var(--border-color-primary); color: var(--body-text-color-subdued);
+}
+.pkb-scope-notice {
+  background: #fff4e0; border-inline-start: 4px solid #b7791f; padding: 0.5rem 0.8rem; color: #5c3400; border-radius: 0.3rem;
+}
+#pkb-widen { font-weight: 600; }
 /* Labels mixing scripts (a French title in the Arabic interface) take their direction from their own text. */
 .pkb-example, #pkb-sources label span { unicode-bidi: plaintext; }
 .pkb-no-evidence { font-style: italic; color: #8a4b00; background: #fff4e0; }

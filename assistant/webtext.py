@@ -172,6 +172,31 @@ TEXT: dict[str, dict[str, str]] = {
         "fr": "La base de connaissances est injoignable pour le moment ; réessayez dans un instant. ({})",
         "ar": "تعذّر الوصول إلى قاعدة المعرفة حاليًا؛ أعد المحاولة بعد قليل. ({})",
     },
+    # The chat's source viewer and scope line (issue #21).
+    "source": {"en": "Source", "fr": "Source", "ar": "المصدر"},
+    "close": {"en": "Close", "fr": "Fermer", "ar": "إغلاق"},
+    "lang_ar": {"en": "Arabic", "fr": "arabe", "ar": "العربية"},
+    "lang_fr": {"en": "French", "fr": "français", "ar": "الفرنسية"},
+    "lang_en": {"en": "English", "fr": "anglais", "ar": "الإنجليزية"},
+    "any_year": {"en": "Any year", "fr": "Toute année", "ar": "أي سنة"},
+    "years": {"en": "Years", "fr": "Années", "ar": "السنوات"},
+    "no_filter": {
+        "en": "Searching all documents (no filter)",
+        "fr": "Recherche dans tous les documents (aucun filtre)",
+        "ar": "البحث في جميع الوثائق (دون تصفية)",
+    },
+    "searching_in": {"en": "Active filters", "fr": "Filtres actifs", "ar": "عوامل التصفية النشطة"},
+    "outside_filter": {
+        "en": "Your question names {named}, but the country filter limits the search to {kept}: the answer covers only those.",
+        "fr": "Votre question cite {named}, mais le filtre de pays limite la recherche à {kept} : "
+        "la réponse ne porte que sur eux.",
+        "ar": "يذكر سؤالك {named}، لكن عامل تصفية البلدان يحصر البحث في {kept}: لذا تقتصر الإجابة عليها.",
+    },
+    "copy_markdown": {"en": "Copy as Markdown", "fr": "Copier en Markdown", "ar": "نسخ بصيغة Markdown"},
+    "copy_text": {"en": "Copy as text", "fr": "Copier en texte", "ar": "نسخ كنص"},
+    "regenerate": {"en": "Regenerate the answer", "fr": "Régénérer la réponse", "ar": "إعادة توليد الإجابة"},
+    "edit_last": {"en": "Edit the last question", "fr": "Modifier la dernière question", "ar": "تعديل السؤال الأخير"},
+    "answer_for": {"en": "Answer for {} instead", "fr": "Répondre plutôt pour {}", "ar": "أجب عن {} بدلًا من ذلك"},
 }
 
 

@@ -56,3 +56,17 @@ def test_sources_are_listed_by_number_with_a_link_to_the_page(comparative: Answe
     first = comparative.citations[0]
     assert f'href="{document_url(first.doc_id, first.page)}"' in passage_html(first, "en")
     assert document_url("ma/loi 2023.pdf", 4) == "/document/ma/loi%202023.pdf#page=4"
+
+
+def test_each_answer_carries_its_cited_passages_for_the_viewer_escaped(comparative: Answer) -> None:
+    first = comparative.citations[0]
+    hostile = replace(first, quote=INJECTED, passage=f"Avant.\n\n{INJECTED} Après.", title="<b>Titre</b>")
+    shown = answer_html(replace(comparative, citations=(hostile, *comparative.citations[1:])), "fr")
+    cited = shown[shown.index('<div class="pkb-cited"') :]
+    assert f"<mark>{html.escape(INJECTED)}</mark>" in cited, "the quote is highlighted in the carried passage"
+    assert "<script>" not in cited and "<img" not in cited and "<b>Titre" not in cited
+    assert all(f'class="pkb-source pkb-src-{c.n}"' in cited for c in comparative.citations), "one per citation"
+    assert 'id="pkb-source-' not in shown, "only the sources panel holds the ids citation links point at"
+    assert "\n" not in shown, "one line: a blank line would end the chat's HTML block"
+    assert "Fermer" in cited and ">Pays<" in cited, "the viewer speaks the interface language"
+    assert f'title="Source {first.n}: &lt;b&gt;Titre&lt;/b&gt;, ' in shown, "each number is named by its source"

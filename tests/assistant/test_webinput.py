@@ -22,6 +22,9 @@ def test_filters_are_normalised_and_an_empty_year_field_means_any_year() -> None
     assert (filters.year_min, filters.year_max) == (None, 2020)
     assert describe_filters(filters) == "countries MA, TN; languages fr; types law; years …-2020"
     assert describe_filters(checked_filters(None, None, None, None, None)) == ""
+    # The web page's year choices send "" for any year and the year itself otherwise.
+    chosen = checked_filters(None, None, None, "", "2020")
+    assert (chosen.year_min, chosen.year_max) == (None, 2020)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +34,7 @@ def test_filters_are_normalised_and_an_empty_year_field_means_any_year() -> None
         ((None, None, None, 2030, 2000), "year range 2030-2000 is empty"),
         ((None, None, None, 2021.5, None), "2021.5 is not a four-digit year"),
         ((None, None, None, 99, None), "99 is not a four-digit year"),
+        ((None, None, None, "20x1", None), "'20x1' is not a four-digit year"),
     ],
 )
 def test_bad_filters_are_refused_with_what_to_change(arguments: tuple[object, ...], message: str) -> None:

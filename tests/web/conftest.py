@@ -2,6 +2,9 @@
 
 The test documents are a hostile one (markup in its title and text) and a scan (an image-only PDF, OCR'd).
 
+The browser tests share one Debian Chromium driven by Playwright (one per session: Playwright's sync
+API allows a single driver at a time, so the browser fixtures live here, not in a test module).
+
 The server is the real command in its own process, with login on (an admin, a reader, and an
 account kept for the login throttle test), an audit log, and a store of its own: uploads write to it.
 """
@@ -18,9 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from assistant.access import add_user
 from tests.chroma_server import free_port, stop
@@ -163,6 +167,12 @@ def serving_process(arguments: list[str], env: dict[str, str], log: Path) -> Ite
         stop(process)
 
 
+# --- the browser -----------------------------------------------------------------------------
+
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)  # answers take tens of milliseconds, but a busy CI machine is slower
+
+
 @pytest.fixture(scope="session")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
@@ -186,3 +196,32 @@ def requested_hosts() -> list[str]:
 @pytest.fixture()
 def csp_violations() -> list[str]:
     return []
+
+
+def signed_in_page(
+    browser: Browser, server: LiveServer, user: tuple[str, str], hosts: list[str], violations: list[str] | None = None
+) -> Page:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
+    if violations is not None:  # Chromium reports what the Content-Security-Policy refused on the console
+        page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    response = page.goto(server.url)
+    assert response is not None and "frame-ancestors 'none'" in response.headers.get("content-security-policy", "")
+    page.locator("input[data-testid=textbox]").fill(user[0])
+    page.locator("input[data-testid=password]").fill(user[1])
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#pkb-question textarea")
+    return page
+
+
+@pytest.fixture()
+def page(browser: Browser, live_server: LiveServer, requested_hosts: list[str], csp_violations: list[str]) -> Iterator[Page]:
+    opened = signed_in_page(browser, live_server, READER, requested_hosts, csp_violations)
+    yield opened
+    opened.context.close()
+    assert not csp_violations, f"the app broke its own Content-Security-Policy: {csp_violations[:3]}"
+    own = urlsplit(live_server.url).netloc
+    strangers = sorted({host for host in requested_hosts if host and host != own})
+    assert not strangers, f"the page fetched from hosts other than the app's: {strangers}"

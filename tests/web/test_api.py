@@ -148,6 +148,16 @@ def test_hostile_question_is_answered_with_markup_as_text(reader: Client) -> Non
     assert not result["abstained"] and any(c["doc_id"] == "board-rules.en.txt" for c in result["citations"])
 
 
+def test_a_chat_message_carries_a_documents_markup_only_as_text(reader: Client) -> None:
+    # Each chat answer carries its cited passages and its Markdown (for the source viewer and the copy
+    # buttons, #21): stored text inside the page's HTML, so the hostile document's markup must arrive escaped.
+    messages = reader.predict(HOSTILE_QUESTION, ["LB"], [], [], None, None, api_name="/chat")[0]
+    shown = str(messages[-1]["content"])
+    assert "board rules" in shown and 'class="pkb-cited"' in shown and "pkb-copy-md" in shown
+    assert "<script" not in shown and "<img" not in shown, "no markup from a document reaches the page"
+    assert "&lt;script&gt;window.pkbInjected = true;&lt;/script&gt;" in shown
+
+
 def test_upload_by_admin_is_searchable_and_bad_files_fail_alone(live_server: LiveServer, tmp_path: Path) -> None:
     admin = connect(live_server, ADMIN, tmp_path / "admin")
     good = tmp_path / "observatoire.fr.md"

@@ -15,8 +15,8 @@ import pytest
 from docx.oxml.ns import qn
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import BRIEF_USER, LiveServer
-from tests.web.test_browser import ARTIFACTS, ask, screenshot, signed_in_page
+from tests.web.conftest import BRIEF_USER, LiveServer, signed_in_page
+from tests.web.test_browser import ARTIFACTS, ask, screenshot
 
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}

@@ -11,47 +11,13 @@ Every request the page makes is recorded: none may go to any host but the app's.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import ADMIN, HOSTILE_QUESTION, READER, SCAN_QUESTION, LiveServer
+from tests.web.conftest import ADMIN, HOSTILE_QUESTION, SCAN_QUESTION, LiveServer, signed_in_page
 
 ARTIFACTS = Path(os.environ.get("POLICYKB_TEST_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-artifacts")
-TIMEOUT_MS = 60_000
-expect.set_options(timeout=TIMEOUT_MS)  # answers take tens of milliseconds, but a busy CI machine is slower
-
-
-def signed_in_page(
-    browser: Browser, server: LiveServer, user: tuple[str, str], hosts: list[str], violations: list[str] | None = None
-) -> Page:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.on("request", lambda request: hosts.append(urlsplit(request.url).netloc))
-    if violations is not None:  # Chromium reports what the Content-Security-Policy refused on the console
-        page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
-    response = page.goto(server.url)
-    assert response is not None and "frame-ancestors 'none'" in response.headers.get("content-security-policy", "")
-    page.locator("input[data-testid=textbox]").fill(user[0])
-    page.locator("input[data-testid=password]").fill(user[1])
-    page.get_by_role("button", name="Login").click()
-    page.wait_for_selector("#pkb-question textarea")
-    return page
-
-
-@pytest.fixture()
-def page(browser: Browser, live_server: LiveServer, requested_hosts: list[str], csp_violations: list[str]) -> Iterator[Page]:
-    opened = signed_in_page(browser, live_server, READER, requested_hosts, csp_violations)
-    yield opened
-    opened.context.close()
-    assert not csp_violations, f"the app broke its own Content-Security-Policy: {csp_violations[:3]}"
-    own = urlsplit(live_server.url).netloc
-    strangers = sorted({host for host in requested_hosts if host and host != own})
-    assert not strangers, f"the page fetched from hosts other than the app's: {strangers}"
 
 
 def ask(page: Page, question: str) -> None:

@@ -19,8 +19,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from playwright.sync_api import Browser, Page, expect
 
-from tests.web.conftest import BRIEF_USER, POLICYKB, READER, LiveServer, serving
-from tests.web.test_browser import TIMEOUT_MS, ask, signed_in_page
+from tests.web.conftest import BRIEF_USER, POLICYKB, READER, TIMEOUT_MS, LiveServer, serving, signed_in_page
+from tests.web.test_browser import ask
 
 COMPARATIVE = "How do Morocco and Tunisia fund cluster governance bodies?"
 EGYPT = "How does the strategy support small enterprise growth in Egypt?"  # answered by the fixture documents
