@@ -9,7 +9,7 @@ the LLM answerer; callers use :func:`assistant.answer`, which picks the answerer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.config import AssistantConfig
@@ -64,12 +64,14 @@ def collect(
     # Does anything answer? Both the best passage and the best sentence of a country must be
     # relevant: a passage on the topic whose sentences each say something else does not answer, nor
     # does a sentence that echoes the question's words in a passage about something else.
-    best = {c: answering(found, terms, figures, asked.period_named()) for c, found in read.items()}
     # A document's front matter is never quoted, but its title and notice on the question's topic say
     # that the knowledge base holds material on it: they count towards answering at all (as they did
-    # when they were quoted, which is what the threshold was calibrated on), while each country still
-    # needs a quotable passage above the floor to count as evidence.
-    framed = [passage_relevance(h, terms) for e in evidence for h in e.hits if h.lead]
+    # when they were quoted, which is what the threshold was calibrated on), and they stand for the
+    # passage side of their documents' sentences: "how does the strategy support small enterprise
+    # growth?" asks what a strategy so titled says, in sentences that need not repeat its title.
+    leads = {e.country: {h.doc_id: passage_relevance(h, terms) for h in e.hits if h.lead} for e in evidence}
+    best = {c: answering(found, terms, figures, asked.period_named(), leads[c]) for c, found in read.items()}
+    framed = [r for by_doc in leads.values() for r in by_doc.values()]
     top = max([*best.values(), *framed], default=0.0)
     floor = quotable if top >= config.min_relevance else config.min_relevance
     match = {e.country: max((similarity(h, asked.lang) for h in e.hits if not h.lead), default=0.0) for e in evidence}
@@ -100,6 +102,7 @@ def answering(
     terms: QuestionTerms,
     figures_asked: bool = False,
     period: tuple[int | None, int | None] = (None, None),
+    leads: Mapping[str, float] | None = None,
 ) -> float:
     """How well a country's sentences answer: the mean of its best passage relevance and its best
     sentence relevance (assistant.relevance, on the sentences read for meaning); 0 without either.
@@ -107,7 +110,8 @@ def answering(
     ``figures_asked``: only a sentence that states a figure answers a question asking for one (a
     count, amount, rate or threshold): "how many start-ups were labelled?" is not answered by the
     conditions of the label. With a ``period`` too ("how many in 2023?"), the figure's passage must
-    name a year of that period: 2015 figures do not answer for 2023."""
+    name a year of that period: 2015 figures do not answer for 2023. ``leads``: the relevance of
+    documents' front matter (document id -> relevance), which a document's passages share."""
     dated = period != (None, None)
 
     def answers(c: Candidate) -> bool:
@@ -115,7 +119,8 @@ def answering(
             return True
         return states_figures(c.sentence.text) and (not dated or mentions_year(c.hit.text, *period))
 
-    passage = max((c.passage_relevance for c in found), default=0.0)
+    framed = leads or {}
+    passage = max((max(c.passage_relevance, framed.get(c.hit.doc_id, 0.0)) for c in found), default=0.0)
     sentence = max(
         (
             relevance(c.meaning, terms.coverage_of(c.tokens, c.hit.lang), c.hit.lang != terms.lang)

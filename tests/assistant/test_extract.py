@@ -99,3 +99,16 @@ def test_a_figure_for_a_year_is_answered_only_from_a_passage_naming_a_year_of_th
     assert answering([old], terms, figures_asked=False, period=(2023, 2023)) == (0.9 + 0.9) / 2, "no figure asked: unchanged"
     assert analyse("How many start-ups were labelled in Tunisia in 2023?").period_named() == (2023, 2023)
     assert analyse("Which start-ups were labelled since 2019?").period_named() == (2019, None)
+
+
+def test_a_documents_front_matter_on_the_topic_stands_for_its_passages() -> None:
+    # "How does the strategy support small enterprise growth?" matches a strategy's title better
+    # than its measures, which still answer it.
+    terms = QuestionTerms("how does the strategy support small enterprise growth", "en", {"strategy": 1.0})
+    measure = replace(
+        _candidate(_hit("strategy#2", "Banks will open credit lines."), "Banks will open credit lines.", 0.85, relevance=0.85),
+        meaning=0.8,
+    )
+    assert answering([measure], terms) == (0.85 + 0.8) / 2
+    assert answering([measure], terms, leads={"strategy": 0.95}) == (0.95 + 0.8) / 2
+    assert answering([measure], terms, leads={"another-document": 0.99}) == (0.85 + 0.8) / 2, "only its own document's"
