@@ -61,15 +61,15 @@ def collect(
     quotable = config.min_relevance - config.country_margin
     vector = searcher.embedder.embed_query(asked.search_text)  # cached: the search embedded it already
     read = {c: by_meaning(found, vector, searcher.embedder.embed_passages, quotable) for c, found in per_country.items()}
-    # Does anything answer? Both the best passage and the best sentence of a country must be
-    # relevant: a passage on the topic whose sentences each say something else does not answer, nor
-    # does a sentence that echoes the question's words in a passage about something else.
     # A document's front matter is never quoted, but its title and notice on the question's topic say
     # that the knowledge base holds material on it: they count towards answering at all (as they did
     # when they were quoted, which is what the threshold was calibrated on), and they stand for the
     # passage side of their documents' sentences: "how does the strategy support small enterprise
     # growth?" asks what a strategy so titled says, in sentences that need not repeat its title.
     leads = {e.country: {h.doc_id: passage_relevance(h, terms) for h in e.hits if h.lead} for e in evidence}
+    # Does anything answer? Both the best passage and the best sentence of a country must be
+    # relevant: a passage on the topic whose sentences each say something else does not answer, nor
+    # does a sentence that echoes the question's words in a passage about something else.
     best = {c: answering(found, terms, figures, asked.period_named(), leads[c]) for c, found in read.items()}
     framed = [r for by_doc in leads.values() for r in by_doc.values()]
     top = max([*best.values(), *framed], default=0.0)
