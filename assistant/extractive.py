@@ -17,7 +17,7 @@ from assistant.dimensions import DIMENSIONS
 from assistant.evidence import gather, in_language, similarity
 from assistant.extract import Candidate, by_meaning, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
-from assistant.provisions import asks_for_figures, asks_for_framing, mentions_year, states_figures
+from assistant.provisions import asks_for_a_number, asks_for_figures, asks_for_framing, mentions_year, states_figures
 from assistant.question import Question, analyse, readable_question, topic_text
 from assistant.relevance import QuestionTerms, passage_relevance, relevance
 from assistant.render import render
@@ -70,7 +70,8 @@ def collect(
     # Does anything answer? Both the best passage and the best sentence of a country must be
     # relevant: a passage on the topic whose sentences each say something else does not answer, nor
     # does a sentence that echoes the question's words in a passage about something else.
-    best = {c: answering(found, terms, figures, asked.period_named(), leads[c]) for c, found in read.items()}
+    number = asks_for_a_number(asked.search_text)  # only then must a sentence state one to answer
+    best = {c: answering(found, terms, number, asked.period_named(), leads[c]) for c, found in read.items()}
     framed = [r for by_doc in leads.values() for r in by_doc.values()]
     top = max([*best.values(), *framed], default=0.0)
     floor = quotable if top >= config.min_relevance else config.min_relevance

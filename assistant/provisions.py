@@ -54,6 +54,22 @@ _NOT_A_QUANTITY = re.compile(
 )
 
 
+# A question whose answer is a number: a count, an amount, a rate or a threshold. Narrower than
+# _ASKS_FIGURES (no budget, criteria, size, value or duration): "how is the budget financed?" asks
+# for a mechanism, and a duration is often written in words ("trois ans").
+_ASKS_NUMBER = re.compile(
+    r"\b(how (?:much|many)|number of|amounts?|rates?|percentages?|per ?cent|thresholds?|ceilings?|"
+    r"combien|nombre d[e']|montants?|taux|pourcentages?|seuils?|plafonds?)\b|"
+    r"(?<!\w)(كم|عدد|مبلغ|نسب\w*|عتب\w*|سقف)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def asks_for_a_number(question: str) -> bool:
+    """Whether the answer to the question is a number (a count, amount, rate or threshold)."""
+    return bool(_ASKS_NUMBER.search(question))
+
+
 def asks_for_figures(question: str) -> bool:
     """Whether the question asks for a figure (a threshold, amount, rate, count or duration)."""
     return bool(_ASKS_FIGURES.search(question))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.provisions import asks_for_figures, asks_for_framing, is_framing, states_figures
+from assistant.provisions import asks_for_a_number, asks_for_figures, asks_for_framing, is_framing, states_figures
 
 
 @pytest.mark.parametrize(
@@ -82,3 +82,16 @@ def test_a_question_asking_for_no_figure_is_told_apart(question: str) -> None:
 )
 def test_a_sentence_states_a_figure_when_it_holds_a_quantity(sentence: str, quantified: bool) -> None:
     assert states_figures(sentence) is quantified
+
+
+def test_only_a_question_whose_answer_is_a_number_needs_a_sentence_stating_one() -> None:
+    for question in (
+        "How many start-ups were labelled in 2023?",
+        "Combien de start-up ?",
+        "كم عدد المؤسسات؟",
+        "Quel est le taux ?",
+    ):
+        assert asks_for_a_number(question), question
+    # A mechanism, not an amount; a duration is often written in words ("trois ans").
+    for question in ("Comment le budget des pôles est-il financé au Maroc ?", "What is the duration of the label?"):
+        assert not asks_for_a_number(question), question
