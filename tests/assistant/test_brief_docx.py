@@ -10,12 +10,14 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 from docx.document import Document
 from docx.opc.constants import RELATIONSHIP_TYPE
 from docx.oxml.ns import qn
+from docx.shared import Length
 from docx.text.paragraph import Paragraph
 
 from assistant.brief import Brief, mostly_arabic, number_references
@@ -26,6 +28,18 @@ BASE = "https://policykb.example.org"
 
 def _numbered(document: Document) -> list[Paragraph]:
     return [p for p in document.paragraphs if p._p.find(f"{qn('w:pPr')}/{qn('w:numPr')}") is not None]
+
+
+def _mm(length: Length | None) -> float:
+    assert length is not None, "the section sets its page size"
+    return float(length.mm)
+
+
+def _properties(paragraph: Paragraph) -> Any:
+    """The paragraph's w:pPr (numbered paragraphs have one), typed loosely like the XML it is."""
+    properties = paragraph._p.pPr
+    assert properties is not None, "a numbered paragraph has paragraph properties"
+    return properties
 
 
 def _links(paragraph: Paragraph) -> list[tuple[str, str]]:
@@ -42,7 +56,7 @@ def _links(paragraph: Paragraph) -> list[tuple[str, str]]:
 def test_a4_pages_and_the_apps_properties(brief: Brief, tmp_path: Path) -> None:
     document = docx.Document(str(write_brief_docx(brief, "en", tmp_path / "b.docx", author="karim")))
     section = document.sections[0]
-    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297), "A4, not US Letter"
+    assert (round(_mm(section.page_width)), round(_mm(section.page_height))) == (210, 297), "A4, not US Letter"
     properties = document.core_properties
     assert properties.author == properties.last_modified_by == "karim"
     assert properties.title == brief.title and "python-docx" not in f"{properties.comments} {properties.author}"
@@ -55,8 +69,8 @@ def test_references_are_a_word_numbered_list_linked_to_the_originals(brief: Brie
     references = _numbered(document)
     citations = number_references(brief).citations
     assert len(references) == len(citations) > 3
-    num_ids = {p._p.pPr.numPr.numId.val for p in references}
-    assert len(num_ids) == 1 and all(p._p.pPr.numPr.ilvl.val == 0 for p in references)
+    num_ids = {_properties(p).numPr.numId.val for p in references}
+    assert len(num_ids) == 1 and all(_properties(p).numPr.ilvl.val == 0 for p in references)
     numbering = document.part.numbering_part.element
     num_id = num_ids.pop()
     num = next(n for n in numbering.findall(qn("w:num")) if n.numId == num_id)
@@ -75,7 +89,7 @@ def test_an_arabic_brief_runs_right_to_left_page_paragraphs_lists_and_runs(brief
     document = docx.Document(str(write_brief_docx(brief, "ar", tmp_path / "ar.docx")))
     assert document.sections[0]._sectPr.find(qn("w:bidi")) is not None, "ar: the section is right to left"
     references = _numbered(document)
-    assert references and all(p._p.pPr.find(qn("w:bidi")) is not None for p in references), "ar: numbered list too"
+    assert references and all(_properties(p).find(qn("w:bidi")) is not None for p in references), "ar: numbered list too"
     arabic_runs = [r for p in document.paragraphs for r in p.runs if mostly_arabic(r.text)]
     assert arabic_runs and all(r.font.rtl for r in arabic_runs), "ar: every Arabic run carries w:rtl"
     english = docx.Document(str(write_brief_docx(brief, "en", tmp_path / "en.docx")))
@@ -111,5 +125,5 @@ def test_libreoffice_renders_a4_with_numbered_references(brief: Brief, tmp_path:
             on_the_right.append(int(found[1]))
     assert numbers == list(range(1, len(number_references(brief).citations) + 1)), "LibreOffice numbers the list 1..N"
     references = _numbered(docx.Document(str(path)))
-    rtl = [n for n, p in enumerate(references, start=1) if p._p.pPr.find(qn("w:bidi")) is not None]
+    rtl = [n for n, p in enumerate(references, start=1) if _properties(p).find(qn("w:bidi")) is not None]
     assert rtl and on_the_right == rtl, "ar: LibreOffice lays the Arabic references right to left, number on the right"

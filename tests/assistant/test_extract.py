@@ -33,7 +33,7 @@ def test_of_two_equally_scored_sentences_the_one_that_says_what_is_asked_goes_fi
     read = by_meaning(found, question, embedder.embed_passages, floor=0.8)
     assert [c.sentence.text for c in read] == [answer_, other]
     assert all(c.meaning is not None for c in read)
-    assert read[0].score == 0.95 + MEANING_WEIGHT * read[0].meaning
+    assert read[0].meaning is not None and read[0].score == 0.95 + MEANING_WEIGHT * read[0].meaning
 
 
 def test_meaning_is_read_across_languages(embedder: Embedder) -> None:

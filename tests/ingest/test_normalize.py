@@ -18,7 +18,7 @@ LOGICAL = "المادة 12: تدعم الدولة العناقيد الصناع�
 
 def as_gazette(line: str) -> str:
     """What a gazette's text layer holds: presentation forms in visual order."""
-    return get_display(arabic_reshaper.reshape(line), base_dir="R")
+    return str(get_display(arabic_reshaper.reshape(line), base_dir="R"))
 
 
 def test_visual_order_line_is_detected_and_restored_before_nfkc() -> None:

@@ -43,7 +43,7 @@ def _permuted_arabic(text: str, seed: int = 7) -> str:
     letters = [chr(c) for c in range(0x0628, 0x064B)]
     shuffled = letters[:]
     random.Random(seed).shuffle(shuffled)
-    return text.translate(str.maketrans(dict(zip(letters, shuffled, strict=True))))
+    return text.translate(str.maketrans(dict[str, str | int | None](zip(letters, shuffled, strict=True))))
 
 
 def _words_reversed(text: str) -> str:

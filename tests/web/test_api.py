@@ -206,7 +206,8 @@ def test_sixteen_users_asking_at_once_all_get_answers(live_server: LiveServer, t
     clients = [connect(live_server, READER, tmp_path / str(n)) for n in range(16)]
 
     def one(n: int) -> dict[str, object]:
-        return clients[n].predict(questions[n % len(questions)], api_name="/ask")
+        answer: dict[str, object] = clients[n].predict(questions[n % len(questions)], api_name="/ask")
+        return answer
 
     try:
         with ThreadPoolExecutor(max_workers=16) as pool:

@@ -13,13 +13,13 @@ from pathlib import Path
 import docx
 import pytest
 from docx.oxml.ns import qn
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from tests.web.conftest import BRIEF_USER, LiveServer, signed_in_page
 from tests.web.test_browser import ARTIFACTS, ask, screenshot
 
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 COMPARATIVE = "How do Morocco and Tunisia fund cluster governance bodies?"
 ARABIC = "ما هي شروط الحصول على علامة مؤسسة ناشئة في الجزائر؟"
 ABSTAINS = "What is the recipe for couscous with seven vegetables in Morocco?"
@@ -91,7 +91,8 @@ def test_the_brief_lists_refuses_repeats_and_abstentions_reorders_and_downloads(
     document = docx.Document(str(_download(tab, "docx", tmp_path)))
     headings = [p.text for p in document.paragraphs if p.style is not None and p.style.name == "Heading 1"]
     assert headings[:2] == [f"1. {ARABIC}", f"2. {COMPARATIVE}"], "the DOCX follows the list's order"
-    assert round(document.sections[0].page_width.mm) == 210 and document.core_properties.author == BRIEF_USER[0]
+    width = document.sections[0].page_width
+    assert width is not None and round(width.mm) == 210 and document.core_properties.author == BRIEF_USER[0]
     numbered = [p for p in document.paragraphs if p._p.find(f"{qn('w:pPr')}/{qn('w:numPr')}") is not None]
     assert numbered, "the references are a Word numbered list"
     targets = [rel.target_ref for rel in document.part.rels.values() if rel.reltype.endswith("/hyperlink")]

@@ -7,7 +7,7 @@ Screenshots go to test-artifacts/ (``chat-*.png``) for people to look at.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import FloatRect, Locator, Page, ViewportSize, expect
 
 from assistant.phrases import DOC_TYPE_NAMES
 from tests.web.conftest import HOSTILE_QUESTION, LiveServer
@@ -29,8 +29,8 @@ def chat_clipboard(tab: Page, live_server: LiveServer) -> Page:
     return tab
 
 
-LAPTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 COMPARATIVE = "How do Morocco and Tunisia fund cluster governance bodies?"
 
 
@@ -44,7 +44,7 @@ def _viewer(tab: Page) -> Locator:
     return tab.locator("#pkb-viewer")
 
 
-def _box(locator: Locator) -> dict[str, float]:
+def _box(locator: Locator) -> FloatRect:
     box = locator.bounding_box()
     assert box is not None, "the element is laid out"
     return box

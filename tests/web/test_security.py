@@ -143,7 +143,7 @@ def call_named(client: httpx.Client, api_name: str, data: list[Any]) -> str:
 
 def fn_index(client: httpx.Client, api_name: str) -> int:
     config = client.get("/config").json()
-    return next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name)
+    return int(next(d["id"] for d in config["dependencies"] if d.get("api_name") == api_name))
 
 
 def secrets_of(server: Server) -> dict[Path, bytes]:

@@ -25,7 +25,7 @@ def _is_loopback(host: object) -> bool:
         return False
 
 
-def _hook(event: str, args: tuple) -> None:
+def _hook(event: str, args: tuple[object, ...]) -> None:
     host = None
     if event == "socket.getaddrinfo":
         host = args[0]
