@@ -17,7 +17,7 @@ from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, doc_type_name, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
-from assistant.webtext import direction, text
+from assistant.webtext import TEXT, direction, text
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -225,36 +225,111 @@ def passage_html(citation: Citation | None, ui_lang: str, anchor: bool = True) -
     )
 
 
-def _count_table(title: str, counts: Mapping[str, int], name: Any) -> str:
-    rows = "".join(f"<tr><td>{esc(name(key))}</td><td>{count}</td></tr>" for key, count in counts.items())
+# The library's rows carry their country, language, type and year as data attributes, so the page's
+# script (assistant.webscript.LIBRARY_JS) can search, filter and sort the list without a round trip.
+FILTERS = ("country", "lang", "type", "year")
+
+
+def _lang_label(code: str, ui_lang: str) -> str:
+    key = f"lang_{code}"
+    return text(key, ui_lang) if key in TEXT else code
+
+
+def _count_table(title: str, kind: str, counts: Mapping[str, int], name: Any, ui_lang: str) -> str:
+    """Counts whose numbers are buttons: a click shows only the documents counted."""
+    show = esc(text("library_filter_by", ui_lang))
+    rows = "".join(
+        f"<tr><td>{esc(name(key))}</td><td><button type=\"button\" class=\"pkb-lib-count\" data-filter=\"{kind}\" "
+        f'data-value="{esc(key)}" title="{show}: {esc(name(key))}"><bdi>{count}</bdi></button></td></tr>'
+        for key, count in counts.items()
+    )
     return f'<table class="pkb-counts"><caption>{esc(title)}</caption><tbody>{rows}</tbody></table>'
 
 
+def _select(kind: str, label: str, values: Sequence[str], name: Any, ui_lang: str) -> str:
+    options = "".join(f'<option value="{esc(v)}">{esc(name(v))}</option>' for v in values)
+    return (
+        f'<label class="pkb-lib-filter">{esc(label)} <select data-filter="{kind}">'
+        f'<option value="">{esc(text("library_any", ui_lang))}</option>{options}</select></label>'
+    )
+
+
+def _tools(stats: Mapping[str, Any], total: int, ui_lang: str) -> str:
+    """Search box, one filter per column that has values, and the count of documents shown."""
+    named = {
+        "country": (text("country", ui_lang), lambda c: country_name(c, ui_lang), "by_country"),
+        "lang": (text("language", ui_lang), lambda c: _lang_label(c, ui_lang), "by_lang"),
+        "type": (text("doc_type", ui_lang), lambda t: doc_type_name(t, ui_lang), "by_type"),
+        "year": (text("year", ui_lang), str, "by_year"),
+    }
+    selects = "".join(
+        _select(kind, label, [str(k) for k in stats.get(key, {})], name, ui_lang) for kind, (label, name, key) in named.items()
+    )
+    search = esc(text("library_search", ui_lang))
+    return (
+        f'<div class="pkb-lib-tools" role="search"><input type="search" class="pkb-lib-q" placeholder="{search}" '
+        f'aria-label="{search}">{selects}<button type="button" class="pkb-lib-clear">{esc(text("library_clear", ui_lang))}'
+        f'</button><span class="pkb-lib-shown" aria-live="polite"><bdi class="pkb-lib-n">{total}</bdi> / <bdi>{total}</bdi> '
+        f"{esc(text('library_shown', ui_lang))}</span></div>"
+    )
+
+
+def _row(doc: Mapping[str, Any], ui_lang: str) -> str:
+    title = str(doc.get("title") or doc.get("doc_id"))
+    link = f'<a href="{esc(document_url(str(doc["doc_id"])))}" target="_blank" rel="noopener noreferrer">'
+    country, lang, doc_type = (str(doc.get(k) or "") for k in ("country", "lang", "doc_type"))
+    year = str(doc.get("year") or "")
+    data = f'data-country="{esc(country)}" data-lang="{esc(lang)}" data-type="{esc(doc_type)}" data-year="{esc(year)}"'
+    return (
+        f'<tr {data}><td dir="{text_direction(title)}">{link}{esc(title)}</a></td>'
+        f"<td>{esc(country_name(country, ui_lang))}</td><td>{esc(_lang_label(lang, ui_lang) if lang else '')}</td>"
+        f"<td>{esc(doc_type_name(doc_type, ui_lang))}</td><td><bdi>{esc(year)}</bdi></td>"
+        f"<td><bdi>{esc(doc.get('pages') or '')}</bdi></td></tr>"
+    )
+
+
 def library_html(stats: Mapping[str, Any], documents: Sequence[Mapping[str, Any]], ui_lang: str) -> str:
-    """Counts by country, language, type and year, then the document list."""
+    """Counts by country, language, type and year (each a filter), then the document list, searchable,
+    filterable and sortable by the page's script."""
     head = (
         f"<p><strong>{stats['documents']}</strong> {esc(text('documents', ui_lang).lower())}, "
         f"<strong>{stats['chunks']}</strong> {esc(text('chunks', ui_lang))}</p>"
     )
+    names: dict[str, Any] = {
+        "country": lambda c: country_name(c, ui_lang),
+        "lang": lambda c: _lang_label(c, ui_lang),
+        "type": lambda t: doc_type_name(t, ui_lang),
+        "year": str,
+    }
     tables = "".join(
-        [
-            _count_table(text("by_country", ui_lang), stats["by_country"], lambda c: country_name(c, ui_lang)),
-            _count_table(text("by_lang", ui_lang), stats["by_lang"], str),
-            _count_table(text("by_type", ui_lang), stats["by_type"], lambda t: doc_type_name(t, ui_lang)),
-            _count_table(text("by_year", ui_lang), stats.get("by_year", {}), str),
-        ]
+        _count_table(text(f"by_{key}", ui_lang), kind, stats.get(f"by_{key}", {}), names[kind], ui_lang)
+        for kind, key in zip(FILTERS, ("country", "lang", "type", "year"), strict=True)
     )
-    columns = ("doc_title", "country", "language", "doc_type", "year", "pages")
-    header = "".join(f'<th scope="col">{esc(text(c, ui_lang))}</th>' for c in columns)
-    body = []
-    for doc in documents:
-        title = str(doc.get("title") or doc.get("doc_id"))
-        link = f'<a href="{esc(document_url(str(doc["doc_id"])))}" target="_blank" rel="noopener noreferrer">'
-        body.append(
-            f'<tr><td dir="{text_direction(title)}">{link}{esc(title)}</a></td>'
-            f"<td>{esc(country_name(str(doc.get('country') or ''), ui_lang))}</td><td>{esc(doc.get('lang') or '')}</td>"
-            f"<td>{esc(doc_type_name(str(doc.get('doc_type') or ''), ui_lang))}</td><td>{esc(doc.get('year') or '')}</td>"
-            f"<td>{esc(doc.get('pages') or '')}</td></tr>"
-        )
-    listing = f'<table class="pkb-docs"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-    return f'<div class="pkb-library" dir="{direction(ui_lang)}">{head}<div class="pkb-counts-row">{tables}</div>{listing}</div>'
+    columns = (
+        ("doc_title", "text"),
+        ("country", "text"),
+        ("language", "text"),
+        ("doc_type", "text"),
+        ("year", "number"),
+        ("pages", "number"),
+    )
+    header = "".join(
+        f'<th scope="col" aria-sort="none"><button type="button" class="pkb-lib-sort" data-col="{i}" data-kind="{kind}">'
+        f"{esc(text(c, ui_lang))}</button></th>"
+        for i, (c, kind) in enumerate(columns)
+    )
+    body = "".join(_row(doc, ui_lang) for doc in documents)
+    # The list scrolls sideways on a phone rather than squeezing titles to a word per line.
+    listing = (
+        f'<div class="pkb-docs-wrap"><table class="pkb-docs"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table></div>'
+    )
+    empty = f'<p class="pkb-lib-empty" hidden>{esc(text("library_none", ui_lang))}</p>'
+    # The counts are a summary, folded: the search and the list come first, where a reader looks.
+    counts = (
+        f'<details class="pkb-lib-summary"><summary>{esc(text("library_counts", ui_lang))}</summary>'
+        f'<div class="pkb-counts-row">{tables}</div></details>'
+    )
+    return (
+        f'<div class="pkb-library" dir="{direction(ui_lang)}">{head}{_tools(stats, len(documents), ui_lang)}'
+        f"{counts}{listing}{empty}</div>"
+    )

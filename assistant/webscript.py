@@ -188,3 +188,71 @@ COPY_JS = r"""
   });
 })();
 """
+
+# The library: a search over titles, one filter per column, counts that filter, sortable columns. All
+# on the rows the server wrote (their data-* attributes), so a 1,000-document store needs no round trip.
+# Titles are compared without case, accents or Arabic short vowels, as a reader types them.
+LIBRARY_JS = r"""
+(() => {
+  const fold = (value) => (value || "").normalize("NFKD").replace(/[\u0300-\u036f\u064b-\u065f\u0670]/g, "").toLowerCase();
+  const apply = (library) => {
+    const query = fold((library.querySelector(".pkb-lib-q") || {}).value);
+    const wanted = {};
+    library.querySelectorAll("select[data-filter]").forEach((s) => { if (s.value) { wanted[s.dataset.filter] = s.value; } });
+    let shown = 0;
+    library.querySelectorAll("table.pkb-docs tbody tr").forEach((row) => {
+      const title = fold(row.cells[0] ? row.cells[0].textContent : "");
+      const fits = (!query || title.includes(query)) && Object.entries(wanted).every(([k, v]) => row.dataset[k] === v);
+      row.hidden = !fits;
+      shown += fits ? 1 : 0;
+    });
+    const count = library.querySelector(".pkb-lib-n");
+    if (count) { count.textContent = String(shown); }
+    const empty = library.querySelector(".pkb-lib-empty");
+    if (empty) { empty.hidden = shown > 0; }
+  };
+  const sort = (button) => {
+    const table = button.closest("table");
+    const head = button.closest("th");
+    const column = Number(button.dataset.col);
+    const ascending = head.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("thead th").forEach((th) => th.setAttribute("aria-sort", "none"));
+    head.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    const key = (row) => (row.cells[column] ? row.cells[column].textContent.trim() : "");
+    const numeric = button.dataset.kind === "number";
+    const collator = new Intl.Collator(document.documentElement.lang || undefined, {sensitivity: "base", numeric: true});
+    const rows = Array.from(table.tBodies[0].rows);
+    rows.sort((a, b) => {
+      const order = numeric ? (Number(key(a)) || 0) - (Number(key(b)) || 0) : collator.compare(key(a), key(b));
+      return ascending ? order : -order;
+    });
+    table.tBodies[0].append(...rows);
+  };
+  document.addEventListener("input", (event) => {
+    const library = event.target.closest ? event.target.closest(".pkb-library") : null;
+    if (library && event.target.matches(".pkb-lib-q, select[data-filter]")) { apply(library); }
+  });
+  document.addEventListener("change", (event) => {
+    const library = event.target.closest ? event.target.closest(".pkb-library") : null;
+    if (library && event.target.matches("select[data-filter]")) { apply(library); }
+  });
+  document.addEventListener("click", (event) => {
+    const target = event.target.closest ? event.target.closest(".pkb-lib-count, .pkb-lib-sort, .pkb-lib-clear") : null;
+    const library = target ? target.closest(".pkb-library") : null;
+    if (!library) { return; }
+    event.preventDefault();
+    if (target.classList.contains("pkb-lib-sort")) { sort(target); return; }
+    const search = library.querySelector(".pkb-lib-q");
+    if (search) { search.value = ""; }
+    const counted = target.classList.contains("pkb-lib-count");
+    library.querySelectorAll("select[data-filter]").forEach((s) => {
+      s.value = counted && s.dataset.filter === target.dataset.filter ? target.dataset.value : "";
+    });
+    apply(library);
+    if (target.classList.contains("pkb-lib-count")) {
+      const list = library.querySelector("table.pkb-docs");
+      if (list) { list.scrollIntoView({block: "start", behavior: "smooth"}); }
+    }
+  });
+})();
+"""

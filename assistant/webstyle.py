@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from assistant.webscript import COPY_JS, SCROLL_JS, VIEWER_JS
+from assistant.webscript import COPY_JS, LIBRARY_JS, SCROLL_JS, VIEWER_JS
 
 # Sets the page's direction and language when the interface language changes. Runs in the browser
 # before the Python handler; returns the arguments unchanged.
@@ -49,7 +49,7 @@ VIEWER_CSS = """
 """
 
 # The source viewer and the answer scrolling (assistant.webscript), inline: the page fetches nothing.
-HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}{SCROLL_JS}{COPY_JS}</script>"
+HEAD = f"<style>{VIEWER_CSS}</style><script>{VIEWER_JS}{SCROLL_JS}{COPY_JS}{LIBRARY_JS}</script>"
 
 CSS = """
 #pkb-header { align-items: flex-start; }
@@ -99,6 +99,24 @@ table.pkb-grid th, table.pkb-grid td, table.pkb-docs th, table.pkb-docs td, tabl
 }
 .pkb-counts-row { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .pkb-counts-row table { width: auto; min-width: 12rem; }
+.pkb-lib-tools { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin: 0.8rem 0 0.4rem; }
+.pkb-lib-tools input[type=search] { flex: 1 1 14rem; min-width: 10rem; padding: 0.3rem 0.5rem; }
+.pkb-lib-tools select { margin-inline-start: 0.3rem; }
+.pkb-lib-count, .pkb-lib-sort, .pkb-lib-clear { font: inherit; cursor: pointer; }
+.pkb-lib-count { background: none; border: none; color: #1a56b0; text-decoration: underline; padding: 0; }
+.pkb-lib-sort { background: none; border: none; padding: 0; font-weight: 600; color: inherit; text-align: start; }
+th[aria-sort=ascending] .pkb-lib-sort::after { content: " ▲"; }
+th[aria-sort=descending] .pkb-lib-sort::after { content: " ▼"; }
+table.pkb-docs tr[hidden] { display: none; }
+.pkb-docs-wrap { overflow-x: auto; }
+.pkb-docs-wrap table.pkb-docs td:first-child { min-width: 14rem; }
+.pkb-lib-summary { margin: 0.4rem 0; }
+.pkb-lib-summary summary { cursor: pointer; font-weight: 600; }
+/* A phone: the title above the language choice, not squeezed beside it to a word per line. */
+@media (max-width: 640px) {
+  #pkb-header { flex-direction: column; }
+  #pkb-header > * { width: 100%; min-width: 0 !important; }
+}
 .pkb-passage { border-inline-start: 4px solid var(--color-accent); padding-inline-start: 0.8rem; margin-inline: 0; }
 .pkb-passage mark { background: #ffe58f; color: inherit; }
 .pkb-facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.1rem 0.8rem; }

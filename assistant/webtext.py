@@ -134,6 +134,21 @@ TEXT: dict[str, dict[str, str]] = {
     "doc_type": {"en": "Type", "fr": "Type", "ar": "النوع"},
     "year": {"en": "Year", "fr": "Année", "ar": "السنة"},
     "pages": {"en": "Pages", "fr": "Pages", "ar": "الصفحات"},
+    "library_search": {"en": "Search titles", "fr": "Rechercher un titre", "ar": "ابحث في العناوين"},
+    "library_any": {"en": "any", "fr": "tous", "ar": "الكل"},
+    "library_clear": {"en": "Show all", "fr": "Tout afficher", "ar": "عرض الكل"},
+    "library_shown": {"en": "documents shown", "fr": "documents affichés", "ar": "وثائق معروضة"},
+    "library_none": {
+        "en": "No document matches. Change the search or show all.",
+        "fr": "Aucun document ne correspond. Modifiez la recherche ou affichez tout.",
+        "ar": "لا توجد وثيقة مطابقة. غيّر البحث أو اعرض الكل.",
+    },
+    "library_counts": {
+        "en": "Counts by country, language, type and year",
+        "fr": "Nombre par pays, langue, type et année",
+        "ar": "الأعداد حسب البلد واللغة والنوع والسنة",
+    },
+    "library_filter_by": {"en": "Show only", "fr": "Afficher seulement", "ar": "اعرض فقط"},
     "upload": {"en": "Add documents", "fr": "Ajouter des documents", "ar": "إضافة وثائق"},
     "upload_files": {
         "en": "Files (PDF, DOCX, HTML, Markdown, text)",
