@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-import os
 import signal
 import sys
 import tempfile
@@ -28,13 +27,13 @@ from starlette.routing import Mount
 from assistant.access import LoginGuard
 from assistant.audit import AuditLog
 from assistant.config import AssistantConfig, WebConfig
-from assistant.tempfiles import private_temp_dir, swept
+from assistant.tempfiles import swept
 from assistant.throttle import EveryInterval
 from assistant.webasgi import REQUEST_ADDRESS, RememberAddress
+from ingest.config import IngestConfig
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.errors import StoreDamagedError
 from kb.health import start_check
-from kb.sync import IngestConfig
 
 
 @dataclass(frozen=True)
@@ -128,14 +127,15 @@ def _login_check(guard: LoginGuard, audit: AuditLog) -> Callable[[str, str], Awa
     return checked
 
 
-def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
+def create_server_app(config: ServeConfig, temp: Path) -> Any:
     """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
 
-    Imports Gradio, so the offline switches (kb.offline) and GRADIO_TEMP_DIR must already be set.
+    Imports Gradio, so the offline switches (kb.offline) must already be set, and Gradio's
+    temporary folder (GRADIO_TEMP_DIR) be ``temp``: exported briefs are written there too.
     """
     import gradio as gr
 
-    from assistant.access import users_from_env
+    from assistant.access import admin_from_password
     from assistant.app import Services, build_app
     from assistant.appbrief import BRIEF_CSS
     from assistant.briefroute import add_brief_route
@@ -158,9 +158,9 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     def end_sessions(names: set[str]) -> None:
         uploaded.forget(sessions.end(names))
 
-    env_users = users_from_env(env)
+    admin = admin_from_password(web.admin_user, web.admin_password)
     # A users file, even an empty one, means login: nobody signs in rather than everybody.
-    directory = UserDirectory(web.users_file, env_users, on_change=end_sessions) if web.users_file or env_users else None
+    directory = UserDirectory(web.users_file, admin, on_change=end_sessions) if web.users_file or admin else None
     guard = LoginGuard(directory, LoginThrottle(web.throttle)) if directory else None
     store = Store(config.store)
     embedder = Embedder(config.embed)
@@ -170,7 +170,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     # CPU and memory, the server stalled meanwhile). A store that cannot be read fails here, at start.
     searcher.refresh()
     audit = AuditLog(web.audit_log)
-    export_dir = Path(tempfile.mkdtemp(prefix="policykb-export-", dir=os.environ.get("GRADIO_TEMP_DIR")))
+    export_dir = Path(tempfile.mkdtemp(prefix="policykb-export-", dir=temp))
     saved = SavedWork(web.saved_db or export_dir / "saved.sqlite")
     try:
         saved.check()
@@ -267,26 +267,26 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: Callable[[str], None] = lambda _: None) -> None:
-    """Build the app (errors in users file, store or settings surface here), announce its URL, run until interrupted."""
+def serve(config: ServeConfig, temp: Path, announce: Callable[[str], None] = lambda _: None) -> None:
+    """Build the app (errors in users file, store or settings surface here), announce its URL, run until interrupted.
+
+    ``temp`` is the server's private temporary folder (assistant.tempfiles.private_temp_dir), which
+    the entry has made Gradio's (GRADIO_TEMP_DIR) before Gradio loads; it is swept while the server
+    runs and removed when it stops.
+    """
     import uvicorn
 
-    env = os.environ if env is None else env
     # An embedded store is checked before anything here reads it: a damaged vector index can crash
     # the reader, and a message beats a dead server. The check runs in a child process while Gradio
     # loads, so it costs start-up little.
     check = None if config.store.chroma_url else start_check(config.store)
-    # A private folder inside the one the operator chose (or the system's), Gradio's from now on.
-    given = os.environ.get("GRADIO_TEMP_DIR")
-    temp = private_temp_dir(Path(given) if given else None)
-    os.environ["GRADIO_TEMP_DIR"] = str(temp)
     import gradio  # noqa: F401 - loaded now, beside the check; create_server_app uses it
 
     if check is not None:
         health = check.result()
         if not health.ok:
             raise StoreDamagedError(health.message())
-    app = create_server_app(config, env)
+    app = create_server_app(config, temp)
     announce(f"http://{config.web.host}:{config.web.port}")
     proxies = list(config.web.trusted_proxies)
     # uvicorn stops cleanly on SIGTERM, then raises the signal again with the handler it found: the

@@ -18,6 +18,7 @@ import numpy as np
 from kb import fusion
 from kb.config import Mode, RetrievalConfig
 from kb.embed import Embedder
+from kb.glossary import Glossary, glossary_at
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
 from kb.query import QueryIntent, clean_query, has_words, understand
 from kb.store import Store
@@ -181,6 +182,11 @@ class Searcher:
         self._checked_at = 0.0
         self._loading = threading.Lock()  # one rebuild at a time; the app searches from several threads
 
+    @property
+    def glossary(self) -> Glossary:
+        """The glossary the lexical side expands queries with (``config.glossary_path``), read once per process."""
+        return glossary_at(self.config.glossary_path)
+
     # --- derived state ---------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read the commit records; reload or rebuild the lexical index if the store changed."""
@@ -242,9 +248,7 @@ class Searcher:
         scope = set(groups) if self.config.lexical_scope == "all" or mode == "lexical" else {lang} & set(groups)
         tokens = {g: analyze(query, g) for g in scope}
         if self.config.glossary:
-            from kb.glossary import default_glossary
-
-            glossary = default_glossary()
+            glossary = self.glossary
             for g in set(groups) - {lang}:
                 tokens[g] = tokens.get(g, []) + glossary.expand(query, lang, g)
         found: dict[int, float] = {}
@@ -252,15 +256,15 @@ class Searcher:
             found.update(hits)
         return found
 
-    def _lexical_weights(self, state: _State, lang: str, mode: Mode) -> dict[str, float]:
-        """The lexical share of the fused score in each language group."""
-        if mode == "lexical":
-            return dict.fromkeys(state.index.groups, 1.0)
-        same = 1.0 - self.config.dense_weight
+    def _dense_weights(self, state: _State, lang: str) -> dict[str, float]:
+        """The dense share of the fused score in each language group (lexical gets the rest)."""
         if self.config.lexical_scope == "all":
-            return dict.fromkeys(state.index.groups, same)
-        weights = dict.fromkeys(state.index.groups, self.config.glossary_weight if self.config.glossary else 0.0)
-        weights[lang] = same
+            return dict.fromkeys(state.index.groups, self.config.dense_weight)
+        # The other languages are searched lexically only through the glossary, at its lexical share;
+        # without it, the dense score stands alone there.
+        other = 1.0 - self.config.glossary_weight if self.config.glossary else 1.0
+        weights = dict.fromkeys(state.index.groups, other)
+        weights[lang] = self.config.dense_weight
         return weights
 
     def _fuse(self, state: _State, dense: dict[int, float], lexical: dict[int, float], lang: str, mode: Mode) -> dict[int, float]:
@@ -279,8 +283,8 @@ class Searcher:
             return lexical_n
         if self.config.fusion == "rrf":
             return fusion.rrf([fusion.ranked(dense), fusion.ranked(lexical)])
-        weights = self._lexical_weights(state, lang, mode)
-        fused = fusion.convex(dense_n, lexical_n, lambda position: weights.get(langs[position], 0.0))
+        weights = self._dense_weights(state, lang)
+        fused = fusion.convex(dense_n, lexical_n, lambda position: weights.get(langs[position], 1.0))
         if self.config.normalisation == "per_lang" and self.config.renormalise_fused:
             # A group scored by two signals only reaches 1.0 where both agree, a group scored by the
             # dense side alone always does: normalise the fused scores again so every language's

@@ -64,6 +64,7 @@ def add(commands: Commands) -> None:
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.server import ServeConfig, serve
+    from assistant.tempfiles import private_temp_dir
 
     if not 0 < args.port < 65536:
         return fail(f"--port {args.port} is not a port number", EXIT_USAGE)
@@ -77,15 +78,21 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     _warn_if_open(web, settings)
     config = ServeConfig(settings.store, settings.embed, settings.retrieval, settings.ingest, settings.assistant, web)
+    # A private folder inside the one the operator chose (or the system's), Gradio's from now on:
+    # Gradio takes its folder only from the environment, when it loads.
+    temp = private_temp_dir(web.temp_parent)
+    os.environ["GRADIO_TEMP_DIR"] = str(temp)
     serve(
-        config, announce=lambda url: print(f"policykb: serving {settings.store.describe()} on {url} (Ctrl+C stops)", flush=True)
+        config,
+        temp,
+        announce=lambda url: print(f"policykb: serving {settings.store.describe()} on {url} (Ctrl+C stops)", flush=True),
     )
     return 0
 
 
 def _warn_if_open(web: WebConfig, settings: Settings) -> None:
     """Warn about a login-less server reachable from other machines, and a store other accounts can read."""
-    if web.users_file is None and not os.environ.get("POLICYKB_ADMIN_PASSWORD") and not _loopback(web.host):
+    if web.users_file is None and not web.admin_password and not _loopback(web.host):
         print(
             f"policykb: warning: serving on {web.host} without a login: anyone who reaches the port may ask"
             + (" and add documents" if web.anonymous_upload else "")
@@ -113,8 +120,8 @@ def _loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _users_file(args: argparse.Namespace) -> Path | None:
-    return args.users or (Path(os.environ["POLICYKB_USERS"]) if os.environ.get("POLICYKB_USERS") else None)
+def _users_file(args: argparse.Namespace, settings: Settings) -> Path | None:
+    return args.users or settings.web.users_file  # --users, else POLICYKB_USERS
 
 
 def run_user_add(args: argparse.Namespace, settings: Settings) -> int:
@@ -122,7 +129,7 @@ def run_user_add(args: argparse.Namespace, settings: Settings) -> int:
 
     from assistant.access import add_user
 
-    users = _users_file(args)
+    users = _users_file(args, settings)
     if users is None:
         return fail("no users file: pass --users FILE or set POLICYKB_USERS", EXIT_USAGE)
     if args.password_stdin:
@@ -139,7 +146,7 @@ def run_user_add(args: argparse.Namespace, settings: Settings) -> int:
 def run_user_remove(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.access import remove_user
 
-    users = _users_file(args)
+    users = _users_file(args, settings)
     if users is None:
         return fail("no users file: pass --users FILE or set POLICYKB_USERS", EXIT_USAGE)
     if not remove_user(users, args.name):
