@@ -50,7 +50,7 @@ def collect(
     lang: str | None = None,
 ) -> Collected:
     """Understand the question, gather passages per country and score their sentences."""
-    asked = analyse(readable_question(question), history, lang)
+    asked = analyse(readable_question(question), history, lang, config.dimensions_path)
     topic = topic_text(asked.search_text)
     terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang), searcher.glossary, config)
     evidence = [in_language(searcher, asked, e, asked.lang) for e in gather(searcher, asked, filters, config)]

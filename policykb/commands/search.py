@@ -124,7 +124,7 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
     try:
         history: list[Turn] = []
         for earlier in args.after:
-            history.append(analyse(earlier, history).turn())
+            history.append(analyse(earlier, history, dimensions=settings.assistant.dimensions_path).turn())
         if not args.question.strip():
             return fail('the question is empty; ask something, e.g. policykb ask "How does Tunisia fund clusters?"', EXIT_USAGE)
         searcher = Searcher(store, embedder, settings.retrieval)
