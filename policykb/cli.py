@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from kb.offline import enforce_offline
 from policykb.commands import build_parser
 from policykb.commands.common import EXIT_FAILED, EXIT_USAGE, UsageError, fail
+from policykb.errors import PolicykbError
 
 __all__ = ["EXIT_FAILED", "EXIT_USAGE", "build_parser", "main"]
 
@@ -43,8 +44,6 @@ def _run(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     enforce_offline()
     args = build_parser().parse_args(argv)
-    import httpx
-
     from assistant.errors import AssistantError
     from eval.beir import EvalError
     from ingest.errors import IngestError
@@ -55,11 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     except (SettingsError, UsageError) as err:
         return fail(str(err), EXIT_USAGE)
-    except (KBError, IngestError, EvalError, AssistantError) as err:
+    except (PolicykbError, KBError, IngestError, EvalError, AssistantError) as err:
+        # Each stage raises its own errors only (kb turns a Chroma server's transport failures into
+        # StoreUnavailableError): anything else is a bug, and its traceback is what to report.
         return fail(str(err))
-    except httpx.TransportError as err:  # a Chroma server that stopped answering mid-command
-        reason = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
-        return fail(f"the Chroma server stopped answering ({reason}); check that it runs, then run the command again")
     except KeyboardInterrupt:
         return fail("interrupted; nothing half-written is visible (run the command again)", 130)
 

@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
+from policykb.errors import PolicykbError
+
 if TYPE_CHECKING:
     from typing import TypeAlias
 
@@ -22,7 +24,7 @@ RAW = argparse.RawDescriptionHelpFormatter
 Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
-class UsageError(Exception):
+class UsageError(PolicykbError):
     """A flag's value is unusable; the CLI prints the message and exits 2."""
 
 
