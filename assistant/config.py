@@ -8,7 +8,7 @@ from typing import Literal
 
 from assistant.throttle import ThrottleConfig
 
-DIMENSIONS = Path(__file__).with_name("data") / "dimensions.tsv"  # the bundled dimension lexicon (assistant.dimensions)
+DIMENSIONS_FILE = Path(__file__).with_name("data") / "dimensions.tsv"  # the bundled dimension lexicon (assistant.dimensions)
 
 Answerer = Literal["extractive", "llm"]
 
@@ -76,7 +76,7 @@ class AssistantConfig:
     closest_documents: int = 5  # shown when the assistant abstains
     cell_words: int = 25  # a grid cell shows the start of its quote, cut at a word
     # The grid's dimensions and the words that signal each (assistant.dimensions); env POLICYKB_DIMENSIONS.
-    dimensions_path: Path = DIMENSIONS
+    dimensions_path: Path = DIMENSIONS_FILE
     llm: LLMConfig = LLMConfig()
     translate: TranslateConfig = TranslateConfig()
 

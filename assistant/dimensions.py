@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from assistant.config import DIMENSIONS
+from assistant.config import DIMENSIONS_FILE
 from assistant.errors import AssistantError
 from kb.analysis import analyze
 from kb.glossary import Glossary, Term
 
-DATA = DIMENSIONS  # the bundled lexicon; AssistantConfig.dimensions_path chooses the one used
+DATA = DIMENSIONS_FILE  # the bundled lexicon; AssistantConfig.dimensions_path chooses the one used
 DIMENSIONS: tuple[str, ...] = ("legal_basis", "governance", "funding", "eligibility", "support_services", "monitoring")
 
 

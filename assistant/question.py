@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.config import DIMENSIONS
+from assistant.config import DIMENSIONS_FILE
 from assistant.dimensions import lexicon
 from assistant.errors import QuestionError
 from assistant.model import Turn
@@ -88,7 +88,7 @@ def _content_tokens(text: str, lang: str) -> list[str]:
     return analyze(topic_text(text), lang)
 
 
-def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None, dimensions: Path = DIMENSIONS) -> Question:
+def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None, dimensions: Path = DIMENSIONS_FILE) -> Question:
     """Understand ``text``; ``history`` is the conversation so far (oldest first), ``lang`` forces the framing.
 
     ``dimensions``: the dimension lexicon (``AssistantConfig.dimensions_path``) naming what the question asks about.
