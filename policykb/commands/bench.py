@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from policykb.commands.common import EXIT_USAGE, RAW, UsageError, fail, handle, progress
+from policykb.commands.common import EXIT_USAGE, RAW, UsageError, fail, handle
 
 if TYPE_CHECKING:
     from policykb.commands.common import Commands
@@ -73,6 +73,11 @@ def add(commands: Commands) -> None:
         "--out", type=Path, default=Path("BENCHMARKS.md"), help="where to write the report (default BENCHMARKS.md)"
     )
     handle(bench, run_bench)
+
+
+def progress(step: str) -> None:
+    """A benchmark step, on standard error as it happens."""
+    print(f"policykb bench: {step}", file=sys.stderr, flush=True)
 
 
 def run_bench(args: argparse.Namespace, settings: Settings) -> int:

@@ -39,11 +39,6 @@ def fail(message: str, code: int = EXIT_FAILED) -> int:
     return code
 
 
-def progress(step: str) -> None:
-    """A benchmark or evaluation step, on standard error as it happens."""
-    print(f"policykb bench: {step}", file=sys.stderr, flush=True)
-
-
 def handle(parser: argparse.ArgumentParser, func: Handler, *, private: bool = False, passive_threads: bool = False) -> None:
     """Dispatch ``parser``'s command to ``func``.
 
