@@ -33,6 +33,7 @@ Role = Literal["reader", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
 NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 MIN_PASSWORD = 8
+# Where an administrator given by a password comes from (the settings loader reads them): messages name them.
 ENV_PASSWORD = "POLICYKB_ADMIN_PASSWORD"
 ENV_USER = "POLICYKB_ADMIN_USER"
 
@@ -228,16 +229,16 @@ def _rewrite(path: Path, lines: list[str]) -> None:
         raise
 
 
-def users_from_env(env: Mapping[str, str]) -> dict[str, User]:
-    """The admin given by ``POLICYKB_ADMIN_PASSWORD`` (and ``POLICYKB_ADMIN_USER``, default ``admin``).
+def admin_from_password(name: str, password: str) -> dict[str, User]:
+    """The administrator given by a password (``WebConfig.admin_user`` and ``admin_password``, set from
+    ``POLICYKB_ADMIN_USER``, default ``admin``, and ``POLICYKB_ADMIN_PASSWORD``).
 
     Container deployments pass a plain password in the environment; it is hashed at once and only
     the hash is kept. Returns an empty dict when the password is not set.
     """
-    password = env.get(ENV_PASSWORD, "")
     if not password:
         return {}
-    name = env.get(ENV_USER, "").strip() or "admin"
+    name = name.strip() or "admin"
     _check_name(name, ENV_USER)
     _check_password(password, ENV_PASSWORD)
     return {name: User(name, "admin", hash_password(password))}

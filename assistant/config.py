@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from assistant.throttle import ThrottleConfig
+
+DIMENSIONS_FILE = Path(__file__).with_name("data") / "dimensions.tsv"  # the bundled dimension lexicon (assistant.dimensions)
 
 Answerer = Literal["extractive", "llm"]
 
@@ -51,7 +53,17 @@ class AssistantConfig:
     # Abstain when no passage reaches this relevance (assistant.relevance); a country whose best
     # passage stays below it is reported as lacking evidence. Calibrated on the gold set's
     # no-answer queries: `policykb eval --answers` reports the best value (calibrated_min_relevance, eval/README.md).
+    # The threshold, coverage_weight and cross_lingual_offset are calibrated together: relevance is
+    # similarity + coverage_weight * coverage (+ cross_lingual_offset across languages), so changing
+    # either weight moves every relevance and the threshold must be calibrated again.
     min_relevance: float = 0.886
+    # Weight of term coverage beside cosine similarity. Chosen on the gold set's answerable against
+    # no-answer queries (ROC AUC 0.73 for similarity alone, 0.80 with coverage at 0.15; flat from 0.1 to 0.3).
+    coverage_weight: float = 0.15
+    # Cosine similarity across languages runs lower than within one: on the gold set, a question's
+    # best passage in a relevant document scores 0.868 on average in the question's language and 0.826
+    # in another. The difference is added to cross-language passages so one threshold serves both.
+    cross_lingual_offset: float = 0.04
     # Once one country clears min_relevance, the question is answerable: another country's passages
     # count as evidence down to this much lower (comparative questions often match one country's
     # wording best). Countries below are reported as lacking evidence.
@@ -63,6 +75,8 @@ class AssistantConfig:
     redundancy: float = 0.3  # MMR penalty for a sentence close to one already chosen
     closest_documents: int = 5  # shown when the assistant abstains
     cell_words: int = 25  # a grid cell shows the start of its quote, cut at a word
+    # The grid's dimensions and the words that signal each (assistant.dimensions); env POLICYKB_DIMENSIONS.
+    dimensions_path: Path = DIMENSIONS_FILE
     llm: LLMConfig = LLMConfig()
     translate: TranslateConfig = TranslateConfig()
 
@@ -82,7 +96,13 @@ class WebConfig:
 
     host: str = "127.0.0.1"  # loopback unless the operator says otherwise
     port: int = 7860
-    users_file: Path | None = None  # name:role:scrypt-hash lines (policykb user add); None and no env admin = no login
+    users_file: Path | None = None  # name:role:scrypt-hash lines (policykb user add); None and no admin password = no login
+    # One administrator given by a password (POLICYKB_ADMIN_USER / POLICYKB_ADMIN_PASSWORD), for
+    # deployments that pass secrets in the environment; hashed when the server starts. Never printed.
+    admin_user: str = "admin"
+    admin_password: str = field(default="", repr=False)
+    # The folder the server's private temporary folder is made in (env GRADIO_TEMP_DIR); None: the system's.
+    temp_parent: Path | None = None
     audit_log: Path | None = None  # JSONL of questions, answers, citations and uploads; None = off
     upload_dir: Path | None = None  # where uploaded originals are kept (they are served back as sources)
     # Each user's brief and saved conversations (SQLite); None keeps them in the server's temporary

@@ -16,15 +16,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from assistant.config import DIMENSIONS_FILE
+from assistant.errors import AssistantError
 from kb.analysis import analyze
 from kb.glossary import Glossary, Term
 
-DATA = Path(__file__).with_name("data") / "dimensions.tsv"
+DATA = DIMENSIONS_FILE  # the bundled lexicon; AssistantConfig.dimensions_path chooses the one used
 DIMENSIONS: tuple[str, ...] = ("legal_basis", "governance", "funding", "eligibility", "support_services", "monitoring")
 
 
-class DimensionsError(ValueError):
-    """The dimensions file is malformed; the message names the line."""
+class DimensionsError(AssistantError, ValueError):
+    """The dimensions file is malformed; the message names the line (a ValueError, as before it had a base class)."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,13 @@ class Lexicon:
         return frozenset(self.text.concepts_in_tokens(tokens, lang))
 
 
-@cache
 def lexicon(path: Path = DATA) -> Lexicon:
+    """The lexicon at ``path`` (``AssistantConfig.dimensions_path``), read once per process and path."""
+    return _read(path.resolve())
+
+
+@cache
+def _read(path: Path) -> Lexicon:
     labels: dict[tuple[str, str], str] = {}
     question: list[Term] = []
     text: list[Term] = []

@@ -38,22 +38,22 @@ def target_countries(searcher: Searcher, question: Question, filters: Filters, c
         # "The Euro-Mediterranean Charter's principles for partner countries" is answered by the EU's
         # text: the place whose texts match best joins the region's countries, and those of the region
         # that match far less are then "nothing on this point" (assistant.extractive.collect).
-        leader = max(hits, key=lambda hit: similarity(hit, question.lang), default=None)
+        leader = max(hits, key=lambda hit: similarity(hit, question.lang, config), default=None)
         extra = (leader.country,) if leader is not None and leader.country not in question.countries else ()
         return question.countries + extra
     if not hits:
         return ()
     # A question that names no place is about the countries whose texts match it nearly as well as
     # the best: "what is COSME?" is the EU's, not also Tunisia's and Lebanon's next-best texts.
-    match = {hit.chunk_id: similarity(hit, question.lang) for hit in hits}
+    match = {hit.chunk_id: similarity(hit, question.lang, config) for hit in hits}
     best = max(match.values())
     close = [hit.country for hit in hits if match[hit.chunk_id] >= best - config.open_question_margin]
     return tuple(dict.fromkeys(close))[: config.open_question_countries]
 
 
-def similarity(hit: Hit, lang: str) -> float:
+def similarity(hit: Hit, lang: str, config: AssistantConfig) -> float:
     """The passage's cosine similarity to the question, comparable across languages (assistant.relevance)."""
-    return relevance(hit.similarity, 0.0, hit.lang != lang)
+    return relevance(hit.similarity, 0.0, hit.lang != lang, config)
 
 
 def gather(searcher: Searcher, question: Question, filters: Filters, config: AssistantConfig) -> list[Evidence]:

@@ -77,7 +77,7 @@ def candidates(
     (assistant.evidence.in_language) are at least as relevant as the one they replace."""
     replaced = stands_for or {}
     found: list[Candidate] = []
-    words = lexicon()
+    words = lexicon(terms.config.dimensions_path)
     for hit in hits:
         if hit.lead:
             continue  # a document's front matter describes the document, it answers nothing

@@ -50,9 +50,9 @@ def collect(
     lang: str | None = None,
 ) -> Collected:
     """Understand the question, gather passages per country and score their sentences."""
-    asked = analyse(readable_question(question), history, lang)
+    asked = analyse(readable_question(question), history, lang, config.dimensions_path)
     topic = topic_text(asked.search_text)
-    terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang))
+    terms = QuestionTerms(topic, asked.lang, searcher.term_weights(topic, asked.lang), searcher.glossary, config)
     evidence = [in_language(searcher, asked, e, asked.lang) for e in gather(searcher, asked, filters, config)]
     framing = asks_for_framing(asked.search_text)  # a follow-up keeps what the first question asked
     figures = asks_for_figures(asked.search_text)
@@ -75,23 +75,23 @@ def collect(
     framed = [r for by_doc in leads.values() for r in by_doc.values()]
     top = max([*best.values(), *framed], default=0.0)
     floor = quotable if top >= config.min_relevance else config.min_relevance
-    match = {e.country: max((similarity(h, asked.lang) for h in e.hits if not h.lead), default=0.0) for e in evidence}
+    match = {e.country: max((similarity(h, asked.lang, config) for h in e.hits if not h.lead), default=0.0) for e in evidence}
     closest = max(match.values(), default=0.0) - config.country_similarity_margin
     coverage: dict[str, Coverage] = {
         c: ("evidence" if best[c] >= floor and match[c] >= closest else "no_evidence") for c in per_country
     }
-    nearest = {e.country: closest_of(e.hits, asked.lang) for e in evidence}
+    nearest = {e.country: closest_of(e.hits, asked.lang, config) for e in evidence}
     return Collected(asked, read, coverage, top, quotable, nearest)
 
 
 NEAREST_DOCUMENTS = 3  # linked under a country with nothing on the point, so the reader can check
 
 
-def closest_of(hits: Sequence[Hit], lang: str) -> tuple[ClosestDocument, ...]:
+def closest_of(hits: Sequence[Hit], lang: str, config: AssistantConfig) -> tuple[ClosestDocument, ...]:
     """The documents of ``hits`` (one country's best passages) nearest the question, best first."""
     best: dict[str, tuple[float, Hit]] = {}
     for hit in hits:
-        score = similarity(hit, lang)
+        score = similarity(hit, lang, config)
         if hit.doc_id not in best or score > best[hit.doc_id][0]:
             best[hit.doc_id] = (score, hit)
     ranked = sorted(best.values(), key=lambda pair: -pair[0])[:NEAREST_DOCUMENTS]
@@ -124,7 +124,7 @@ def answering(
     passage = max((max(c.passage_relevance, framed.get(c.hit.doc_id, 0.0)) for c in found), default=0.0)
     sentence = max(
         (
-            relevance(c.meaning, terms.coverage_of(c.tokens, c.hit.lang), c.hit.lang != terms.lang)
+            relevance(c.meaning, terms.coverage_of(c.tokens, c.hit.lang), c.hit.lang != terms.lang, terms.config)
             for c in found
             if c.meaning is not None and answers(c)
         ),

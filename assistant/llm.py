@@ -167,7 +167,7 @@ def answer_with_llm(
     written = _Written(asked.lang)
     findings: dict[int, Finding] = {}
     by_number = {p.n: p for p in passages}
-    words = lexicon()
+    words = lexicon(config.dimensions_path)
     for check in checks:
         if check.verdict == "no_coverage":
             written.not_covered(check)

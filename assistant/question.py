@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from assistant.config import DIMENSIONS_FILE
 from assistant.dimensions import lexicon
 from assistant.errors import QuestionError
 from assistant.model import Turn
@@ -86,11 +88,14 @@ def _content_tokens(text: str, lang: str) -> list[str]:
     return analyze(topic_text(text), lang)
 
 
-def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) -> Question:
-    """Understand ``text``; ``history`` is the conversation so far (oldest first), ``lang`` forces the framing."""
+def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None, dimensions: Path = DIMENSIONS_FILE) -> Question:
+    """Understand ``text``; ``history`` is the conversation so far (oldest first), ``lang`` forces the framing.
+
+    ``dimensions``: the dimension lexicon (``AssistantConfig.dimensions_path``) naming what the question asks about.
+    """
     intent = understand(text)
     language = lang if lang in LANGS else intent.lang if intent.lang in LANGS else "en"
-    dimensions = lexicon().asked(text, language)
+    asked = lexicon(dimensions).asked(text, language)
     folded = without_places(text)
     countries = intent.all_countries
     every_country = bool(_ALL_COUNTRIES.search(folded))
@@ -106,8 +111,8 @@ def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) ->
         search_text = f"{previous.topic} {text}"
         if not countries:
             countries = previous.countries  # "and the funding?": same countries, new angle
-        if not dimensions:
-            dimensions = previous.dimensions  # "and Jordan?": same angle, new country
+        if not asked:
+            asked = previous.dimensions  # "and Jordan?": same angle, new country
     comparative = len(countries) > 1 or bool(intent.regions) or every_country
     regional = (bool(intent.regions) or every_country) and not intent.countries
     return Question(
@@ -117,7 +122,7 @@ def analyse(text: str, history: Sequence[Turn] = (), lang: str | None = None) ->
         countries=countries,
         year_min=intent.year_min,
         year_max=intent.year_max,
-        dimensions=dimensions,
+        dimensions=asked,
         comparative=comparative,
         follow_up=follow_up,
         regional=regional,

@@ -13,32 +13,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Set
 
+from assistant.config import AssistantConfig
 from kb.analysis import analyze
-from kb.glossary import default_glossary
+from kb.glossary import Glossary
 from kb.search import Hit
 
-# Cosine similarity across languages runs lower than within one: on the gold set, a question's
-# best passage in a relevant document scores 0.868 on average in the question's language and 0.826
-# in another. The difference is added to cross-language passages so one threshold serves both.
-CROSS_LINGUAL_OFFSET = 0.04
-# Weight of term coverage beside cosine similarity. Chosen on the gold set's answerable against
-# no-answer queries (ROC AUC 0.73 for similarity alone, 0.80 with coverage at 0.15; flat from 0.1 to 0.3).
-COVERAGE_WEIGHT = 0.15
+# The weights (AssistantConfig.coverage_weight and cross_lingual_offset) are calibrated together
+# with the abstention threshold AssistantConfig.min_relevance: see there.
 
 
 class QuestionTerms:
     """The question's analysed terms per language, with their weights, computed once per question."""
 
-    def __init__(self, topic: str, lang: str, weights: Mapping[str, float]) -> None:
+    def __init__(self, topic: str, lang: str, weights: Mapping[str, float], glossary: Glossary, config: AssistantConfig) -> None:
         self.lang = lang
         self.weights = dict(weights)  # terms in the question's language -> idf
+        self.glossary = glossary  # the searcher's (RetrievalConfig.glossary_path), carrying terms across languages
+        self.config = config  # the relevance weights (coverage_weight, cross_lingual_offset)
         self._text = topic  # the question without places (assistant.question.topic_text)
         self._expanded: dict[str, frozenset[str]] = {}
 
     def expanded(self, lang: str) -> frozenset[str]:
         """Glossary terms of the question's concepts in another language."""
         if lang not in self._expanded:
-            self._expanded[lang] = frozenset(default_glossary().expand(self._text, self.lang, lang))
+            self._expanded[lang] = frozenset(self.glossary.expand(self._text, self.lang, lang))
         return self._expanded[lang]
 
     def coverage(self, text: str, lang: str) -> float:
@@ -54,11 +52,12 @@ class QuestionTerms:
         return len(wanted & tokens) / len(wanted) if wanted else 0.0
 
 
-def relevance(similarity: float | None, coverage: float, cross_lingual: bool) -> float:
+def relevance(similarity: float | None, coverage: float, cross_lingual: bool, config: AssistantConfig) -> float:
     """The absolute relevance the assistant abstains on: cosine similarity plus weighted coverage."""
-    return (similarity or 0.0) + COVERAGE_WEIGHT * coverage + (CROSS_LINGUAL_OFFSET if cross_lingual else 0.0)
+    offset = config.cross_lingual_offset if cross_lingual else 0.0
+    return (similarity or 0.0) + config.coverage_weight * coverage + offset
 
 
 def passage_relevance(hit: Hit, terms: QuestionTerms) -> float:
     """:func:`relevance` of a retrieved passage for the question ``terms`` stand for."""
-    return relevance(hit.similarity, terms.coverage(hit.text, hit.lang), hit.lang != terms.lang)
+    return relevance(hit.similarity, terms.coverage(hit.text, hit.lang), hit.lang != terms.lang, terms.config)

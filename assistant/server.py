@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-import os
 import signal
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse
@@ -28,13 +27,19 @@ from starlette.routing import Mount
 from assistant.access import LoginGuard
 from assistant.audit import AuditLog
 from assistant.config import AssistantConfig, WebConfig
-from assistant.tempfiles import private_temp_dir, swept
+from assistant.tempfiles import swept
 from assistant.throttle import EveryInterval
 from assistant.webasgi import REQUEST_ADDRESS, RememberAddress
+from ingest.config import IngestConfig
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.errors import StoreDamagedError
 from kb.health import start_check
-from kb.sync import IngestConfig
+
+if TYPE_CHECKING:  # loaded when the app is built: Gradio must not load before its folder is set
+    from assistant.saved import SavedWork
+    from assistant.sessions import Sessions, UploadedFiles
+    from assistant.userfile import UserDirectory
+    from kb.store import Store
 
 
 @dataclass(frozen=True)
@@ -128,26 +133,17 @@ def _login_check(guard: LoginGuard, audit: AuditLog) -> Callable[[str, str], Awa
     return checked
 
 
-def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
+def create_server_app(config: ServeConfig, temp: Path) -> Any:
     """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
 
-    Imports Gradio, so the offline switches (kb.offline) and GRADIO_TEMP_DIR must already be set.
+    Imports Gradio, so the offline switches (kb.offline) must already be set, and Gradio's
+    temporary folder (GRADIO_TEMP_DIR) be ``temp``: exported briefs are written there too.
     """
-    import gradio as gr
-
-    from assistant.access import users_from_env
     from assistant.app import Services, build_app
-    from assistant.appbrief import BRIEF_CSS
     from assistant.briefroute import add_brief_route
-    from assistant.errors import SavedWorkError
-    from assistant.headers import NoApiBeforeLogin, SecurityHeaders
-    from assistant.saved import SavedWork
-    from assistant.sessioncheck import SessionCheck
     from assistant.sessions import Sessions, UploadedFiles
     from assistant.throttle import LoginThrottle
     from assistant.uploadgate import UploadGate, may_upload
-    from assistant.userfile import UserDirectory
-    from assistant.webstyle import CSS, HEAD, theme
     from kb.embed import Embedder
     from kb.search import Searcher
     from kb.store import Store
@@ -158,9 +154,7 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     def end_sessions(names: set[str]) -> None:
         uploaded.forget(sessions.end(names))
 
-    env_users = users_from_env(env)
-    # A users file, even an empty one, means login: nobody signs in rather than everybody.
-    directory = UserDirectory(web.users_file, env_users, on_change=end_sessions) if web.users_file or env_users else None
+    directory = _directory(web, end_sessions)
     guard = LoginGuard(directory, LoginThrottle(web.throttle)) if directory else None
     store = Store(config.store)
     embedder = Embedder(config.embed)
@@ -170,12 +164,8 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     # CPU and memory, the server stalled meanwhile). A store that cannot be read fails here, at start.
     searcher.refresh()
     audit = AuditLog(web.audit_log)
-    export_dir = Path(tempfile.mkdtemp(prefix="policykb-export-", dir=os.environ.get("GRADIO_TEMP_DIR")))
-    saved = SavedWork(web.saved_db or export_dir / "saved.sqlite")
-    try:
-        saved.check()
-    except SavedWorkError as err:  # questions are still answered; saving says why it is off
-        print(f"policykb: {err}", file=sys.stderr, flush=True)
+    export_dir = Path(tempfile.mkdtemp(prefix="policykb-export-", dir=temp))
+    saved = _saved_work(web, export_dir)
 
     def allowed(user: str | None) -> bool:
         return may_upload(web, guard.role if guard else None, user)
@@ -200,13 +190,58 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     blocks.queue(default_concurrency_limit=web.ask_concurrency, max_size=web.queue_size)
 
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    add_document_route(api, store, sessions, guard is not None, audit)
+    add_brief_route(api, saved, sessions, guard is not None, audit, export_dir)
+
+    app = _mount(api, blocks, config, _login_check(guard, audit) if guard else None, sessions)
+    gated = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)
+    return _guarded(gated, web, sessions, uploaded, directory)
+
+
+def _guarded(app: Any, web: WebConfig, sessions: Sessions, uploaded: UploadedFiles, directory: UserDirectory | None) -> Any:
+    """The app behind its guards: sessions that end (idle, or their user removed), no API before login,
+    the security headers, the body limit, and the client's address remembered for the throttle."""
+    from assistant.headers import NoApiBeforeLogin, SecurityHeaders
+    from assistant.sessioncheck import SessionCheck
+
+    if directory is not None:
+        checked = SessionCheck(app, directory, sessions, web.session_idle_s, ended=uploaded.forget)
+        app = NoApiBeforeLogin(checked, lambda cookies: sessions.user(cookies) is not None)
+    return SecurityHeaders(BodyLimit(RememberAddress(app), web.max_request_mb * 1024 * 1024))
+
+
+def _directory(web: WebConfig, on_change: Callable[[set[str]], None]) -> UserDirectory | None:
+    """The users who may sign in (the users file and the password-given admin), or None: no login."""
+    from assistant.access import admin_from_password
+    from assistant.userfile import UserDirectory
+
+    admin = admin_from_password(web.admin_user, web.admin_password)
+    # A users file, even an empty one, means login: nobody signs in rather than everybody.
+    return UserDirectory(web.users_file, admin, on_change=on_change) if web.users_file or admin else None
+
+
+def _saved_work(web: WebConfig, export_dir: Path) -> SavedWork:
+    """Each user's brief and saved conversations; questions are still answered when saving is off."""
+    from assistant.errors import SavedWorkError
+    from assistant.saved import SavedWork
+
+    saved = SavedWork(web.saved_db or export_dir / "saved.sqlite")
+    try:
+        saved.check()
+    except SavedWorkError as err:  # saving says why it is off
+        print(f"policykb: {err}", file=sys.stderr, flush=True)
+    return saved
+
+
+def add_document_route(api: FastAPI, store: Store, sessions: Sessions, login: bool, audit: AuditLog) -> None:
+    """``GET /document/{doc_id}``: a cited document's original file, to signed-in users when there is a login."""
     report_refused = EveryInterval(60.0)  # anyone can ask without signing in: one record a minute per address
 
     @api.get("/document/{doc_id:path}")
     def document(doc_id: str, request: Request) -> FileResponse:
         user = sessions.user(request.cookies)
         address = request.client.host if request.client else "unknown"
-        if guard is not None and user is None:
+        if login and user is None:
             if report_refused((address, "document")):
                 audit.record("document_refused", None, address=address, doc_id=doc_id, reason="not signed in")
             raise HTTPException(status_code=401, detail="log in first")
@@ -226,18 +261,27 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
             headers["Content-Security-Policy"] = "sandbox"
         return FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline", headers=headers)
 
-    add_brief_route(api, saved, sessions, guard is not None, audit, export_dir)
+
+def _mount(
+    api: FastAPI, blocks: Any, config: ServeConfig, auth: Callable[[str, str], Awaitable[bool]] | None, sessions: Sessions
+) -> Any:
+    """Gradio at /, offline and without share links, uploads bounded, the store a blocked path; ``sessions``
+    follow Gradio's login tokens."""
+    import gradio as gr
+
+    from assistant.appbrief import BRIEF_CSS
+    from assistant.webstyle import CSS, HEAD, theme
 
     blocked = [str(config.store.path.resolve())] if not config.store.chroma_url else []
     app = gr.mount_gradio_app(
         api,
         blocks,
         path="/",
-        auth=_login_check(guard, audit) if guard else None,
+        auth=auth,
         auth_message="policykb: sign in with the account your administrator gave you.",
         blocked_paths=blocked,
         allowed_paths=[],
-        max_file_size=f"{web.max_upload_mb}mb",
+        max_file_size=f"{config.web.max_upload_mb}mb",
         ssr_mode=False,
         enable_monitoring=False,
         pwa=False,
@@ -256,37 +300,33 @@ def create_server_app(config: ServeConfig, env: Mapping[str, str]) -> Any:
     for route in app.routes:
         if isinstance(route, Mount) and hasattr(route.app, "tokens"):
             sessions.attach(route.app)
-    gated: Any = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)
-    if directory is not None:
-        checked = SessionCheck(gated, directory, sessions, web.session_idle_s, ended=uploaded.forget)
-        gated = NoApiBeforeLogin(checked, lambda cookies: sessions.user(cookies) is not None)
-    return SecurityHeaders(BodyLimit(RememberAddress(gated), web.max_request_mb * 1024 * 1024))
+    return app
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def serve(config: ServeConfig, env: Mapping[str, str] | None = None, announce: Callable[[str], None] = lambda _: None) -> None:
-    """Build the app (errors in users file, store or settings surface here), announce its URL, run until interrupted."""
+def serve(config: ServeConfig, temp: Path, announce: Callable[[str], None] = lambda _: None) -> None:
+    """Build the app (errors in users file, store or settings surface here), announce its URL, run until interrupted.
+
+    ``temp`` is the server's private temporary folder (assistant.tempfiles.private_temp_dir), which
+    the entry has made Gradio's (GRADIO_TEMP_DIR) before Gradio loads; it is swept while the server
+    runs and removed when it stops.
+    """
     import uvicorn
 
-    env = os.environ if env is None else env
     # An embedded store is checked before anything here reads it: a damaged vector index can crash
     # the reader, and a message beats a dead server. The check runs in a child process while Gradio
     # loads, so it costs start-up little.
     check = None if config.store.chroma_url else start_check(config.store)
-    # A private folder inside the one the operator chose (or the system's), Gradio's from now on.
-    given = os.environ.get("GRADIO_TEMP_DIR")
-    temp = private_temp_dir(Path(given) if given else None)
-    os.environ["GRADIO_TEMP_DIR"] = str(temp)
     import gradio  # noqa: F401 - loaded now, beside the check; create_server_app uses it
 
     if check is not None:
         health = check.result()
         if not health.ok:
             raise StoreDamagedError(health.message())
-    app = create_server_app(config, env)
+    app = create_server_app(config, temp)
     announce(f"http://{config.web.host}:{config.web.port}")
     proxies = list(config.web.trusted_proxies)
     # uvicorn stops cleanly on SIGTERM, then raises the signal again with the handler it found: the

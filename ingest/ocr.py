@@ -50,6 +50,9 @@ class OcrConfig:
     dpi: int = 200  # not 300: see the module docstring
     page_timeout_s: float = 120.0  # rendering and recognition of one page together
     max_pages: int = 300  # per document; pages beyond are reported, not OCR'd
+    # Tesseract's language data folder (env TESSDATA_PREFIX, read by the settings loader); None:
+    # Tesseract's own default. Passed on to Tesseract as TESSDATA_PREFIX.
+    tessdata: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,9 @@ def ocr_status(config: OcrConfig) -> str | None:
     return ready if isinstance(ready, str) else None
 
 
-def tesseract_version() -> str:
+def tesseract_version(config: OcrConfig = OcrConfig()) -> str:
     """E.g. "tesseract 5.3.0", for the parser string of OCR'd documents; OcrError when Tesseract is missing."""
-    tools = _tools()
+    tools = _tools(config.tessdata)
     if isinstance(tools, str):
         raise OcrError(tools)
     return tools.version
@@ -125,7 +128,7 @@ def _ready(config: OcrConfig) -> _Tools | str:
     """The tools when OCR can run with ``config``, else why not."""
     if not config.enabled:
         return "OCR is turned off (--no-ocr or POLICYKB_OCR=off)"
-    tools = _tools()
+    tools = _tools(config.tessdata)
     if isinstance(tools, str):
         return tools
     if not config.languages:
@@ -153,9 +156,10 @@ def _run(args: list[str], deadline: float, config: OcrConfig, what: str, check: 
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise OcrError(f"{what} not started: the page took longer than {config.page_timeout_s:g} s; raise the OCR page timeout")
-    env = {**os.environ, "OMP_THREAD_LIMIT": THREADS}
     try:
-        done = subprocess.run(args, capture_output=True, timeout=remaining, env=env, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            args, capture_output=True, timeout=remaining, env=_child_env(config.tessdata), stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired as err:  # run() has killed the child
         raise OcrError(f"{what} took longer than {config.page_timeout_s:g} s for the page; raise the OCR page timeout") from err
     except OSError as err:
@@ -179,20 +183,28 @@ def _last_line(stderr: bytes) -> str:
     return lines[-1][:200] if lines else "no message"
 
 
-def _tools() -> _Tools | str:
-    return _probe(shutil.which("tesseract"), shutil.which("pdftoppm"), os.environ.get("TESSDATA_PREFIX"))
+def _child_env(tessdata: Path | None) -> dict[str, str]:
+    """The environment pdftoppm and Tesseract run with: ours, one OpenMP thread, the configured language data."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": THREADS}
+    if tessdata is not None:
+        env["TESSDATA_PREFIX"] = str(tessdata)
+    return env
+
+
+def _tools(tessdata: Path | None) -> _Tools | str:
+    return _probe(shutil.which("tesseract"), shutil.which("pdftoppm"), tessdata)
 
 
 @lru_cache(maxsize=8)
-def _probe(tesseract: str | None, pdftoppm: str | None, tessdata_prefix: str | None) -> _Tools | str:
-    """The tools and language data found, or why OCR cannot run; cached per PATH lookup and TESSDATA_PREFIX."""
+def _probe(tesseract: str | None, pdftoppm: str | None, tessdata: Path | None) -> _Tools | str:
+    """The tools and language data found, or why OCR cannot run; cached per PATH lookup and language data folder."""
     if tesseract is None:
         return f"OCR needs Tesseract: {INSTALL_HINT}"
     if pdftoppm is None:
         return "OCR needs poppler's pdftoppm to render pages: install poppler-utils (make system-deps)"
     try:
-        version = _probe_run([tesseract, "--version"])
-        listed = _probe_run([tesseract, "--list-langs"])
+        version = _probe_run([tesseract, "--version"], tessdata)
+        listed = _probe_run([tesseract, "--list-langs"], tessdata)
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"Tesseract at {tesseract} does not run ({err}); {INSTALL_HINT}"
     # Tesseract 5 prints its version on stdout, older ones on stderr.
@@ -203,5 +215,5 @@ def _probe(tesseract: str | None, pdftoppm: str | None, tessdata_prefix: str | N
     return _Tools(tesseract, pdftoppm, first[0].strip(), frozenset(name.strip() for name in names if name.strip()))
 
 
-def _probe_run(args: list[str]) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_S, stdin=subprocess.DEVNULL)
+def _probe_run(args: list[str], tessdata: Path | None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(args, capture_output=True, timeout=PROBE_TIMEOUT_S, env=_child_env(tessdata), stdin=subprocess.DEVNULL)

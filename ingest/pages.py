@@ -160,7 +160,7 @@ def read_pages(
             page, why = _ocr(path, page, ocr, lang_hint)
             pages[i] = page
             if page.ocr:
-                result.ocr_engine = tesseract_version()
+                result.ocr_engine = tesseract_version(ocr)
                 # Without a declared language Tesseract detects the script on every page (about 1 s);
                 # the first page read tells the language of the others.
                 lang_hint = lang_hint or detect_language(page.text)

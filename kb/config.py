@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+GLOSSARY = Path(__file__).with_name("data") / "glossary.tsv"  # the bundled trilingual glossary (kb.glossary)
+
 
 @dataclass(frozen=True)
 class StoreConfig:
@@ -69,12 +71,17 @@ class RetrievalConfig:
     # After fusion, normalise each language group again: a group with both signals only reaches
     # 1.0 where they agree, a dense-only group always does (eval/README.md).
     renormalise_fused: bool = True
-    dense_weight: float = 0.5  # w in w * dense + (1 - w) * lexical, where both exist
+    # The one fusion convention of kb: w is the weight of the dense score, the lexical score gets
+    # 1 - w (w * dense + (1 - w) * lexical, kb.fusion.convex), in the query's language.
+    dense_weight: float = 0.5
     # "query_lang": BM25 only over passages in the query's language (lexical matching across
     # languages is noise); "all": every language, the query analysed with each one's rules.
     lexical_scope: LexicalScope = "query_lang"
-    glossary: bool = True  # expand the lexical query into the other languages with kb/data/glossary.tsv
-    glossary_weight: float = 0.2  # lexical share of the score in the other languages, when glossary is on
+    glossary: bool = True  # expand the lexical query into the other languages with the glossary
+    glossary_path: Path = GLOSSARY  # concept<TAB>lang<TAB>term rows (kb.glossary); env POLICYKB_GLOSSARY
+    # Lexical share of the score in the other languages, when glossary is on: their dense weight is
+    # 1 - glossary_weight (the one place the lexical side's share is given rather than dense_weight's).
+    glossary_weight: float = 0.2
     # Passages each side proposes. Documents are scored by their best passage, so too few
     # candidates leave relevant documents unscored (100 -> 300 lifted gold nDCG@10 by 0.05).
     dense_candidates: int = 300

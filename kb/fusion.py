@@ -44,21 +44,22 @@ def minmax_by_group(scores: Mapping[K, float], group_of: Callable[[K], str]) -> 
 def convex(
     dense: Mapping[K, float],
     lexical: Mapping[K, float],
-    lexical_weight: Callable[[K], float],
+    dense_weight: Callable[[K], float],
 ) -> dict[K, float]:
-    """``(1 - w) * dense + w * lexical`` over normalised scores, ``w`` chosen per key (its language group).
+    """``w * dense + (1 - w) * lexical`` over normalised scores, ``w`` chosen per key (its language group).
 
-    ``w`` is 0 in groups the lexical side does not search: the dense score then stands alone,
-    unscaled (scaling it would rank every passage of those languages below any passage that has
-    both signals, by construction). A key missing from one side scores 0 there (it ranked below
-    that side's candidates).
+    ``w`` is the weight of the dense score, as ``RetrievalConfig.dense_weight`` is (the one
+    convention of kb). It is 1 in groups the lexical side does not search: the dense score then
+    stands alone, unscaled (scaling it would rank every passage of those languages below any
+    passage that has both signals, by construction). A key missing from one side scores 0 there
+    (it ranked below that side's candidates).
     """
     fused: dict[K, float] = {}
     for key in dense.keys() | lexical.keys():
-        weight = lexical_weight(key)
+        weight = dense_weight(key)
         if not 0.0 <= weight <= 1.0:
-            raise ValueError(f"a lexical weight must be within [0, 1], got {weight}")
-        fused[key] = (1.0 - weight) * dense.get(key, 0.0) + weight * lexical.get(key, 0.0)
+            raise ValueError(f"a dense weight must be within [0, 1], got {weight}")
+        fused[key] = weight * dense.get(key, 0.0) + (1.0 - weight) * lexical.get(key, 0.0)
     return fused
 
 

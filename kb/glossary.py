@@ -18,9 +18,10 @@ from functools import cache
 from pathlib import Path
 
 from kb.analysis import analyze
+from kb.config import GLOSSARY
 from kb.errors import KBError
 
-BUNDLED = Path(__file__).with_name("data") / "glossary.tsv"
+BUNDLED = GLOSSARY
 LANGS: tuple[str, ...] = ("en", "fr", "ar")
 HEADER = ("concept", "lang", "term")
 
@@ -108,18 +109,23 @@ def load_glossary(path: Path | None = None) -> Glossary:
     analyses to nothing (only stopwords or punctuation) and a row repeated word for word.
     """
     if path is None:
-        return _bundled()
+        return glossary_at(BUNDLED)
     return _read(path)
+
+
+def glossary_at(path: Path) -> Glossary:
+    """The glossary at ``path`` (``RetrievalConfig.glossary_path``), read once per process and path."""
+    return _cached(path.resolve())
 
 
 def default_glossary() -> Glossary:
     """The bundled glossary (kb/data/glossary.tsv), read once per process."""
-    return _bundled()
+    return glossary_at(BUNDLED)
 
 
 @cache
-def _bundled() -> Glossary:
-    return _read(BUNDLED)
+def _cached(path: Path) -> Glossary:
+    return _read(path)
 
 
 def _read(path: Path) -> Glossary:

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest.config import IngestConfig
 from ingest.load import SourceFile
 from kb.config import StoreConfig
 from kb.embed import DIM, Embedder
@@ -41,7 +42,7 @@ from kb.errors import RepairError
 from kb.health import SEGMENT_NAME, StoreHealth, check_store
 from kb.lock import writer_lock
 from kb.store import Store, store_lock_path
-from kb.sync import IngestConfig, ingest_sources
+from kb.sync import ingest_sources
 
 DOCUMENT_KEY = "chroma:document"  # where Chroma keeps a row's text among its metadata
 DELETE = 3  # chromadb's Operation enum in the write log: ADD 0, UPDATE 1, UPSERT 2, DELETE 3

@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 
 from kb import fusion
+from kb.candidates import dense_candidates, fuse, lexical_candidates
 from kb.config import Mode, RetrievalConfig
 from kb.embed import Embedder
+from kb.glossary import Glossary, glossary_at
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
 from kb.query import QueryIntent, clean_query, has_words, understand
 from kb.store import Store
@@ -116,17 +118,6 @@ class DocHit:
         return asdict(self)
 
 
-# Chroma's ``where`` filter cost grows with the number of rows it matches (measured at 100k chunks:
-# about 6.5 us per matching row, 81 ms for one country in eight), while an unfiltered query that
-# returns only ids and distances grows with the number of results (about 8.3 us each: 3,601
-# results in 30 ms). So a filter is applied in Python to an over-fetched unfiltered result when
-# fetching that many results costs less than letting Chroma filter the matching rows; otherwise
-# it goes to Chroma. See BENCHMARKS.md.
-RESULT_COST_IN_ROWS = 1.3
-OVERFETCH_FACTOR = 1.5
-MAX_OVERFETCH = 5000
-
-
 @dataclass
 class _State:
     """What a Searcher derives from the store; replaced whole on refresh, so queries see one version."""
@@ -181,6 +172,11 @@ class Searcher:
         self._checked_at = 0.0
         self._loading = threading.Lock()  # one rebuild at a time; the app searches from several threads
 
+    @property
+    def glossary(self) -> Glossary:
+        """The glossary the lexical side expands queries with (``config.glossary_path``), read once per process."""
+        return glossary_at(self.config.glossary_path)
+
     # --- derived state ---------------------------------------------------------------------
     def refresh(self) -> None:
         """Re-read the commit records; reload or rebuild the lexical index if the store changed."""
@@ -215,79 +211,6 @@ class Searcher:
             state.masks[filters] = np.fromiter((doc_id in keep for doc_id in state.index.doc_ids), dtype=bool, count=state.total)
         return state.masks[filters]
 
-    # --- candidates --------------------------------------------------------------------------
-    def _dense(self, state: _State, vector: np.ndarray, filters: Filters, mask: np.ndarray | None) -> dict[int, float]:
-        """Positions and cosine similarities of the nearest passages that pass the filters."""
-        wanted = self.config.dense_candidates
-        position = state.index.position
-        if mask is None:
-            found = self.store.nearest(vector, wanted, None)
-            return {position[cid]: sim for cid, sim in found if cid in position}
-        share = float(mask.mean()) if state.total else 0.0
-        if share == 0.0:
-            return {}
-        n = min(state.total + 10, int(wanted / share * OVERFETCH_FACTOR) + 1, MAX_OVERFETCH)
-        if RESULT_COST_IN_ROWS * n <= share * state.total:
-            found = self.store.nearest(vector, n, None)
-            kept = {position[cid]: sim for cid, sim in found if cid in position and mask[position[cid]]}
-            if len(kept) >= wanted or len(found) < n:  # enough, or everything was fetched
-                return kept
-        found = self.store.nearest(vector, wanted, filters.where())
-        return {position[cid]: sim for cid, sim in found if cid in position}
-
-    def _lexical(self, state: _State, query: str, lang: str, mask: np.ndarray | None, mode: Mode) -> dict[int, float]:
-        from kb.analysis import analyze
-
-        groups = state.index.groups
-        scope = set(groups) if self.config.lexical_scope == "all" or mode == "lexical" else {lang} & set(groups)
-        tokens = {g: analyze(query, g) for g in scope}
-        if self.config.glossary:
-            from kb.glossary import default_glossary
-
-            glossary = default_glossary()
-            for g in set(groups) - {lang}:
-                tokens[g] = tokens.get(g, []) + glossary.expand(query, lang, g)
-        found: dict[int, float] = {}
-        for hits in state.index.search(tokens, mask, self.config.lexical_candidates).values():
-            found.update(hits)
-        return found
-
-    def _lexical_weights(self, state: _State, lang: str, mode: Mode) -> dict[str, float]:
-        """The lexical share of the fused score in each language group."""
-        if mode == "lexical":
-            return dict.fromkeys(state.index.groups, 1.0)
-        same = 1.0 - self.config.dense_weight
-        if self.config.lexical_scope == "all":
-            return dict.fromkeys(state.index.groups, same)
-        weights = dict.fromkeys(state.index.groups, self.config.glossary_weight if self.config.glossary else 0.0)
-        weights[lang] = same
-        return weights
-
-    def _fuse(self, state: _State, dense: dict[int, float], lexical: dict[int, float], lang: str, mode: Mode) -> dict[int, float]:
-        langs = state.index.langs
-
-        def group_of(position: int) -> str:
-            return langs[position]
-
-        if self.config.normalisation == "per_lang":
-            dense_n, lexical_n = fusion.minmax_by_group(dense, group_of), fusion.minmax_by_group(lexical, group_of)
-        else:
-            dense_n, lexical_n = fusion.minmax(dense), fusion.minmax_by_group(lexical, group_of)
-        if mode == "dense":
-            return dense_n
-        if mode == "lexical":
-            return lexical_n
-        if self.config.fusion == "rrf":
-            return fusion.rrf([fusion.ranked(dense), fusion.ranked(lexical)])
-        weights = self._lexical_weights(state, lang, mode)
-        fused = fusion.convex(dense_n, lexical_n, lambda position: weights.get(langs[position], 0.0))
-        if self.config.normalisation == "per_lang" and self.config.renormalise_fused:
-            # A group scored by two signals only reaches 1.0 where both agree, a group scored by the
-            # dense side alone always does: normalise the fused scores again so every language's
-            # best passage stands level, and the raw similarity decides between them.
-            return fusion.minmax_by_group(fused, group_of)
-        return fused
-
     # --- documents ---------------------------------------------------------------------------
     def _score_documents(self, state: _State, passages: dict[int, float], intent: QueryIntent) -> dict[str, float]:
         doc_ids = state.index.doc_ids
@@ -320,9 +243,14 @@ class Searcher:
         mask = self._mask(state, filters)
         if mask is not None and not mask.any():
             return _Ranking(state, {}, {}, {})
-        dense = self._dense(state, self.embedder.embed_query(query), filters, mask) if mode != "lexical" else {}
-        lexical = self._lexical(state, query, intent.lang, mask, mode) if mode != "dense" else {}
-        passages = self._fuse(state, dense, lexical, intent.lang, mode)
+        index, config = state.index, self.config
+        dense: dict[int, float] = {}
+        if mode != "lexical":
+            vector = self.embedder.embed_query(query)
+            dense = dense_candidates(self.store, index, vector, filters.where(), mask, config.dense_candidates)
+        glossary = self.glossary if config.glossary else None
+        lexical = lexical_candidates(index, query, intent.lang, mask, mode, config, glossary) if mode != "dense" else {}
+        passages = fuse(index, dense, lexical, intent.lang, mode, config)
         tiebreak = dense or lexical
         return _Ranking(state, passages, self._score_documents(state, passages, intent), tiebreak, dense)
 

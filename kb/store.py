@@ -131,6 +131,7 @@ def _bound_requests(client: Any, timeout_s: float) -> None:
 def call_server(config: StoreConfig, call: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
     """One request to the Chroma server, asked again with backoff while the server refuses or drops
     connections (restarting, briefly overloaded); then a StoreUnavailableError that says what to do.
+    Every transport failure of httpx leaves here as a StoreUnavailableError: none reaches the caller raw.
 
     A timeout is not retried: a hung server would only multiply the wait (StoreConfig.timeout_s).
     """
@@ -152,6 +153,11 @@ def call_server(config: StoreConfig, call: Callable[[], T], sleep: Callable[[flo
             sleep(wait)
             waited += wait
             wait *= 2
+        except httpx.TransportError as err:  # the rest (a proxy, a protocol or scheme the client refuses): not retried
+            raise StoreUnavailableError(
+                f"cannot talk to the Chroma server at {config.chroma_url} ({type(err).__name__}: {_reason(err)}); "
+                "check --chroma-url and any proxy between, then try again"
+            ) from err
     raise AssertionError("unreachable")
 
 

@@ -8,22 +8,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.chunk import ChunkConfig, chunk_document
+from ingest.chunk import chunk_document
+from ingest.config import IngestConfig
 from ingest.errors import IngestError
-from ingest.load import LoadOptions, SourceFile, content_hash, discover
+from ingest.load import SourceFile, content_hash, discover
 from ingest.records import Document
-from ingest.sandbox import ParseLimits, ParserProcess
+from ingest.sandbox import ParserProcess
 from ingest.sentences import split_sentences
 from kb.embed import Embedder
 from kb.lock import writer_lock
 from kb.store import Store, StoredDocument, store_lock_path
-
-
-@dataclass(frozen=True)
-class IngestConfig:
-    parse: ParseLimits = ParseLimits()
-    chunk: ChunkConfig = ChunkConfig()
-    load: LoadOptions = LoadOptions()  # OCR settings
 
 
 @dataclass

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 
 from assistant.config import AssistantConfig, LLMConfig, TranslateConfig, WebConfig
 from ingest.chunk import ChunkConfig
+from ingest.config import IngestConfig
 from ingest.load import LoadOptions
 from ingest.ocr import OcrConfig
 from ingest.sandbox import ParseLimits
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
-from kb.sync import IngestConfig
+from policykb.errors import PolicykbError
 
 ENV_PREFIX = "POLICYKB_"
 ENV_KEYS = {
@@ -53,11 +54,19 @@ ENV_KEYS = {
     "POLICYKB_TEMP_MAX_AGE": "seconds the web app keeps uploaded and exported temporary files (default 3600)",
     "POLICYKB_SAVED": "SQLite file of the web app's saved briefs and conversations (default <store>/saved.sqlite); 'off'",
     "POLICYKB_AUDIT_LOG": "JSONL audit log of the web app (default <store>/audit.jsonl, or the cache folder for a server); 'off'",
+    "POLICYKB_GLOSSARY": "glossary TSV (concept, lang, term) carrying lexical search across languages (default bundled)",
+    "POLICYKB_DIMENSIONS": "dimension lexicon TSV (dimension, lang, scope, term) of the comparison grid (default bundled)",
+}
+# Variables of other programs that policykb reads here, and only here, into its settings.
+FOREIGN_ENV_KEYS = {
+    "TESSDATA_PREFIX": "Tesseract's language data folder (OcrConfig.tessdata; passed on to Tesseract)",
+    "GRADIO_TEMP_DIR": "folder the web app's private temporary folder is made in (WebConfig.temp_parent; default the system's)",
+    "XDG_CACHE_HOME": "base of the default cache folder when POLICYKB_CACHE_DIR is not set (default ~/.cache)",
 }
 
 
-class SettingsError(ValueError):
-    """A flag or environment variable has an unusable value."""
+class SettingsError(PolicykbError, ValueError):
+    """A flag or environment variable has an unusable value (a ValueError, as before it had a base class)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +146,10 @@ def load_settings(env: Mapping[str, str] | None = None, store: str | None = None
                 ocr=ocr_config(env), max_pages=int(_number(env, "POLICYKB_MAX_PAGES", LoadOptions.max_pages, 1, 1_000_000))
             ),
         ),
-        retrieval=RetrievalConfig(index_dir=index_dir(store_config, env)),
+        retrieval=RetrievalConfig(
+            index_dir=index_dir(store_config, env),
+            glossary_path=_existing_file(env, "POLICYKB_GLOSSARY", "a glossary TSV") or RetrievalConfig.glossary_path,
+        ),
         assistant=_assistant(env),
         web=_web(env, store_config),
     )
@@ -156,12 +168,12 @@ def _chroma_auth(env: Mapping[str, str]) -> tuple[str, str] | None:
     return (header, f"Bearer {token}" if header.lower() == "authorization" else token)
 
 
-def _existing_file(env: Mapping[str, str], key: str) -> Path | None:
+def _existing_file(env: Mapping[str, str], key: str, what: str = "a PEM file") -> Path | None:
     raw = env.get(key)
     if not raw:
         return None
     if not Path(raw).is_file():
-        raise SettingsError(f"{key}='{raw}' is not a file; give the path of a PEM file")
+        raise SettingsError(f"{key}='{raw}' is not a file; give the path of {what}")
     return Path(raw)
 
 
@@ -179,6 +191,7 @@ def ocr_config(env: Mapping[str, str], enabled: bool | None = None) -> OcrConfig
         languages=languages,
         dpi=int(_number(env, "POLICYKB_OCR_DPI", OcrConfig.dpi, 72, 600)),
         max_pages=int(_number(env, "POLICYKB_OCR_MAX_PAGES", OcrConfig.max_pages, 0, 100000)),
+        tessdata=Path(env["TESSDATA_PREFIX"]) if env.get("TESSDATA_PREFIX") else None,
     )
 
 
@@ -205,8 +218,12 @@ def _web(env: Mapping[str, str], store: StoreConfig) -> WebConfig:
             if store.chroma_url
             else store.path / "saved.sqlite"
         )
+    temp_parent = env.get("GRADIO_TEMP_DIR")
     return WebConfig(
         users_file=Path(users) if users else None,
+        admin_user=(env.get("POLICYKB_ADMIN_USER") or "").strip() or WebConfig.admin_user,
+        admin_password=env.get("POLICYKB_ADMIN_PASSWORD") or "",
+        temp_parent=Path(temp_parent) if temp_parent else None,
         audit_log=audit_path,
         upload_dir=upload_dir,
         saved_db=saved_db,
@@ -237,6 +254,7 @@ def _assistant(env: Mapping[str, str]) -> AssistantConfig:
     return AssistantConfig(
         answerer=answerer,  # type: ignore[arg-type]  # checked just above
         min_relevance=_number(env, "POLICYKB_MIN_RELEVANCE", AssistantConfig.min_relevance, 0.0, 2.0),
+        dimensions_path=_existing_file(env, "POLICYKB_DIMENSIONS", "a dimensions TSV") or AssistantConfig.dimensions_path,
         llm=llm,
         translate=TranslateConfig(url=translate_url, api_key=env.get("POLICYKB_TRANSLATE_API_KEY", "")),
     )

@@ -14,10 +14,10 @@ from assistant.access import (
     LoginGuard,
     User,
     add_user,
+    admin_from_password,
     hash_password,
     load_users,
     remove_user,
-    users_from_env,
     verify_password,
 )
 from assistant.errors import AccessError, AssistantError
@@ -134,21 +134,21 @@ def test_add_user_refuses_to_rewrite_a_broken_file(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == "amina:admin\n"
 
 
-def test_env_admin_is_hashed_at_once() -> None:
-    assert users_from_env({}) == {}
-    assert users_from_env({"POLICYKB_ADMIN_USER": "root"}) == {}
-    users = users_from_env({"POLICYKB_ADMIN_PASSWORD": PASSWORD})
+def test_password_admin_is_hashed_at_once() -> None:
+    assert admin_from_password("admin", "") == {}
+    assert admin_from_password("root", "") == {}
+    users = admin_from_password("admin", PASSWORD)
     assert list(users) == ["admin"] and users["admin"].role == "admin"
     assert PASSWORD not in users["admin"].password_hash and verify_password(PASSWORD, users["admin"].password_hash)
-    named = users_from_env({"POLICYKB_ADMIN_PASSWORD": PASSWORD, "POLICYKB_ADMIN_USER": "ops@ministry"})
-    assert list(named) == ["ops@ministry"]
+    assert list(admin_from_password("ops@ministry", PASSWORD)) == ["ops@ministry"]
+    assert list(admin_from_password("  ", PASSWORD)) == ["admin"]
 
 
-def test_env_admin_errors_name_the_variable() -> None:
+def test_password_admin_errors_name_the_variable() -> None:
     with pytest.raises(AccessError, match="POLICYKB_ADMIN_PASSWORD: the password is shorter than 8"):
-        users_from_env({"POLICYKB_ADMIN_PASSWORD": "admin"})
+        admin_from_password("admin", "admin")
     with pytest.raises(AccessError, match="POLICYKB_ADMIN_USER: user name 'bad name' is not allowed"):
-        users_from_env({"POLICYKB_ADMIN_PASSWORD": PASSWORD, "POLICYKB_ADMIN_USER": "bad name"})
+        admin_from_password("bad name", PASSWORD)
     assert issubclass(AccessError, AssistantError)
 
 

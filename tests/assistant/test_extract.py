@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from assistant.config import AssistantConfig
 from assistant.extract import FINDINGS_PER_PASSAGE, MEANING_WEIGHT, Candidate, by_meaning, select
 from assistant.extractive import answering
 from assistant.question import analyse
 from assistant.relevance import QuestionTerms
 from ingest.sentences import Sentence
 from kb.embed import Embedder
+from kb.glossary import default_glossary
 from kb.search import Hit
+
+WITH = (default_glossary(), AssistantConfig())  # the bundled glossary and the shipped relevance weights
 
 
 def _hit(chunk_id: str, text: str, lang: str = "en") -> Hit:
@@ -78,7 +82,7 @@ def test_one_passage_gives_at_most_two_findings() -> None:
 
 
 def test_a_question_asking_for_a_figure_is_answered_only_by_a_sentence_stating_one() -> None:
-    terms = QuestionTerms("how many start-ups received it", "en", {"startups": 1.0})  # in no sentence: coverage 0
+    terms = QuestionTerms("how many start-ups received it", "en", {"startups": 1.0}, *WITH)  # in no sentence: coverage 0
     hit = _hit("law#5", "x")
     conditions = replace(_candidate(hit, "The label is granted to companies that innovate.", 1.0), meaning=0.95)
     count = replace(_candidate(hit, "In its first year, 120 companies received the label.", 1.0, 1), meaning=0.85)
@@ -88,7 +92,7 @@ def test_a_question_asking_for_a_figure_is_answered_only_by_a_sentence_stating_o
 
 
 def test_a_figure_for_a_year_is_answered_only_from_a_passage_naming_a_year_of_that_period() -> None:
-    terms = QuestionTerms("how many start-ups received the label", "en", {"startups": 1.0})
+    terms = QuestionTerms("how many start-ups received the label", "en", {"startups": 1.0}, *WITH)
     old = replace(
         _candidate(_hit("report#1", "In 2015, 120 companies were hosted."), "In 2015, 120 companies were hosted.", 1.0),
         meaning=0.9,
@@ -104,7 +108,7 @@ def test_a_figure_for_a_year_is_answered_only_from_a_passage_naming_a_year_of_th
 def test_a_documents_front_matter_on_the_topic_stands_for_its_passages() -> None:
     # "How does the strategy support small enterprise growth?" matches a strategy's title better
     # than its measures, which still answer it.
-    terms = QuestionTerms("how does the strategy support small enterprise growth", "en", {"strategy": 1.0})
+    terms = QuestionTerms("how does the strategy support small enterprise growth", "en", {"strategy": 1.0}, *WITH)
     measure = replace(
         _candidate(_hit("strategy#2", "Banks will open credit lines."), "Banks will open credit lines.", 0.85, relevance=0.85),
         meaning=0.8,

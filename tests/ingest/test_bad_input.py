@@ -24,13 +24,14 @@ from typing import Any
 import pytest
 from fpdf import FPDF
 
+from ingest.config import IngestConfig
 from ingest.errors import CorruptDocumentError, EncryptedDocumentError, IngestError, ParseLimitError
 from ingest.load import LoadOptions, SourceFile, load_document
 from ingest.readers import READERS
 from ingest.sandbox import ParseLimits, ParserProcess
 from kb.embed import Embedder
 from kb.store import Store
-from kb.sync import IngestConfig, ingest_paths
+from kb.sync import ingest_paths
 from tests.fixtures import hostile
 
 # The bombs must end within these; so must everything else.

@@ -200,9 +200,9 @@ def test_a_lexical_index_copied_from_another_store_with_the_same_key_is_rebuilt(
     from dataclasses import replace
 
     from ingest.chunk import ChunkConfig
+    from ingest.config import IngestConfig
     from kb.analysis import analyze
     from kb.lexical import build_from_store, ensure_lexical_index
-    from kb.sync import IngestConfig
 
     first = Store(StoreConfig(path=tmp_path / "first"))
     other = Store(StoreConfig(path=tmp_path / "other"))

@@ -27,14 +27,14 @@ def test_minmax_by_group_puts_each_group_best_at_one() -> None:
 def test_convex_hand_computed() -> None:
     dense = {"a": 1.0, "b": 0.5}
     lexical = {"b": 1.0, "c": 0.25}
-    fused = fusion.convex(dense, lexical, lambda _: 0.4)
-    # lexical weight 0.4 -> a: 0.6*1 + 0.4*0 ; b: 0.6*0.5 + 0.4*1 ; c: 0.6*0 + 0.4*0.25
+    fused = fusion.convex(dense, lexical, lambda _: 0.6)
+    # dense weight 0.6 -> a: 0.6*1 + 0.4*0 ; b: 0.6*0.5 + 0.4*1 ; c: 0.6*0 + 0.4*0.25
     assert fused == pytest.approx({"a": 0.6, "b": 0.7, "c": 0.1})
 
 
 def test_convex_keeps_dense_alone_in_groups_without_lexical_signal() -> None:
     dense = {"ar": 0.9, "fr": 0.8}
-    fused = fusion.convex(dense, {"fr": 1.0}, lambda key: 0.5 if key == "fr" else 0.0)
+    fused = fusion.convex(dense, {"fr": 1.0}, lambda key: 0.5 if key == "fr" else 1.0)
     assert fused["ar"] == 0.9, "an Arabic passage, not searched lexically, keeps its dense score unscaled"
     assert fused["fr"] == pytest.approx(0.9)
 
@@ -42,7 +42,7 @@ def test_convex_keeps_dense_alone_in_groups_without_lexical_signal() -> None:
 @given(scores, scores)
 def test_convex_with_dense_weight_zero_ranks_like_lexical(dense: dict[str, float], lexical: dict[str, float]) -> None:
     lexical_n = fusion.minmax(lexical)
-    fused = fusion.convex(fusion.minmax(dense), lexical_n, lambda _: 1.0)
+    fused = fusion.convex(fusion.minmax(dense), lexical_n, lambda _: 0.0)
     for key, value in lexical_n.items():
         assert fused[key] == value
     assert all(fused[key] == 0.0 for key in fused.keys() - lexical_n.keys())
@@ -51,7 +51,7 @@ def test_convex_with_dense_weight_zero_ranks_like_lexical(dense: dict[str, float
 @given(scores, scores)
 def test_convex_with_dense_weight_one_ranks_like_dense(dense: dict[str, float], lexical: dict[str, float]) -> None:
     dense_n = fusion.minmax(dense)
-    fused = fusion.convex(dense_n, fusion.minmax(lexical), lambda _: 0.0)
+    fused = fusion.convex(dense_n, fusion.minmax(lexical), lambda _: 1.0)
     for key, value in dense_n.items():
         assert fused[key] == value
 
@@ -66,7 +66,7 @@ def test_fusion_never_mutates_its_inputs(dense: dict[str, float], lexical: dict[
 
 
 def test_convex_rejects_a_weight_outside_the_unit_interval() -> None:
-    with pytest.raises(ValueError, match="lexical weight"):
+    with pytest.raises(ValueError, match="dense weight"):
         fusion.convex({"a": 1.0}, {}, lambda _: 1.5)
 
 
