@@ -21,16 +21,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import Mount
 
 from assistant.access import LoginGuard
 from assistant.audit import AuditLog
 from assistant.config import AssistantConfig, WebConfig
+from assistant.original import READABLE_CSP, is_readable, readable_page
 from assistant.tempfiles import swept
 from assistant.throttle import EveryInterval
 from assistant.webasgi import REQUEST_ADDRESS, RememberAddress
 from ingest.config import IngestConfig
+from ingest.errors import IngestError
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.errors import StoreDamagedError
 from kb.health import start_check
@@ -233,12 +235,23 @@ def _saved_work(web: WebConfig, export_dir: Path) -> SavedWork:
     return saved
 
 
+def _readable(path: Path, metadata: Mapping[str, Any]) -> Response:
+    """An HTML, Markdown, DOCX or text original as its text, escaped, in a page that runs nothing
+    (assistant.original); ``?original=1`` still gives the file itself."""
+    try:
+        page = readable_page(path, str(metadata.get("title") or path.name), str(metadata.get("lang") or ""))
+    except (IngestError, ValueError, OSError) as err:
+        raise HTTPException(status_code=404, detail=f"the original of '{path.name}' cannot be read: {err}") from err
+    headers = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": READABLE_CSP}
+    return HTMLResponse(page, headers=headers)
+
+
 def add_document_route(api: FastAPI, store: Store, sessions: Sessions, login: bool, audit: AuditLog) -> None:
     """``GET /document/{doc_id}``: a cited document's original file, to signed-in users when there is a login."""
     report_refused = EveryInterval(60.0)  # anyone can ask without signing in: one record a minute per address
 
     @api.get("/document/{doc_id:path}")
-    def document(doc_id: str, request: Request) -> FileResponse:
+    def document(doc_id: str, request: Request) -> Response:
         user = sessions.user(request.cookies)
         address = request.client.host if request.client else "unknown"
         if login and user is None:
@@ -252,6 +265,8 @@ def add_document_route(api: FastAPI, store: Store, sessions: Sessions, login: bo
             raise HTTPException(status_code=404, detail=f"no document '{doc_id}' in the knowledge base")
         if path is None:
             raise HTTPException(status_code=404, detail=f"the original file of '{doc_id}' is not available on this server")
+        if is_readable(path) and request.query_params.get("original") != "1":
+            return _readable(path, stored.metadata)
         media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         headers = {"X-Content-Type-Options": "nosniff"}
         if media != "application/pdf":

@@ -15,6 +15,7 @@ from urllib.parse import quote as url_quote
 
 from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
+from assistant.original import text_fragment
 from assistant.phrases import country_name, doc_type_name, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
 from assistant.webtext import TEXT, direction, text
@@ -53,9 +54,18 @@ def _marker(citation: Citation, lang: str) -> str:
     return cite_marker(citation.n, f"{text('source', lang)} {citation.n}: {title}, {', '.join(where)}")
 
 
-def document_url(doc_id: str, page: int | None = None) -> str:
-    """Where the app serves the original file; a PDF viewer opens ``#page=N``."""
+def _open_label(citation: Citation, ui_lang: str) -> str:
+    if citation.doc_id.lower().endswith(".pdf"):
+        return text("open_original", ui_lang).format(citation.page or 1)
+    return text("open_original_text", ui_lang)
+
+
+def document_url(doc_id: str, page: int | None = None, quote: str = "") -> str:
+    """Where the app serves the original file: a PDF opens at ``#page=N``; another original is shown as
+    text (assistant.original) and scrolls to the ``quote``, highlighted by the browser."""
     url = "/document/" + url_quote(doc_id, safe="/")
+    if quote and not doc_id.lower().endswith(".pdf"):
+        return url + text_fragment(quote)
     return f"{url}#page={page}" if page else url
 
 
@@ -206,8 +216,8 @@ def passage_html(citation: Citation | None, ui_lang: str, anchor: bool = True) -
         f'<dt>{esc(label)}</dt><dd dir="{text_direction(value)}">{esc(value)}</dd>' for label, value in facts if value
     )
     link = (
-        f'<a class="pkb-original" href="{esc(document_url(citation.doc_id, citation.page))}" target="_blank" '
-        f'rel="noopener noreferrer">{esc(text("open_original", ui_lang).format(citation.page or 1))}</a>'
+        f'<a class="pkb-original" href="{esc(document_url(citation.doc_id, citation.page, citation.quote))}" target="_blank" '
+        f'rel="noopener noreferrer">{esc(_open_label(citation, ui_lang))}</a>'
     )
     others = ""
     if citation.other_versions:

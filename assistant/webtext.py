@@ -170,6 +170,11 @@ TEXT: dict[str, dict[str, str]] = {
         "ar": "إضافة الوثائق مقصورة على المشرفين.",
     },
     "open_original": {"en": "Open the original (page {})", "fr": "Ouvrir l'original (page {})", "ar": "فتح الأصل (الصفحة {})"},
+    "open_original_text": {
+        "en": "Open the original at the quote",
+        "fr": "Ouvrir l'original à la citation",
+        "ar": "فتح الأصل عند الاقتباس",
+    },
     "passage": {"en": "Passage", "fr": "Passage", "ar": "المقطع"},
     "quoted": {"en": "Quoted words are highlighted.", "fr": "Les mots cités sont surlignés.", "ar": "الكلمات المقتبسة مظللة."},
     "article": {"en": "Article", "fr": "Article", "ar": "المادة"},

@@ -53,7 +53,7 @@ def test_english_answer_citations_grid_and_source_passage(page: Page, live_serve
     assert " ".join(quote.split()) in " ".join(highlighted.split()) or " ".join(highlighted.split()) in " ".join(quote.split())
     link = source.locator("a.pkb-original")
     href = link.get_attribute("href") or ""
-    assert href.startswith("/document/") and "#page=" in href
+    assert href.startswith("/document/") and ("#page=" in href or "#:~:text=" in href)
     original = page.request.get(live_server.url + href.split("#")[0])
     assert original.status == 200, "a signed-in user gets the original file"
     assert original.headers["content-type"] in (
@@ -99,11 +99,27 @@ def test_a_document_with_markup_shows_it_as_text(page: Page, live_server: LiveSe
     assert page.locator("#pkb-passage script, #pkb-chat script, #pkb-passage img, #pkb-chat img[src=x]").count() == 0
     assert page.evaluate("window.pkbInjected === undefined"), "no script from a document ran"
     screenshot(page, "markup-as-text")
+    # The original is shown as its text (issue #21: not raw markup), in a page that runs and fetches nothing,
+    # and the link ends in a text fragment that takes the reader to the quoted words.
     href = page.locator("#pkb-passage a.pkb-original").get_attribute("href") or ""
+    assert "#:~:text=" in href, "a text original opens at the quote"
     original = page.request.get(live_server.url + href.split("#")[0])
-    assert original.status == 200 and original.headers["content-type"].startswith("text/plain")
-    policy = original.headers.get("content-security-policy", "")
-    assert policy.split(";")[0] == "sandbox", "an original file never runs script in the app's origin"
+    assert original.status == 200 and original.headers["content-type"].startswith("text/html")
+    policy = [p.strip() for p in original.headers.get("content-security-policy", "").split(";")]
+    assert "sandbox" in policy and "default-src 'none'" in policy, "an original never runs script in the app's origin"
+    assert "&lt;script&gt;" in original.text() and "<script" not in original.text().lower()
+    reader = page.context.new_page()
+    try:
+        reader.goto(live_server.url + href)
+        expect(reader.locator("body")).to_contain_text("<script>window.pkbInjected = true;</script>")
+        assert reader.locator("script, img").count() == 0
+        assert reader.evaluate("window.pkbInjected === undefined")
+        reader.screenshot(path=str(ARTIFACTS / "original-as-text.png"))
+        raw = page.request.get(live_server.url + href.split("#")[0] + "?original=1")
+        assert raw.status == 200 and raw.headers["content-type"].startswith("text/plain"), "the file itself, on request"
+        assert raw.headers.get("content-security-policy", "").split(";")[0] == "sandbox"
+    finally:
+        reader.close()
 
 
 def test_a_citation_of_a_scan_says_it_was_read_by_ocr(page: Page) -> None:
