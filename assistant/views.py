@@ -8,17 +8,19 @@ gets ``dir="rtl"`` whatever the interface language, and free text uses ``dir="au
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
 
+from assistant.catalog import localised
 from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
 from assistant.original import text_fragment
 from assistant.phrases import country_name, doc_type_name, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
-from assistant.webtext import TEXT, direction, text
+from assistant.webtext import TEXT, count_text, direction, text
 
 _ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
 _LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
@@ -210,7 +212,7 @@ def passage_html(citation: Citation | None, ui_lang: str, anchor: bool = True) -
         (text("year", ui_lang), str(citation.year or "")),
         (text("page", ui_lang), str(citation.page or "")),
         (text("article", ui_lang), citation.article),
-        ("id", citation.doc_id),
+        (text("doc_id", ui_lang), citation.doc_id),
     ]
     listing = "".join(
         f'<dt>{esc(label)}</dt><dd dir="{text_direction(value)}">{esc(value)}</dd>' for label, value in facts if value
@@ -221,13 +223,19 @@ def passage_html(citation: Citation | None, ui_lang: str, anchor: bool = True) -
     )
     others = ""
     if citation.other_versions:
-        others = f"<p>{esc(text('also_in', ui_lang).format(', '.join(citation.other_versions)))}</p>"
+        # Each version is a link to its original; ids are isolated so a right-to-left line keeps them whole.
+        versions = ", ".join(
+            f'<a href="{esc(document_url(v))}" target="_blank" rel="noopener noreferrer"><bdi dir="ltr">{esc(v)}</bdi></a>'
+            for v in citation.other_versions
+        )
+        label, _, rest = text("also_in", ui_lang).partition("{}")
+        others = f"<p>{esc(label)}{versions}{esc(rest)}</p>"
     if citation.ocr:
         others += f'<p class="pkb-ocr">{esc(text("ocr_note", ui_lang))}</p>'
     ident = f' id="pkb-source-{citation.n}"' if anchor else ""
     return (
-        f'<div class="pkb-source pkb-src-{citation.n}"{ident} data-source="{citation.n}">'
-        f'<h4>[{citation.n}] <span dir="{text_direction(citation.title)}">{esc(citation.title)}</span></h4>'
+        f'<div class="pkb-source pkb-src-{citation.n}"{ident} data-source="{citation.n}" dir="{direction(ui_lang)}">'
+        f'<h4><bdi dir="ltr">[{citation.n}]</bdi> <bdi dir="{text_direction(citation.title)}">{esc(citation.title)}</bdi></h4>'
         f'<dl class="pkb-facts">{listing}</dl>{link}{others}'
         f'<p class="pkb-muted">{esc(text("quoted", ui_lang))}</p>'
         f'<blockquote class="pkb-passage" dir="{text_direction(citation.passage)}" lang="{esc(citation.lang)}">'
@@ -276,11 +284,15 @@ def _tools(stats: Mapping[str, Any], total: int, ui_lang: str) -> str:
         _select(kind, label, [str(k) for k in stats.get(key, {})], name, ui_lang) for kind, (label, name, key) in named.items()
     )
     search = esc(text("library_search", ui_lang))
+    # The page's script rewrites the count as the list narrows, in the plural form the browser's own
+    # CLDR rules (Intl.PluralRules) pick: the same rules as the server's (assistant.catalog).
+    shown_forms = localised(TEXT["documents_shown"], ui_lang)
     return (
         f'<div class="pkb-lib-tools" role="search"><input type="search" class="pkb-lib-q" placeholder="{search}" '
         f'aria-label="{search}">{selects}<button type="button" class="pkb-lib-clear">{esc(text("library_clear", ui_lang))}'
-        f'</button><span class="pkb-lib-shown" aria-live="polite"><bdi class="pkb-lib-n">{total}</bdi> / <bdi>{total}</bdi> '
-        f"{esc(text('library_shown', ui_lang))}</span></div>"
+        f'</button><span class="pkb-lib-shown" aria-live="polite" lang="{ui_lang}" data-total="{total}" '
+        f'data-forms="{esc(json.dumps(shown_forms, ensure_ascii=False))}">'
+        f"{esc(count_text('documents_shown', total, ui_lang, shown=total))}</span></div>"
     )
 
 
@@ -302,8 +314,8 @@ def library_html(stats: Mapping[str, Any], documents: Sequence[Mapping[str, Any]
     """Counts by country, language, type and year (each a filter), then the document list, searchable,
     filterable and sortable by the page's script."""
     head = (
-        f"<p><strong>{stats['documents']}</strong> {esc(text('documents', ui_lang).lower())}, "
-        f"<strong>{stats['chunks']}</strong> {esc(text('chunks', ui_lang))}</p>"
+        f"<p><strong>{esc(count_text('documents_count', int(stats['documents']), ui_lang))}</strong>, "
+        f"{esc(count_text('passages_count', int(stats['chunks']), ui_lang))}</p>"
     )
     names: dict[str, Any] = {
         "country": lambda c: country_name(c, ui_lang),

@@ -206,8 +206,14 @@ LIBRARY_JS = r"""
       row.hidden = !fits;
       shown += fits ? 1 : 0;
     });
-    const count = library.querySelector(".pkb-lib-n");
-    if (count) { count.textContent = String(shown); }
+    const count = library.querySelector(".pkb-lib-shown");
+    if (count) {
+      const total = Number(count.dataset.total);
+      const forms = JSON.parse(count.dataset.forms || "{}");
+      const form = typeof forms === "string" ? forms : (forms[new Intl.PluralRules(count.lang).select(total)] || forms.other);
+      count.textContent = form.replaceAll("{n}", String(total)).replaceAll("{shown}", String(shown));
+      count.dataset.shown = String(shown);
+    }
     const empty = library.querySelector(".pkb-lib-empty");
     if (empty) { empty.hidden = shown > 0; }
   };

@@ -43,7 +43,8 @@ def test_search_filter_and_clickable_counts(page: Page) -> None:
     library.locator(".pkb-lib-q").fill(word.upper())
     titles = _column(library, 1)
     assert titles and all(word.lower() in t.lower() for t in titles)
-    expect(library.locator(".pkb-lib-n")).to_have_text(str(len(titles)))
+    expect(library.locator(".pkb-lib-shown")).to_have_attribute("data-shown", str(len(titles)))
+    expect(library.locator(".pkb-lib-shown")).to_have_text(f"{len(titles)} of {total} documents shown")
     library.locator(".pkb-lib-q").fill("zzzz-no-such-title")
     expect(library.locator(".pkb-lib-empty")).to_be_visible()
     library.locator(".pkb-lib-clear").click()
@@ -99,4 +100,8 @@ def test_the_arabic_library_filters_right_to_left_on_a_phone(page: Page) -> None
     library.locator(".pkb-lib-summary summary").click()
     library.locator("button.pkb-lib-count[data-filter=lang][data-value=ar]").click()
     assert set(_column(library, 3)) == {"العربية"}
+    arabic = len(_column(library, 3))
+    # The count agrees with its number, in Arabic's plural forms (CLDR, in the browser as on the server).
+    expect(library.locator(".pkb-lib-shown")).to_contain_text(f"{arabic} من")
+    expect(library.locator("p").first).to_contain_text("وثيقة")
     page.screenshot(path=str(ARTIFACTS / "library-ar-phone.png"), full_page=True)
