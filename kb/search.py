@@ -21,6 +21,7 @@ from kb.embed import Embedder
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
 from kb.query import QueryIntent, clean_query, has_words, understand
 from kb.store import Store
+from kb.timing import StageTimes
 from kb.translations import load_or_find_translations
 
 
@@ -171,12 +172,18 @@ class Searcher:
     from Chroma (and saved there). Commits by other processes (another app worker on the same
     Chroma server, a ``policykb ingest``) are noticed through the store's revision, read at most
     every ``config.freshness_s``; :meth:`refresh` catches up at once.
+
+    ``stages`` adds up where searches spend their time: embed_query, chroma_nearest, bm25,
+    chroma_get_passages, and the start-up stages lexical_index and translations (``policykb bench``).
     """
 
-    def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig = RetrievalConfig()) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder, config: RetrievalConfig = RetrievalConfig(), stages: StageTimes | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.config = config
+        self.stages = stages if stages is not None else StageTimes()
         self._state: _State | None = None
         self._checked_at = 0.0
         self._loading = threading.Lock()  # one rebuild at a time; the app searches from several threads
@@ -203,8 +210,10 @@ class Searcher:
         key = fingerprint({doc_id: str(meta.get("content_hash", "")) for doc_id, meta in records.items()})
         if previous is not None and previous.index.key == key:
             return _State(records, previous.index, previous.translations, revision)
-        index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
-        translations = load_or_find_translations(records, self.store, index, self.config.index_dir)
+        with self.stages.stage("lexical_index"):
+            index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
+        with self.stages.stage("translations"):
+            translations = load_or_find_translations(records, self.store, index, self.config.index_dir)
         return _State(records, index, translations, revision)
 
     def _mask(self, state: _State, filters: Filters) -> np.ndarray | None:
@@ -218,6 +227,10 @@ class Searcher:
     # --- candidates --------------------------------------------------------------------------
     def _dense(self, state: _State, vector: np.ndarray, filters: Filters, mask: np.ndarray | None) -> dict[int, float]:
         """Positions and cosine similarities of the nearest passages that pass the filters."""
+        with self.stages.stage("chroma_nearest"):
+            return self._nearest(state, vector, filters, mask)
+
+    def _nearest(self, state: _State, vector: np.ndarray, filters: Filters, mask: np.ndarray | None) -> dict[int, float]:
         wanted = self.config.dense_candidates
         position = state.index.position
         if mask is None:
@@ -248,7 +261,9 @@ class Searcher:
             for g in set(groups) - {lang}:
                 tokens[g] = tokens.get(g, []) + glossary.expand(query, lang, g)
         found: dict[int, float] = {}
-        for hits in state.index.search(tokens, mask, self.config.lexical_candidates).values():
+        with self.stages.stage("bm25"):
+            scored = state.index.search(tokens, mask, self.config.lexical_candidates)
+        for hits in scored.values():
             found.update(hits)
         return found
 
@@ -320,11 +335,15 @@ class Searcher:
         mask = self._mask(state, filters)
         if mask is not None and not mask.any():
             return _Ranking(state, {}, {}, {})
-        dense = self._dense(state, self.embedder.embed_query(query), filters, mask) if mode != "lexical" else {}
+        dense = self._dense(state, self._embed_query(query), filters, mask) if mode != "lexical" else {}
         lexical = self._lexical(state, query, intent.lang, mask, mode) if mode != "dense" else {}
         passages = self._fuse(state, dense, lexical, intent.lang, mode)
         tiebreak = dense or lexical
         return _Ranking(state, passages, self._score_documents(state, passages, intent), tiebreak, dense)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        with self.stages.stage("embed_query"):
+            return self.embedder.embed_query(query)
 
     def term_weights(self, text: str, lang: str) -> dict[str, float]:
         """Analysed terms of ``text`` in ``lang`` with their BM25 inverse document frequency in the
@@ -404,7 +423,8 @@ class Searcher:
 
     def _hits(self, state: _State, positions: list[int], scores: dict[int, float], dense: dict[int, float]) -> list[Hit]:
         ids = [state.index.chunk_ids[p] for p in positions]
-        stored = self.store.get_chunks(ids)
+        with self.stages.stage("chroma_get_passages"):
+            stored = self.store.get_chunks(ids)
         hits: list[Hit] = []
         for position, chunk_id in zip(positions, ids, strict=True):
             if chunk_id not in stored:

@@ -9,11 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from eval.beir import Dataset
 from eval.bench.machine import cpu_s, peak_rss_mb
-from eval.bench.runner import BenchError, Stopwatch, in_child
+from eval.bench.runner import BenchError, in_child
 from eval.bench.workload import INGEST_CACHE, lexical_dir
 from kb.config import EmbedConfig, StoreConfig
 from kb.store import Store
@@ -21,55 +19,30 @@ from kb.sync import IngestConfig
 
 
 def _ingest_child(dataset: Dataset, workdir: Path, embed: EmbedConfig, config: IngestConfig) -> dict[str, Any]:
-    """Ingest the dataset's corpus as ``policykb ingest`` does, timing its parts from outside.
+    """Ingest the dataset's corpus as ``policykb ingest`` does, and say where the time went.
 
-    The parts are measured by wrapping functions in this process only (kb and ingest are not
-    changed): waiting for the parser process, chunking (token counting included), embedding (cache
-    lookups and writes included), the Chroma write, the lexical index update.
+    The parts come from the ingest report's stage timers (``IngestReport.stages``): waiting for the
+    parser process, chunking (token counting included), embedding (cache lookups and writes
+    included), the sentences read ahead, the Chroma write; and the lexical index update timed here.
     """
-    import ingest.sandbox
-    import kb.lexical
-    import kb.sync
     from eval.harness import ingest_corpus
     from kb.embed import Embedder
+    from kb.lexical import update_index
 
-    watch = Stopwatch()
-    ingest.sandbox.ParserProcess.result = watch.wrap("parse_wait", ingest.sandbox.ParserProcess.result)  # type: ignore[method-assign]
-    kb.sync.chunk_document = watch.wrap("chunk", kb.sync.chunk_document)
-    kb.lexical.ensure_lexical_index = watch.wrap("lexical_index", kb.lexical.ensure_lexical_index)
-    texts: list[str] = []
-    calls: list[int] = []
     cpu, start = cpu_s(), time.perf_counter()
     store = Store(StoreConfig(path=workdir / "store"))
     embedder = Embedder(replace(embed, cache_path=workdir / INGEST_CACHE))
-    embed_passages = embedder.embed_passages
-
-    def recording(batch: list[str]) -> np.ndarray:
-        texts.extend(batch)
-        calls.append(len(batch))
-        return embed_passages(batch)
-
-    read_ahead = embedder.read_ahead
-    sentences: list[str] = []
-
-    def reading_ahead(batch: list[str]) -> int:
-        sentences.extend(batch)
-        calls.append(len(batch))
-        return read_ahead(batch)
-
-    embedder.count_tokens = watch.wrap("count_tokens", embedder.count_tokens)  # type: ignore[method-assign]
-    embedder.embed_passages = watch.wrap("embed", recording)  # type: ignore[method-assign]
-    # The quotable sentences read ahead for the assistant (kb.sync): model work too, timed apart.
-    embedder.read_ahead = watch.wrap("read_ahead", reading_ahead)  # type: ignore[method-assign]
-    store.write_document = watch.wrap("chroma_write", store.write_document)  # type: ignore[method-assign]
     try:
         report = ingest_corpus(dataset, store, embedder, config)
-        kb.lexical.update_index(store, lexical_dir(workdir / "store"))  # as `policykb ingest` does after a change
+        indexed = time.perf_counter()
+        update_index(store, lexical_dir(workdir / "store"))  # as `policykb ingest` does after a change
+        report.stages.add("lexical_index", time.perf_counter() - indexed)
     finally:
         embedder.close()
     seconds, cpu = time.perf_counter() - start, cpu_s() - cpu
-    parts = {name: round(value, 3) for name, value in watch.seconds.items()}
-    parts["other"] = round(seconds - sum(v for k, v in watch.seconds.items() if k != "count_tokens"), 3)
+    parts = {name: round(value, 3) for name, value in report.stages.seconds.items()}
+    parts["other"] = round(seconds - sum(v for k, v in report.stages.seconds.items() if k != "count_tokens"), 3)
+    texts, sentences, batches = _model_work(store, embed.batch_size)
     return {
         "documents": len(report.added) + len(report.updated),
         "failed": [str(err) for err in report.failed],
@@ -80,11 +53,33 @@ def _ingest_child(dataset: Dataset, workdir: Path, embed: EmbedConfig, config: I
         "peak_rss_mb": peak_rss_mb(),
         "parser_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
         "breakdown_s": parts,
-        # Forward passes: one document's chunks at a time, so each document ends on a short batch.
-        "embedding_batches": sum(-(-n // embed.batch_size) for n in calls),
+        "embedding_batches": batches,
         "texts": texts,
         "sentences": sentences,
     }
+
+
+def _model_work(store: Store, batch_size: int) -> tuple[list[str], list[str], int]:
+    """What the ingest gave the model, read back from the store: the passages' embedded texts, the
+    sentences read ahead (as kb.sync splits them), and the forward batches (one document's chunks,
+    then its sentences, at a time, so each document ends on a short batch)."""
+    from ingest.sentences import split_sentences
+    from kb.rebuild import embed_text
+
+    texts: list[str] = []
+    sentences: list[str] = []
+    by_doc: dict[str, list[int]] = {}
+    for _, text, meta in store.iter_chunks():
+        texts.append(embed_text(text or "", meta))
+        read = (
+            [] if meta.get("lead") else split_sentences(text or "", (str(meta.get("section", "")), str(meta.get("article", ""))))
+        )
+        sentences += [sentence.text for sentence in read]
+        counts = by_doc.setdefault(str(meta.get("doc_id")), [0, 0])
+        counts[0] += 1
+        counts[1] += len(read)
+    batches = sum(-(-n // batch_size) for counts in by_doc.values() for n in counts)
+    return texts, sentences, batches
 
 
 def _embed_child(texts: list[str], embed: EmbedConfig) -> dict[str, Any]:

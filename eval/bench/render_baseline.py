@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.bench.table import table
+from eval.markdown import table
 
 
 def baseline_section(report: dict[str, Any]) -> list[str]:

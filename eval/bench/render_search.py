@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eval.bench.table import table
+from eval.markdown import table
 
 
 def search_section(report: dict[str, Any]) -> list[str]:
@@ -31,7 +31,8 @@ def search_section(report: dict[str, Any]) -> list[str]:
             ],
         ),
         "",
-        "Where a search spends its time (mean ms per search, measured by wrapping the calls; *Chroma nearest* is the "
+        "Where a search spends its time (mean ms per search, from the searcher's stage timers, `Searcher.stages`; "
+        "*Chroma nearest* is the "
         "vector query, with its `where` clause when the filter goes to Chroma; *Chroma get passages* reads the text "
         "and metadata of the passages returned):",
         "",

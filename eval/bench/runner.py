@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import time
 import traceback
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -60,22 +59,3 @@ def in_child(function: Callable[..., T], *args: Any, env: dict[str, str] | None 
 
 def latency(samples: list[float]) -> tuple[float, float]:
     return round(percentile(samples, 50), 2), round(percentile(samples, 95), 2)
-
-
-class Stopwatch:
-    """Seconds spent inside wrapped callables, by name (nested calls are counted in both names)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    def wrap(self, name: str, function: Callable[..., T]) -> Callable[..., T]:
-        self.seconds.setdefault(name, 0.0)
-
-        def timed(*args: Any, **kwargs: Any) -> T:
-            start = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.seconds[name] += time.perf_counter() - start
-
-        return timed

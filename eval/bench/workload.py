@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.store import Store
+from kb.timing import StageTimes
+
+if TYPE_CHECKING:
+    from kb.search import Searcher
 
 COUNTRIES = ("DZ", "EG", "JO", "LB", "MA", "PS", "TN", "EU")
 
@@ -42,10 +46,11 @@ def search_cases() -> dict[str, Any]:
     return {"": Filters(), "filtered_": Filters(countries=("MA",)), "broad_filter_": Filters(countries=COUNTRIES[:7])}
 
 
-def warm_searcher(store: StoreConfig, index_dir: Path, embed: EmbedConfig) -> Any:
+def warm_searcher(store: StoreConfig, index_dir: Path, embed: EmbedConfig, stages: StageTimes | None = None) -> Searcher:
+    """A searcher over ``store`` whose model is loaded; ``stages`` hears where its searches spend their time."""
     from kb.embed import Embedder
     from kb.search import Searcher
 
     embedder = Embedder(replace(embed, cache_path=None))  # queries are never cached
     embedder.embed_query("warm up")  # the model load is start-up, not the first query
-    return Searcher(Store(store), embedder, RetrievalConfig(index_dir=index_dir))
+    return Searcher(Store(store), embedder, RetrievalConfig(index_dir=index_dir), stages)
