@@ -9,7 +9,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from eval.beir import EvalError
+from eval.errors import EvalError
 from eval.metrics import percentile
 
 T = TypeVar("T")
