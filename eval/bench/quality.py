@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from eval.beir import Dataset
 from eval.bench.runner import latency
 from eval.bench.workload import lexical_dir
+from eval.dense_gap import measure_gap
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 from kb.store import Store
 
@@ -47,7 +48,9 @@ def quality_child(dataset: Dataset, store_path: Path, embed: EmbedConfig) -> dic
     found = {"dataset": dataset.name, "queries": summary["evaluated"], "documents": len(doc_langs), "chunks": store.chunk_count()}
     scores = _scores(summary, timed)
     scores["llamaindex"]["build_s"] = round(build, 2)
-    return {**found, **scores}
+    # Where the dense gap between their vector side and our dense mode comes from (eval.dense_gap).
+    gap = [row._asdict() for row in measure_gap(dataset, store, embedder, doc_langs)]
+    return {**found, **scores, "dense_gap": gap}
 
 
 def _their_modes(baseline: LlamaIndexHybrid) -> dict[str, tuple[LlamaIndexHybrid, Part]]:
