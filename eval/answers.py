@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from eval.answerscore import AnswerRecord, answerable, gold_articles, measure, overlaps
-from eval.beir import Dataset, DatasetError
+from eval.beir import Dataset
+from eval.errors import DatasetError
 from eval.metrics import percentile
 from kb.config import RetrievalConfig, StoreConfig
 from kb.embed import Embedder

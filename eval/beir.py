@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from eval.errors import BadLineError, DatasetError
-from eval.errors import EvalError as EvalError  # re-exported: callers import it from here
+from eval.errors import BadLineError
+from eval.errors import DatasetError as DatasetError  # re-exported: callers import them from here
+from eval.errors import EvalError as EvalError
 from ingest.errors import IngestError
 
 if TYPE_CHECKING:

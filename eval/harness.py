@@ -23,7 +23,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from eval.beir import Dataset, DatasetError, EvalError, Query, corpus_documents, corpus_languages
+from eval.beir import Dataset, Query, corpus_documents, corpus_languages
+from eval.errors import DatasetError, EvalError
 from eval.metrics import RECALL_DEPTH, Measure, percentile, standard_measures
 from kb.config import MODES, RetrievalConfig, StoreConfig
 from kb.sync import IngestConfig

@@ -54,7 +54,8 @@ def in_child(function: Callable[..., T], *args: Any, env: dict[str, str] | None 
     if status != "ok":
         message, detail = payload
         raise BenchError(f"{function.__name__.strip('_')} failed: {message}", detail)
-    return payload
+    result: T = payload  # what ``function`` returned, unpickled
+    return result
 
 
 def latency(samples: list[float]) -> tuple[float, float]:

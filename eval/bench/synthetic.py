@@ -68,8 +68,9 @@ def _synthetic_fields(doc: int) -> dict[str, Any]:
 
 
 def _weights(n: int) -> np.ndarray:
-    weights = 1.0 / np.arange(1, n + 1) ** 0.9
-    return weights / weights.sum()
+    weights = 1.0 / np.arange(1, n + 1, dtype=np.float64) ** 0.9
+    normalised: np.ndarray = weights / weights.sum()
+    return normalised
 
 
 def synthetic_texts(first: int, langs: list[str], rng: np.random.Generator) -> list[str]:
