@@ -13,21 +13,24 @@ One run measures:
 - what a plan for more chunks needs (:func:`scaling`): fill time, disk, memory and latency per size,
   and per additional chunk;
 - the stock llama-index hybrid a user would assemble instead (eval/baseline.py): its nDCG@10 on
-  the dataset and its latency, next to ours, and its latency on the synthetic stores;
+  the dataset and its latency, next to ours, its latency on the synthetic stores, and where the
+  dense gap between its vector side and our dense mode comes from (eval/dense_gap.py);
 - peak memory (VmHWM) of the ingest, and of a serving process holding the largest store, by stage;
-- and, to say where the time goes: the ingest's parts, a search's parts, and the query embedding
-  alone with each OpenMP thread setting.
+- and, to say where the time goes: the ingest's parts and a search's parts (from the stage timers
+  kb fills: ``IngestReport.stages``, ``Searcher.stages``), and the query embedding alone with each
+  OpenMP thread setting.
 
 The package holds one module per measurement (``ingest``, ``search``, ``server``, ``serve``,
 ``query_embedding``, ``baseline``, ``quality``, ``ask``, ``scaling``), the machine probes
-(``machine``), the spawn runner (``runner``), the synthetic stores (``synthetic``), the run
-(``run``) and the Markdown (``render``).
+(``machine``), the spawn runner (``runner``), the queries and filter cases (``workload``), the
+synthetic stores (``synthetic``), the run (``run``) and the Markdown (``render``, with
+``render_search`` and ``render_baseline``).
 
 Each measurement runs in a child process of its own, so its peak memory is its own and no Chroma
 client or model outlives it. Synthetic stores hold random unit vectors and text drawn from a small
 Arabic, French and English vocabulary: latency depends on the index size and on how many passages
 a query's terms occur in, not on what the text means. They are kept in ``cache_dir`` between runs
-(keyed by size and by :data:`SYNTHETIC_VERSION`), since filling 100,000 passages takes minutes.
+(keyed by size and by :data:`eval.bench.synthetic.SYNTHETIC_VERSION`), since filling 100,000 passages takes minutes.
 """
 
 from eval.bench.ingest import ingest_bench
