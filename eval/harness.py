@@ -23,7 +23,8 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from eval.beir import Dataset, DatasetError, EvalError, Query, corpus_documents, corpus_languages
+from eval.beir import Dataset, Query, corpus_documents, corpus_languages
+from eval.errors import DatasetError, EvalError
 from eval.metrics import RECALL_DEPTH, Measure, percentile, standard_measures
 from kb.config import MODES, RetrievalConfig, StoreConfig
 from kb.sync import IngestConfig
@@ -125,30 +126,7 @@ def run_evaluation(
     per_query: dict[str, dict[str, dict[str, float]]] = {}
     rankings: dict[str, dict[str, Ranking]] = {}
     for mode in modes:
-        retrieve(judged[0].text, mode, depth)  # warm-up, untimed: model load, index build, caches
-        overall: list[dict[str, float]] = []
-        grouped: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
-        latencies: list[float] = []
-        per_query[mode], rankings[mode] = {}, {}
-        for query in judged:
-            start = time.perf_counter()
-            ranked = retrieve(query.text, mode, depth)
-            latencies.append((time.perf_counter() - start) * 1000)
-            rankings[mode][query.query_id] = top = _top(ranked, depth)
-            ranking = [doc for doc, _ in top]
-            relevance = dataset.qrels[query.query_id]
-            overall.append(_scores(measures, ranking, relevance))
-            per_query[mode][query.query_id] = {name: round(value, 6) for name, value in overall[-1].items()}
-            for breakdown, group, values in _groups(query, ranking, relevance, doc_langs, measures):
-                grouped[breakdown][group].append(values)
-        modes_out[mode] = {
-            "overall": _mean(overall, measures),
-            **{
-                breakdown: {group: _mean(grouped[breakdown][group], measures) for group in sorted(grouped[breakdown])}
-                for breakdown in ("by_lang", "by_pair", "by_crossing", "by_kind")
-            },
-            "latency_ms": {"p50": round(percentile(latencies, 50), 1), "p95": round(percentile(latencies, 95), 1)},
-        }
+        modes_out[mode], per_query[mode], rankings[mode] = _evaluate_mode(dataset, retrieve, mode, measures, depth, doc_langs)
     summary = {
         "dataset": dataset.name,
         "queries": len(dataset.queries),
@@ -160,6 +138,39 @@ def run_evaluation(
         "problems": problems,
     }
     return Evaluation(summary, per_query, rankings)
+
+
+def _evaluate_mode(
+    dataset: Dataset, retrieve: Retrieve, mode: str, measures: Sequence[Measure], depth: int, doc_langs: Mapping[str, str]
+) -> tuple[dict[str, Any], dict[str, dict[str, float]], dict[str, Ranking]]:
+    """One mode over every judged query: its summary (overall, by group, latency), per-query values and rankings."""
+    judged = dataset.judged_queries()
+    retrieve(judged[0].text, mode, depth)  # warm-up, untimed: model load, index build, caches
+    overall: list[dict[str, float]] = []
+    grouped: dict[str, dict[str, list[dict[str, float]]]] = defaultdict(lambda: defaultdict(list))
+    latencies: list[float] = []
+    per_query: dict[str, dict[str, float]] = {}
+    rankings: dict[str, Ranking] = {}
+    for query in judged:
+        start = time.perf_counter()
+        ranked = retrieve(query.text, mode, depth)
+        latencies.append((time.perf_counter() - start) * 1000)
+        rankings[query.query_id] = top = _top(ranked, depth)
+        ranking = [doc for doc, _ in top]
+        relevance = dataset.qrels[query.query_id]
+        overall.append(_scores(measures, ranking, relevance))
+        per_query[query.query_id] = {name: round(value, 6) for name, value in overall[-1].items()}
+        for breakdown, group, values in _groups(query, ranking, relevance, doc_langs, measures):
+            grouped[breakdown][group].append(values)
+    summary = {
+        "overall": _mean(overall, measures),
+        **{
+            breakdown: {group: _mean(grouped[breakdown][group], measures) for group in sorted(grouped[breakdown])}
+            for breakdown in ("by_lang", "by_pair", "by_crossing", "by_kind")
+        },
+        "latency_ms": {"p50": round(percentile(latencies, 50), 1), "p95": round(percentile(latencies, 95), 1)},
+    }
+    return summary, per_query, rankings
 
 
 def evaluate(

@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
-from eval.beir import DOCUMENTS, GOLD_DOCUMENTS, NO_KIND, QRELS, QUERIES, Dataset, EvalError, Query, load_dataset
+from eval.beir import DOCUMENTS, GOLD_DOCUMENTS, NO_KIND, QRELS, QUERIES, Dataset, Query, load_dataset
+from eval.errors import EvalError
 
 LANGUAGES = ("ar", "fr", "en")
 CLEAN, SCANNED = "clean", "scanned"

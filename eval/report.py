@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from eval.beir import EvalError
+from eval.errors import EvalError
 from eval.harness import Evaluation
 
 REPORT, RESULTS, CHART = "report.md", "results.json", "modes.png"

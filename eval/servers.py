@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from eval.beir import EvalError
+from eval.errors import EvalError
 
 
 class ServerError(EvalError):

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+from eval.errors import EvalError
 from eval.fidelity import DOCUMENTS_DIR, SOURCES_DIR, corpus_pairs, source_language, typed_blocks
 from ingest.markdown import split_front_matter
 
@@ -37,7 +38,7 @@ FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 CHROMIUM = ("chromium", "chromium-browser", "google-chrome")
 
 
-class WriterError(Exception):
+class WriterError(EvalError):
     """A writer is missing or failed; the message says which and what to install."""
 
 

@@ -23,6 +23,7 @@ from kb.glossary import Glossary, glossary_at
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
 from kb.query import QueryIntent, clean_query, has_words, understand
 from kb.store import Store
+from kb.timing import StageTimes
 from kb.translations import load_or_find_translations
 
 
@@ -162,12 +163,18 @@ class Searcher:
     from Chroma (and saved there). Commits by other processes (another app worker on the same
     Chroma server, a ``policykb ingest``) are noticed through the store's revision, read at most
     every ``config.freshness_s``; :meth:`refresh` catches up at once.
+
+    ``stages`` adds up where searches spend their time: embed_query, chroma_nearest, bm25,
+    chroma_get_passages, and the start-up stages lexical_index and translations (``policykb bench``).
     """
 
-    def __init__(self, store: Store, embedder: Embedder, config: RetrievalConfig = RetrievalConfig()) -> None:
+    def __init__(
+        self, store: Store, embedder: Embedder, config: RetrievalConfig = RetrievalConfig(), stages: StageTimes | None = None
+    ) -> None:
         self.store = store
         self.embedder = embedder
         self.config = config
+        self.stages = stages if stages is not None else StageTimes()
         self._state: _State | None = None
         self._checked_at = 0.0
         self._loading = threading.Lock()  # one rebuild at a time; the app searches from several threads
@@ -199,8 +206,10 @@ class Searcher:
         key = fingerprint({doc_id: str(meta.get("content_hash", "")) for doc_id, meta in records.items()})
         if previous is not None and previous.index.key == key:
             return _State(records, previous.index, previous.translations, revision)
-        index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
-        translations = load_or_find_translations(records, self.store, index, self.config.index_dir)
+        with self.stages.stage("lexical_index"):
+            index = ensure_lexical_index(self.store, self.config.index_dir, key, records, previous.index if previous else None)
+        with self.stages.stage("translations"):
+            translations = load_or_find_translations(records, self.store, index, self.config.index_dir)
         return _State(records, index, translations, revision)
 
     def _mask(self, state: _State, filters: Filters) -> np.ndarray | None:
@@ -246,13 +255,21 @@ class Searcher:
         index, config = state.index, self.config
         dense: dict[int, float] = {}
         if mode != "lexical":
-            vector = self.embedder.embed_query(query)
-            dense = dense_candidates(self.store, index, vector, filters.where(), mask, config.dense_candidates)
+            vector = self._embed_query(query)
+            with self.stages.stage("chroma_nearest"):
+                dense = dense_candidates(self.store, index, vector, filters.where(), mask, config.dense_candidates)
         glossary = self.glossary if config.glossary else None
-        lexical = lexical_candidates(index, query, intent.lang, mask, mode, config, glossary) if mode != "dense" else {}
+        lexical: dict[int, float] = {}
+        if mode != "dense":
+            with self.stages.stage("bm25"):
+                lexical = lexical_candidates(index, query, intent.lang, mask, mode, config, glossary)
         passages = fuse(index, dense, lexical, intent.lang, mode, config)
         tiebreak = dense or lexical
         return _Ranking(state, passages, self._score_documents(state, passages, intent), tiebreak, dense)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        with self.stages.stage("embed_query"):
+            return self.embedder.embed_query(query)
 
     def term_weights(self, text: str, lang: str) -> dict[str, float]:
         """Analysed terms of ``text`` in ``lang`` with their BM25 inverse document frequency in the
@@ -332,7 +349,8 @@ class Searcher:
 
     def _hits(self, state: _State, positions: list[int], scores: dict[int, float], dense: dict[int, float]) -> list[Hit]:
         ids = [state.index.chunk_ids[p] for p in positions]
-        stored = self.store.get_chunks(ids)
+        with self.stages.stage("chroma_get_passages"):
+            stored = self.store.get_chunks(ids)
         hits: list[Hit] = []
         for position, chunk_id in zip(positions, ids, strict=True):
             if chunk_id not in stored:

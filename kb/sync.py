@@ -18,6 +18,7 @@ from ingest.sentences import split_sentences
 from kb.embed import Embedder
 from kb.lock import writer_lock
 from kb.store import Store, StoredDocument, store_lock_path
+from kb.timing import StageTimes
 
 
 @dataclass
@@ -33,6 +34,9 @@ class IngestReport:
     pages_not_indexed: int = 0
     orphans_removed: int = 0
     seconds: float = 0.0  # wall time of the whole run, lock wait included
+    # Where the time went: parse_wait (for the parser process), chunk (count_tokens within it), embed,
+    # read_ahead, chroma_write. ``policykb bench`` reports them.
+    stages: StageTimes = field(default_factory=StageTimes)
 
     @property
     def ok(self) -> bool:
@@ -62,17 +66,21 @@ def sweep_orphans(store: Store) -> int:
     return store.remove_orphans() if store_lock_path(store.config) is not None else 0
 
 
-def _index(doc: Document, root: str, store: Store, embedder: Embedder, config: IngestConfig) -> int:
-    chunks = chunk_document(doc, embedder.count_tokens, config.chunk)
+def _index(doc: Document, root: str, store: Store, embedder: Embedder, config: IngestConfig, stages: StageTimes) -> int:
+    with stages.stage("chunk"):
+        chunks = chunk_document(doc, stages.timed("count_tokens", embedder.count_tokens), config.chunk)
     if not chunks:
         return 0
-    embeddings = embedder.embed_passages([chunk.embed_text for chunk in chunks])
+    with stages.stage("embed"):
+        embeddings = embedder.embed_passages([chunk.embed_text for chunk in chunks])
     # Read ahead: the assistant compares a passage's sentences with the question (assistant.extract.
     # by_meaning); embedded now, they are cache hits when a user asks. Front matter is never quoted.
-    embedder.read_ahead(
-        [s.text for chunk in chunks if not chunk.lead for s in split_sentences(chunk.text, (chunk.section, chunk.article))]
-    )
-    store.write_document(doc, chunks, embeddings, root=root)
+    with stages.stage("read_ahead"):
+        embedder.read_ahead(
+            [s.text for chunk in chunks if not chunk.lead for s in split_sentences(chunk.text, (chunk.section, chunk.article))]
+        )
+    with stages.stage("chroma_write"):
+        store.write_document(doc, chunks, embeddings, root=root)
     return len(chunks)
 
 
@@ -164,7 +172,8 @@ def _ingest_sources(
             parser.submit(current)
         while current is not None:
             try:
-                doc: Document | None = parser.result()
+                with report.stages.stage("parse_wait"):
+                    doc: Document | None = parser.result()
             except IngestError as err:
                 report.failed.append(err)
                 doc = None
@@ -172,7 +181,9 @@ def _ingest_sources(
             if following is not None:
                 parser.submit(following)  # parse the next file while this one is embedded
             if doc is not None:
-                _record(report, doc, kinds[current.doc_id], _index(doc, str(current.root), store, embedder, config))
+                _record(
+                    report, doc, kinds[current.doc_id], _index(doc, str(current.root), store, embedder, config, report.stages)
+                )
             current = following
 
 
@@ -210,7 +221,7 @@ def ingest_documents(
                 report.unchanged.append(doc.doc_id)
                 continue
             kind = "updated" if previous is not None else "added"
-            _record(report, doc, kind, _index(doc, root, store, embedder, config))
+            _record(report, doc, kind, _index(doc, root, store, embedder, config, report.stages))
         if prune:
             for doc_id, previous in stored.items():
                 if doc_id not in seen and previous.metadata.get("root") == root:

@@ -71,3 +71,25 @@ def test_the_collection_is_filled_once_and_then_reused(store: Store, embedder: E
     again = store.client.get_collection(COLLECTION)
     assert again.id == first.id and again.count() == store.chunk_count()
     assert store.chunks.count() == again.count(), "the store's own collection is untouched"
+
+
+def test_the_stock_vector_ranking_is_our_plain_dense_ranking_document_by_document(store: Store, embedder: Embedder) -> None:
+    """The fair baseline: over the same vectors, llama-index's vector retriever and our dense mode with its
+    scoring choices off (eval.dense_gap.plain) rank the same documents in the same order."""
+    from eval.dense_gap import plain
+    from kb.config import RetrievalConfig
+    from kb.search import Searcher
+
+    baseline = LlamaIndexHybrid.from_store(store, embedder)
+    ours = Searcher(store, embedder, plain(RetrievalConfig()))
+    for query, pair in (
+        ("customs exemptions for companies located in technology parks", "en"),
+        ("congé pour créer sa start-up", "fr"),
+        ("تمويل ميزانية تسيير هيئة حوكمة القطب", "ar"),
+        ("How does Morocco define a small enterprise?", "en, names a country"),
+        ("financement des pôles de compétitivité en Tunisie", "fr, names a country"),
+    ):
+        theirs = baseline.retrieve_documents(query, k=10, part="vector")
+        mine = [hit.doc_id for hit in ours.search_documents(query, k=10, mode="dense")]
+        assert theirs == mine, f"{pair} query: stock {theirs} != plain dense {mine}"
+        assert len(mine) == len(set(store.stored_documents())), f"{pair} query: every document is ranked"

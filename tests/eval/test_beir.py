@@ -155,3 +155,17 @@ def test_default_gold_set_over_the_corpus_files() -> None:
     assert {q.kind for q in dataset.queries} == {"single", "comparative", "regional", "no_answer"}
     with pytest.raises(DatasetError, match="pass doc_langs=store_languages"):
         corpus_languages(dataset)
+
+
+def test_a_line_is_one_json_object_or_an_error_naming_file_and_line(tmp_path: Path) -> None:
+    from eval.beir import _object
+    from eval.errors import BadLineError, EvalError
+    from eval.writers import WriterError
+
+    path = tmp_path / "queries.jsonl"
+    assert _object(path, 1, '{"_id": "q1"}') == {"_id": "q1"}
+    for line, reason in (("[1, 2]", "not a JSON object"), ("{oops", "not valid JSON")):
+        with pytest.raises(BadLineError, match=f"^{path}:7: {reason}") as caught:
+            _object(path, 7, line)
+        assert isinstance(caught.value, DatasetError) and caught.value.line == 7 and caught.value.path == str(path)
+    assert issubclass(WriterError, EvalError), "every eval error is an EvalError"

@@ -98,6 +98,11 @@ def test_bench_command_prints_the_issue_json_and_writes_benchmarks_md(
     for system in ("ours", "llamaindex"):
         assert 0 <= gold[system]["ndcg_at_10"] <= 1 and gold[system]["p95_ms"] > 0, system
     assert 0 <= gold["llamaindex"]["ndcg_at_10_bm25_only"] <= 1 and 0 <= gold["ours"]["ndcg_at_10_dense_only"] <= 1
+    gap = {row["name"]: row for row in gold["dense_gap"]}
+    assert {"llama-index vector-only (stock)", "ours, dense plain", "ours, dense (shipped)"} <= set(gap), (
+        "the dense gap, decomposed"
+    )
+    assert all(0 <= row["ndcg_at_10"] <= 1 for row in gap.values())
     assert set(baseline["search"]) == {"60"} and baseline["search"]["60"]["p95_ms"] > 0
     assert report["serve_rss_mb"] > 0 and report["serve"]["chunks"] == 60
     assert set(report["serve"]["stages"]) == {"lexical_index", "translations", "queries"}
@@ -109,6 +114,7 @@ def test_bench_command_prints_the_issue_json_and_writes_benchmarks_md(
     assert "| 60 |" in markdown and "## Ingest" in markdown and "not used" in markdown and "llama-index" in markdown
     assert "## Answers (`policykb ask`)" in markdown and "ask p95 (extractive, warm)" in markdown
     assert "### Search latency, Chroma server" in markdown and "## Scaling" in markdown
+    assert "Where the dense gap comes from" in markdown and "| ours, dense plain |" in markdown
 
 
 def test_ingest_bench_on_files_times_every_part(fixture_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

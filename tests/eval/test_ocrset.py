@@ -18,7 +18,8 @@ import pytest
 from pypdf import PdfReader
 
 from eval.beir import GOLD_DOCUMENTS, DatasetError, load_dataset
-from eval.ocrbench import changed_only, compare_changed, find_section, losses, render_section, replace_section, write_section
+from eval.markdown import find_section, replace_section
+from eval.ocrbench import HEADING, changed_only, compare_changed, losses, render_section, write_section
 from eval.ocrset import OcrSet, OcrSetError, build_ocr_set, choose_documents, corpus_files, rasterise
 from kb.embed import Embedder
 from kb.sync import IngestConfig
@@ -259,10 +260,11 @@ def test_the_ocr_section_replaces_its_own_and_leaves_the_rest(tmp_path: Path) ->
     assert "**162.0 s**" in section and "`a/x.ar.pdf`" in section
 
     before = "# Benchmarks\n\n## Machine\n\n- 2 cores\n\n## OCR\n\nold numbers\n\n## Answers\n\nkept\n"
-    replaced = replace_section(before, section)
+    replaced = replace_section(before, section, HEADING)
     assert replaced == "# Benchmarks\n\n## Machine\n\n- 2 cores\n\n" + section + "\n## Answers\n\nkept\n"
-    assert find_section(replaced) == section
-    assert replace_section("# Benchmarks\n\n## Answers\n\nkept\n", section) == "# Benchmarks\n\n## Answers\n\nkept\n\n" + section
+    assert find_section(replaced, HEADING) == section
+    appended = replace_section("# Benchmarks\n\n## Answers\n\nkept\n", section, HEADING)
+    assert appended == "# Benchmarks\n\n## Answers\n\nkept\n\n" + section
     out = tmp_path / "BENCHMARKS.md"
     write_section(out, section)
     write_section(out, section)
