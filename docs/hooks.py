@@ -59,7 +59,7 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
         elif resolved in REPOSITORY_PAGES:
             site_path = MIRROR + resolved
         elif (root / resolved).exists():
-            raise PluginError(f"{source}: links to {target}, which the site does not carry; add it to REPOSITORY_PAGES in docs/hooks.py")
+            raise PluginError(f"{source}: links to {target}, which the site does not carry; add it to REPOSITORY_PAGES")
         else:
             raise PluginError(f"{source}: links to {target}, which does not exist")
         relative = posixpath.relpath(site_path, posixpath.dirname(page.file.src_uri) or ".")
