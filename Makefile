@@ -11,7 +11,7 @@ APT_RUN  := poppler-utils tesseract-ocr tesseract-ocr-ara tesseract-ocr-fra tess
 APT_TEST := $(APT_RUN) fonts-dejavu-core chromium
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run chroma test install install-test system-deps run-deps lint typecheck corpus eval bench clean
+.PHONY: run chroma test install install-test system-deps run-deps lint typecheck docs corpus eval bench clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -77,6 +77,14 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy
 
+# The documentation site (docs/, mkdocs.yml) into site/, offline; --strict fails on a broken link.
+$(VENV)/.installed-docs: pyproject.toml | $(PY)
+	$(PIP) install -q -e '.[docs]'
+	touch $@ $(VENV)/.installed
+
+docs: $(VENV)/.installed-docs
+	$(BIN)/mkdocs build --strict --site-dir site
+
 # Retrieval quality on the gold set (all modes), and the benchmarks that write BENCHMARKS.md.
 eval: install-test
 	$(BIN)/policykb eval --out eval-report
@@ -89,4 +97,4 @@ corpus: install-test system-deps
 	$(PY) corpus/build.py
 
 clean:
-	rm -rf .policykb .chroma .pytest_cache eval-report
+	rm -rf .policykb .chroma .pytest_cache eval-report site

@@ -205,15 +205,17 @@ def test_the_parser_worker_dies_with_a_killed_ingest_even_in_the_middle_of_a_par
         "print('submitted', flush=True)\n"
         "parser.result()\n"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script, str(scan), str(scan.parent)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert parent.stdout is not None and parent.stdout.readline().strip() == "submitted"
-        time.sleep(1.5)  # the worker is rendering or reading page 1
-        workers = descendants(parent.pid)
-        assert workers, "the parser worker runs"
-    finally:
-        parent.send_signal(signal.SIGKILL)
-        parent.wait()
+    # As a context manager, Popen closes the pipe it opened once the parent is gone.
+    command = [sys.executable, "-c", script, str(scan), str(scan.parent)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as parent:
+        try:
+            assert parent.stdout is not None and parent.stdout.readline().strip() == "submitted"
+            time.sleep(1.5)  # the worker is rendering or reading page 1
+            workers = descendants(parent.pid)
+            assert workers, "the parser worker runs"
+        finally:
+            parent.send_signal(signal.SIGKILL)
+            parent.wait()
     time.sleep(0.5)  # the kernel kills the worker with its parent: no need to wait for a page to end
     # pdftoppm or Tesseract may finish the current page (under their own time limit); the worker must not go on.
     left = [pid for pid in workers if alive(pid) and not _ocr_program(pid)]

@@ -175,7 +175,7 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_lock(
             ingest_paths([fixture_docs], fresh_store, embedder)
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # waits, and closes the pipe (left open, it is a ResourceWarning)
     # The kernel released the dead holder's lock: the next writer goes ahead.
     assert ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], fresh_store, embedder).ok
 

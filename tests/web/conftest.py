@@ -105,7 +105,8 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path, timeou
         try:
             with urllib.request.urlopen(f"{url}/login_check", timeout=2):
                 return
-        except urllib.error.HTTPError:
+        except urllib.error.HTTPError as refused:
+            refused.close()  # it holds the response's socket open until closed
             return  # 401 before login: the app is up and answering
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:

@@ -118,6 +118,7 @@ def test_login_is_required(live_server: LiveServer) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(f"{live_server.url}/gradio_api/info")  # noqa: S310 - loopback test server
     assert refused.value.code == 401, "the API description needs a login too"
+    refused.value.close()  # an HTTPError holds the response's socket open until it is closed
 
 
 def test_reader_cannot_upload(reader: Client, tmp_path: Path) -> None:
@@ -132,6 +133,7 @@ def test_document_route_needs_a_login(live_server: LiveServer) -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{live_server.url}/document/{path}")  # noqa: S310 - loopback test server
         assert refused.value.code == 401, f"{path}: refused before any lookup"
+        refused.value.close()
 
 
 def test_request_bodies_over_the_limit_are_refused(live_server: LiveServer) -> None:
@@ -141,6 +143,7 @@ def test_request_bodies_over_the_limit_are_refused(live_server: LiveServer) -> N
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)  # noqa: S310 - loopback test server
     assert refused.value.code == 413 and b"MiB" in refused.value.read()
+    refused.value.close()
 
 
 def test_hostile_question_is_answered_with_markup_as_text(reader: Client) -> None:

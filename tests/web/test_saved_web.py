@@ -60,6 +60,7 @@ def test_a_user_never_reaches_another_users_conversations_or_brief(
         with pytest.raises(urllib.error.HTTPError) as anonymous:
             urllib.request.urlopen(f"{live_server.url}/brief/download/md?lang=en")  # noqa: S310 - loopback test server
         assert anonymous.value.code == 401, "no brief without signing in"
+        anonymous.value.close()  # an HTTPError holds the response's socket open until it is closed
 
         kept = victim.predict(talk, api_name="/conversation")
         assert kept["questions"] == [COMPARATIVE] and any(COMPARATIVE in m["content"] for m in kept["messages"])
