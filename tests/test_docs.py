@@ -182,3 +182,11 @@ def test_the_site_builds_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, f"mkdocs build --strict failed:\n{result.stderr}"
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_every_setting_read_from_the_environment_is_documented() -> None:
+    from policykb.settings import ENV_KEYS, FOREIGN_ENV_KEYS
+
+    page = (ROOT / "docs" / "operators" / "configuration.md").read_text(encoding="utf-8")
+    missing = [key for key in [*ENV_KEYS, *FOREIGN_ENV_KEYS] if f"`{key}`" not in page]
+    assert not missing, f"docs/operators/configuration.md does not document {missing}"
