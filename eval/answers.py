@@ -40,10 +40,10 @@ from eval.answerscore import AnswerRecord, answerable, gold_articles, measure, o
 from eval.beir import Dataset
 from eval.errors import DatasetError
 from eval.metrics import percentile
+from ingest.config import IngestConfig
 from kb.config import RetrievalConfig, StoreConfig
 from kb.embed import Embedder
 from kb.store import Store
-from kb.sync import IngestConfig
 
 __all__ = [
     "AnswerRecord",

@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from eval.beir import Dataset, Query, corpus_documents, corpus_languages
 from eval.errors import DatasetError, EvalError
 from eval.metrics import RECALL_DEPTH, Measure, percentile, standard_measures
+from ingest.config import IngestConfig
 from kb.config import MODES, RetrievalConfig, StoreConfig
-from kb.sync import IngestConfig
 
 if TYPE_CHECKING:
     from kb.embed import Embedder

@@ -30,8 +30,8 @@ from eval.markdown import find_section, replace_section
 from eval.ocrcompare import DIGITS, MEASURES, changed_only, compare_changed, losses
 from eval.ocrreport import HEADING, render_section
 from eval.ocrset import LANGUAGES, OcrSet, build_ocr_set, document_language
+from ingest.config import IngestConfig
 from kb.config import EmbedConfig, RetrievalConfig
-from kb.sync import IngestConfig
 
 if TYPE_CHECKING:
     from eval.beir import Dataset

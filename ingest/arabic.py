@@ -42,7 +42,7 @@ def visual_to_logical_line(line: str) -> str:
     """
     if not has_arabic(line):
         return line
-    return get_display(line, base_dir="R")
+    return str(get_display(line, base_dir="R"))
 
 
 def repair_visual_order(text: str) -> str:

@@ -13,9 +13,9 @@ from eval.beir import Dataset
 from eval.bench.machine import cpu_s, peak_rss_mb
 from eval.bench.runner import BenchError, in_child
 from eval.bench.workload import INGEST_CACHE, lexical_dir
+from ingest.config import IngestConfig
 from kb.config import EmbedConfig, StoreConfig
 from kb.store import Store
-from kb.sync import IngestConfig
 
 
 def _ingest_child(dataset: Dataset, workdir: Path, embed: EmbedConfig, config: IngestConfig) -> dict[str, Any]:

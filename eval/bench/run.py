@@ -23,8 +23,8 @@ from eval.bench.serve import serve_child
 from eval.bench.server import server_search_bench
 from eval.bench.synthetic import synthetic_facts, synthetic_store
 from eval.bench.workload import QUERIES, ROUNDS
+from ingest.config import IngestConfig
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
-from kb.sync import IngestConfig
 
 
 def _quiet(step: str) -> None:

@@ -107,7 +107,8 @@ def _ocr(args: argparse.Namespace, settings: Settings) -> int:
 
 def _load(args: argparse.Namespace) -> int:
     from eval.beir import EvalError
-    from eval.loadtest import LoadConfig, load_bench, render_section, write_section
+    from eval.loadreport import render_section, write_section
+    from eval.loadtest import LoadConfig, load_bench
 
     if args.dataset is not None:
         return fail("--load serves the sample corpus and asks the gold set's questions; --dataset does not apply", EXIT_USAGE)
