@@ -161,22 +161,13 @@ def answer_question(
     }
     dimensions = grid_dimensions(asked, findings_by_country)
     book = CitationBook()
-    findings: list[Finding] = []
-    for country in countries:
-        for chosen in findings_by_country[country]:
-            n = book.cite(chosen.hit, chosen.sentence.text)
-            if n is not None:
-                dimension = next((d for d in dimensions if d in chosen.dimensions), "")
-                findings.append(Finding(country, dimension, n, round(chosen.score, 4)))
-    grid: list[GridCell] = []
-    for country in countries:
-        used: set[int] = set()
-        for dimension in dimensions:
-            cell = grid_cell(
-                country, dimension, per_country[country], coverage[country], book, config, used, collected.evidence_floor
-            )
-            used.update(cell.citations)
-            grid.append(cell)
+    findings = cited_findings(findings_by_country, dimensions, book)
+    floor = collected.evidence_floor
+    grid = [
+        cell
+        for c in countries
+        for cell in country_cells(c, dimensions, per_country[c], coverage[c], book, config, floor)
+    ]
     answer = Answer(
         question=question,
         language=asked.lang,
@@ -194,6 +185,37 @@ def answer_question(
         period=(asked.year_min, asked.year_max),
     )
     return replace(answer, markdown=render(answer))
+
+
+def cited_findings(chosen: Mapping[str, list[Candidate]], dimensions: Sequence[str], book: CitationBook) -> list[Finding]:
+    """Each country's chosen sentences, cited in the book (a sentence it refuses is left out)."""
+    findings: list[Finding] = []
+    for country, candidates_ in chosen.items():
+        for candidate in candidates_:
+            n = book.cite(candidate.hit, candidate.sentence.text)
+            if n is not None:
+                dimension = next((d for d in dimensions if d in candidate.dimensions), "")
+                findings.append(Finding(country, dimension, n, round(candidate.score, 4)))
+    return findings
+
+
+def country_cells(
+    country: str,
+    dimensions: Sequence[str],
+    found: list[Candidate],
+    coverage: str,
+    book: CitationBook,
+    config: AssistantConfig,
+    floor: float,
+) -> list[GridCell]:
+    """A country's row of the grid: one cell per dimension, no quote in two cells of the row."""
+    used: set[int] = set()
+    cells = []
+    for dimension in dimensions:
+        cell = grid_cell(country, dimension, found, coverage, book, config, used, floor)
+        used.update(cell.citations)
+        cells.append(cell)
+    return cells
 
 
 def grid_dimensions(asked: Question, findings: dict[str, list[Candidate]]) -> tuple[str, ...]:
