@@ -52,7 +52,7 @@ def probe(config: StoreConfig, thorough: bool, conn: Connection) -> None:
             if problem_found:
                 report.problem(problem_found)
         report.step("opening the store")
-        from kb.store import open_client
+        from kb.chroma import open_client
 
         client = open_client(config)
         names = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
