@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from assistant.errors import AssistantError
 from kb.analysis import analyze
 from kb.glossary import Glossary, Term
 
@@ -23,7 +24,7 @@ DATA = Path(__file__).with_name("data") / "dimensions.tsv"
 DIMENSIONS: tuple[str, ...] = ("legal_basis", "governance", "funding", "eligibility", "support_services", "monitoring")
 
 
-class DimensionsError(ValueError):
+class DimensionsError(AssistantError, ValueError):
     """The dimensions file is malformed; the message names the line."""
 
 

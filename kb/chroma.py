@@ -127,8 +127,8 @@ def call_server(config: StoreConfig, call: Callable[[], T], sleep: Callable[[flo
 
     A timeout is not retried: a hung server would only multiply the wait (StoreConfig.timeout_s).
     """
-    wait, waited = config.retry_wait_s, 0.0
-    for attempt in range(config.retries + 1):
+    wait, waited, attempt = config.retry_wait_s, 0.0, 0
+    while True:
         try:
             return call()
         except httpx.TimeoutException as err:
@@ -137,7 +137,7 @@ def call_server(config: StoreConfig, call: Callable[[], T], sleep: Callable[[flo
                 f"({type(err).__name__}); check that it is not stuck or overloaded, then try again"
             ) from err
         except (httpx.NetworkError, httpx.RemoteProtocolError) as err:
-            if attempt == config.retries:
+            if attempt >= config.retries:
                 raise StoreUnavailableError(
                     f"the Chroma server at {config.chroma_url} is not answering ({type(err).__name__}; "
                     f"{attempt + 1} attempts over {waited:.1f} s); check that it runs, then try again"
@@ -145,7 +145,7 @@ def call_server(config: StoreConfig, call: Callable[[], T], sleep: Callable[[flo
             sleep(wait)
             waited += wait
             wait *= 2
-    raise AssertionError("unreachable")
+            attempt += 1
 
 
 class ServerCollection:
