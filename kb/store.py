@@ -211,7 +211,7 @@ class Store:
 
     def commit_rows(self, rows: Sequence[tuple[str, dict[str, Any], Sequence[float]]]) -> None:
         """Write document rows exactly as given, (id, metadata, vector): the commit point of each document whose
-        chunks are already written (a restore from a backup, kb/backup.py), announced like any other commit."""
+        chunks are already written (a restore from a backup, kb.backup.restore), announced like any other commit."""
         for start in range(0, len(rows), self.max_batch):
             part = rows[start : start + self.max_batch]
             self.documents.upsert(
