@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.events import api as gradio_api
 
 from assistant.audit import AuditLog
 from assistant.brief import BriefEntry
@@ -124,33 +125,117 @@ def downloads_html(lang: str, count: int) -> str:
     return f'<div class="pkb-downloads" dir="{direction(lang)}">{"".join(links)}</div>'
 
 
+class BriefHandlers:
+    """The brief panel's event handlers, over the saved work of the request's user."""
+
+    def __init__(self, saving: Saving) -> None:
+        self.saving = saving
+        self.saved = saving.saved
+
+    def user(self, request: gr.Request | None) -> str:
+        return owner(request, self.saving.login)
+
+    def load(self, lang: str, request: gr.Request) -> tuple[list[Item], str, str]:
+        """The user's brief as the file holds it: entries, title and download links."""
+        with saving_errors(lang):
+            items = listed(self.saved.brief(self.user(request)))
+            title = self.saved.brief_title(self.user(request))
+        return items, title or text("brief_default_title", lang), downloads_html(lang, len(items))
+
+    def change(self, entry_id: str, offset: int) -> Callable[[str, gr.Request], tuple[list[Item], str]]:
+        """The handler of one entry's button: move it by ``offset`` places, or remove it when 0."""
+
+        def run(lang: str, request: gr.Request) -> tuple[list[Item], str]:
+            with saving_errors(lang):
+                if offset:
+                    self.saved.move_entry(self.user(request), entry_id, offset)
+                else:
+                    self.saved.remove_entry(self.user(request), entry_id)
+                    self.saving.audit.record("brief_remove", request.username)
+                fresh = listed(self.saved.brief(self.user(request)))
+            return fresh, downloads_html(lang, len(fresh))
+
+        return run
+
+    def add_answer(self, current: Answer | None, filters: str, lang: str, request: gr.Request) -> tuple[list[Item], str, str]:
+        """Add the answer on screen; a refusal (already there, brief full) is the notice."""
+        if current is None:
+            raise gr.Error(text("no_answer_yet", lang))
+        entry = BriefEntry(answer=current, asked_at=datetime.now(UTC).isoformat(timespec="seconds"), filters=filters)
+        with saving_errors(lang):
+            try:
+                self.saved.add_entry(self.user(request), entry)
+                message = text("brief_added", lang)
+                self.saving.audit.record("brief_add", request.username, question=current.question)
+            except BriefRefused as refused:
+                message = text(f"brief_{refused.reason}", lang)
+                gr.Warning(message)
+            fresh = listed(self.saved.brief(self.user(request)))
+        return fresh, f'<p class="pkb-brief-notice" role="status">{esc(message)}</p>', downloads_html(lang, len(fresh))
+
+    def empty(self, lang: str, request: gr.Request) -> tuple[list[Item], str, str]:
+        with saving_errors(lang):
+            self.saved.clear_brief(self.user(request))
+        return [], "", downloads_html(lang, 0)
+
+    def retitle(self, value: str, lang: str, request: gr.Request) -> None:
+        # A default title is not kept: the brief takes the default of the language it is exported in.
+        kept = "" if value in _DEFAULT_TITLES else value
+        with saving_errors(lang):
+            self.saved.set_brief_title(self.user(request), kept)
+
+    def export(self, kind: Kind) -> Callable[[str, str, gr.Request], str]:
+        """The handler of one export format, for API clients (/export_docx, /export_markdown)."""
+
+        def run(given: str, lang: str, request: gr.Request) -> str:
+            with saving_errors(lang):
+                brief = saved_brief(self.saved, self.user(request), text("brief_default_title", lang))
+            if given.strip():
+                brief = replace(brief, title=given.strip())
+            try:
+                path = write_export(brief, kind, lang, self.saving.export_dir, author=request.username or APP_AUTHOR)
+            except AssistantError as err:
+                raise gr.Error(str(err)) from err
+            self.saving.audit.record("brief_export", request.username, format=kind, answers=len(brief.entries))
+            return str(path)
+
+        return run
+
+
+_DEFAULT_TITLES = frozenset(text("brief_default_title", code) for code in ("en", "fr", "ar"))
+
+
+def relabel(lang: str, current: str, entries: list[Item]) -> list[Any]:
+    """The panel in another interface language; a default title follows the language, a typed one stays."""
+    return [
+        gr.update(label=text("brief", lang)),
+        gr.update(
+            label=text("brief_title", lang),
+            value=text("brief_default_title", lang) if current in _DEFAULT_TITLES else current,
+            rtl=lang == "ar",
+        ),
+        gr.update(value=text("add_to_brief", lang)),
+        gr.update(value=text("clear_brief", lang)),
+        downloads_html(lang, len(entries)),
+        "",  # the last notice was in the other language
+    ]
+
+
 def brief_panel(saving: Saving, last_answer: Any, last_filters: Any, ui_lang: Any, language: Any, app: gr.Blocks) -> None:
     """The brief: title, the list of entries with move and remove, add, one-click downloads, empty.
 
     ``language`` is the interface-language radio: its change relabels the panel (a change of the
     ``ui_lang`` state, set by a queue-less event, reaches no listener).
     """
-    saved = saving.saved
-
-    def user(request: gr.Request | None) -> str:
-        return owner(request, saving.login)
-
-    def load(lang: str, request: gr.Request) -> tuple[list[Item], str, str]:
-        with saving_errors(lang):
-            items = listed(saved.brief(user(request)))
-            title = saved.brief_title(user(request))
-        return items, title or text("brief_default_title", lang), downloads_html(lang, len(items))
-
+    handlers = BriefHandlers(saving)
     with gr.Accordion(text("brief", "en"), open=True, elem_id="pkb-brief") as box:
         items = gr.State([])  # list[Item]: the user's brief as last read from the file
         title = gr.Textbox(value=text("brief_default_title", "en"), label=text("brief_title", "en"), elem_id="pkb-brief-title")
         notice = gr.Markdown("", elem_id="pkb-brief-status")
 
-        @gr.render(inputs=[items, language])
         def listing(entries: list[Item], lang: str) -> None:
             with gr.Column(elem_id="pkb-brief-items"):
                 for index, item in enumerate(entries, start=1):
-                    entry_id = item["id"]
                     with gr.Row(elem_classes=["pkb-brief-item"], equal_height=True):
                         gr.HTML(item_html(index, item, lang))
                         with gr.Column(scale=0, min_width=120, elem_classes=["pkb-brief-actions"]):
@@ -161,18 +246,16 @@ def brief_panel(saving: Saving, last_answer: Any, last_filters: Any, ui_lang: An
                             )
                             for mark, label, css, offset, usable in actions:
                                 button = gr.Button(
-                                    f"{mark} {text(label, lang)}",
-                                    size="sm",
-                                    elem_classes=[css],
-                                    interactive=usable,
+                                    f"{mark} {text(label, lang)}", size="sm", elem_classes=[css], interactive=usable
                                 )
                                 button.click(
-                                    change(entry_id, offset),
+                                    handlers.change(item["id"], offset),
                                     [ui_lang],
                                     [items, downloads],
                                     api_visibility="private",
                                 )
 
+        gr.render(inputs=[items, language])(listing)  # called, not decorating: gr.render is untyped
         with gr.Row():
             add = gr.Button(text("add_to_brief", "en"), variant="primary", elem_id="pkb-add")
             clear = gr.Button(text("clear_brief", "en"), elem_id="pkb-clear")
@@ -181,84 +264,15 @@ def brief_panel(saving: Saving, last_answer: Any, last_filters: Any, ui_lang: An
         export_file = gr.File(visible=False)
         export_triggers = {kind: gr.Button(visible=False) for kind in ("docx", "md")}
 
-    def change(entry_id: str, offset: int) -> Callable[[str, gr.Request], tuple[list[Item], str]]:
-        def run(lang: str, request: gr.Request) -> tuple[list[Item], str]:
-            with saving_errors(lang):
-                if offset:
-                    saved.move_entry(user(request), entry_id, offset)
-                else:
-                    saved.remove_entry(user(request), entry_id)
-                    saving.audit.record("brief_remove", request.username)
-                fresh = listed(saved.brief(user(request)))
-            return fresh, downloads_html(lang, len(fresh))
-
-        return run
-
-    def add_answer(current: Answer | None, filters: str, lang: str, request: gr.Request) -> tuple[list[Item], str, str]:
-        if current is None:
-            raise gr.Error(text("no_answer_yet", lang))
-        entry = BriefEntry(answer=current, asked_at=datetime.now(UTC).isoformat(timespec="seconds"), filters=filters)
-        with saving_errors(lang):
-            try:
-                saved.add_entry(user(request), entry)
-                message = text("brief_added", lang)
-                saving.audit.record("brief_add", request.username, question=current.question)
-            except BriefRefused as refused:
-                message = text(f"brief_{refused.reason}", lang)
-                gr.Warning(message)
-            fresh = listed(saved.brief(user(request)))
-        return fresh, f'<p class="pkb-brief-notice" role="status">{esc(message)}</p>', downloads_html(lang, len(fresh))
-
-    def empty(lang: str, request: gr.Request) -> tuple[list[Item], str, str]:
-        with saving_errors(lang):
-            saved.clear_brief(user(request))
-        return [], "", downloads_html(lang, 0)
-
-    def retitle(value: str, lang: str, request: gr.Request) -> None:
-        # A default title is not kept: the brief takes the default of the language it is exported in.
-        kept = "" if value in {text("brief_default_title", code) for code in ("en", "fr", "ar")} else value
-        with saving_errors(lang):
-            saved.set_brief_title(user(request), kept)
-
-    def export(kind: Kind) -> Callable[[str, str, gr.Request], str]:
-        def run(given: str, lang: str, request: gr.Request) -> str:
-            with saving_errors(lang):
-                brief = saved_brief(saved, user(request), text("brief_default_title", lang))
-            if given.strip():
-                brief = replace(brief, title=given.strip())
-            try:
-                path = write_export(brief, kind, lang, saving.export_dir, author=request.username or APP_AUTHOR)
-            except AssistantError as err:
-                raise gr.Error(str(err)) from err
-            saving.audit.record("brief_export", request.username, format=kind, answers=len(brief.entries))
-            return str(path)
-
-        return run
-
-    def relabel(lang: str, current: str, entries: list[Item]) -> list[Any]:
-        defaults = {text("brief_default_title", code) for code in ("en", "fr", "ar")}
-        return [
-            gr.update(label=text("brief", lang)),
-            gr.update(
-                label=text("brief_title", lang),
-                value=text("brief_default_title", lang) if current in defaults else current,
-                rtl=lang == "ar",
-            ),
-            gr.update(value=text("add_to_brief", lang)),
-            gr.update(value=text("clear_brief", lang)),
-            downloads_html(lang, len(entries)),
-            "",  # the last notice was in the other language
-        ]
-
-    app.load(load, [ui_lang], [items, title, downloads], api_visibility="private")
-    add.click(add_answer, [last_answer, last_filters, ui_lang], [items, notice, downloads], api_name="add_to_brief")
-    clear.click(empty, [ui_lang], [items, notice, downloads], api_name="clear_brief")
+    app.load(handlers.load, [ui_lang], [items, title, downloads], api_visibility="private")
+    add.click(handlers.add_answer, [last_answer, last_filters, ui_lang], [items, notice, downloads], api_name="add_to_brief")
+    clear.click(handlers.empty, [ui_lang], [items, notice, downloads], api_name="clear_brief")
     # Saved as the user types (not on blur: the download link may be clicked straight after typing),
     # and only then: a change made by the page itself (the load, a language switch) is not the user's.
-    title.input(retitle, [title, ui_lang], None, trigger_mode="always_last", api_visibility="private")
+    title.input(handlers.retitle, [title, ui_lang], None, trigger_mode="always_last", api_visibility="private")
     kinds: tuple[tuple[Kind, str], ...] = (("docx", "export_docx"), ("md", "export_markdown"))
     for kind, name in kinds:
-        export_triggers[kind].click(export(kind), [title, ui_lang], [export_file], api_name=name)
+        export_triggers[kind].click(handlers.export(kind), [title, ui_lang], [export_file], api_name=name)
     outputs = [box, title, add, clear, downloads, notice]
     language.change(relabel, [language, title, items], outputs, queue=False, api_visibility="private")
     _brief_api(saving)
@@ -284,4 +298,4 @@ def _brief_api(saving: Saving) -> None:
             return saving.saved.move_entry(owner(request, saving.login), entry_id, int(offset))
 
     for function in (brief_items, brief_remove, brief_move):
-        gr.api(function, api_name=function.__name__)
+        gradio_api(function, api_name=function.__name__)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
+from gradio.events import api as gradio_api
 
 from assistant.appbrief import Saving, owner, saving_errors
 from assistant.views import citation_choices, grid_html, passage_html
@@ -52,33 +53,36 @@ def conversations_panel() -> ConversationsPanel:
     return ConversationsPanel(box, listing, reopen, delete, current)
 
 
-def wire_conversations(
-    saving: Saving, panel: ConversationsPanel, parts: ChatParts, ui_lang: Any, language: Any, app: gr.Blocks
-) -> ConversationHooks:
-    """Saved conversations listed, reopened and deleted; the hooks that save them as the chat goes on."""
-    saved = saving.saved
-    box, listing, reopen, delete, current = panel.box, panel.listing, panel.reopen, panel.delete, panel.current
+class ConversationHandlers:
+    """The saved conversations' event handlers, over the saved work of the request's user."""
 
-    def choices(user: str, lang: str) -> Any:
-        listed = saved.conversations(user)
+    def __init__(self, saving: Saving) -> None:
+        self.saving = saving
+        self.saved = saving.saved
+
+    def choices(self, user: str, lang: str) -> Any:
+        """The dropdown of the user's conversations, most recent first."""
+        listed = self.saved.conversations(user)
         options = [(f"{c.title} · {c.updated_at[:16].replace('T', ' ')}", c.conversation_id) for c in listed]
         info = "" if options else text("no_conversations", lang)
         return gr.update(choices=options, value=None, info=info, label=text("conversation", lang))
 
-    def refresh(lang: str, request: gr.Request) -> Any:
+    def refresh(self, lang: str, request: gr.Request) -> Any:
         with saving_errors(lang):
-            return choices(owner(request, saving.login), lang)
+            return self.choices(owner(request, self.saving.login), lang)
 
-    def save(conversation: str | None, messages: list[dict[str, Any]], turns: list[Any], answer: Any, filters: str,
+    def save(self, conversation: str | None, messages: list[dict[str, Any]], turns: list[Any], answer: Any, filters: str,
              lang: str, request: gr.Request) -> tuple[str, Any]:  # fmt: skip
-        user = owner(request, saving.login)
+        """Save the chat after an answer; the first save of a conversation gives it its id."""
+        user = owner(request, self.saving.login)
         with saving_errors(lang):
-            kept = saved.save_conversation(user, conversation, messages, turns, answer, filters)
-            return kept, choices(user, lang)
+            kept = self.saved.save_conversation(user, conversation, messages, turns, answer, filters)
+            return kept, self.choices(user, lang)
 
-    def open_one(chosen: str | None, lang: str, request: gr.Request) -> list[Any]:
+    def open_one(self, chosen: str | None, lang: str, request: gr.Request) -> list[Any]:
+        """Put a saved conversation back: its id, chat, states, sources, passage and grid."""
         with saving_errors(lang):
-            found = saved.conversation(owner(request, saving.login), chosen or "")
+            found = self.saved.conversation(owner(request, self.saving.login), chosen or "")
         if found is None:
             raise gr.Error(text("conversation_gone", lang))
         answer = found.last_answer
@@ -89,35 +93,50 @@ def wire_conversations(
             passage_html(first, lang), grid_html(answer, lang),
         ]  # fmt: skip
 
-    def delete_one(chosen: str | None, conversation: str | None, lang: str, request: gr.Request) -> tuple[str | None, Any]:
-        user = owner(request, saving.login)
+    def delete_one(self, chosen: str | None, conversation: str | None, lang: str, request: gr.Request) -> tuple[str | None, Any]:
+        """Delete the chosen conversation; the one on screen, if it was that, is saved afresh at its next answer."""
+        user = owner(request, self.saving.login)
         with saving_errors(lang):
-            if not saved.delete_conversation(user, chosen or ""):
+            if not self.saved.delete_conversation(user, chosen or ""):
                 raise gr.Error(text("conversation_gone", lang))
-            return (None if chosen == conversation else conversation), choices(user, lang)
+            return (None if chosen == conversation else conversation), self.choices(user, lang)
 
+
+def relabel(lang: str) -> list[Any]:
+    return [
+        gr.update(label=text("saved_conversations", lang)),
+        gr.update(value=text("open", lang)),
+        gr.update(value=text("delete", lang)),
+    ]
+
+
+def wire_conversations(
+    saving: Saving, panel: ConversationsPanel, parts: ChatParts, ui_lang: Any, language: Any, app: gr.Blocks
+) -> ConversationHooks:
+    """Saved conversations listed, reopened and deleted; the hooks that save them as the chat goes on."""
+    handlers = ConversationHandlers(saving)
     chat_state = [parts.shown_messages, parts.turns, parts.last_answer, parts.last_filters]
-    app.load(refresh, [ui_lang], [listing], api_visibility="private")
-    reopen.click(
-        open_one,
-        [listing, ui_lang],
-        [current, parts.chat, *chat_state, parts.sources, parts.passage, parts.grid],
+    app.load(handlers.refresh, [ui_lang], [panel.listing], api_visibility="private")
+    panel.reopen.click(
+        handlers.open_one,
+        [panel.listing, ui_lang],
+        [panel.current, parts.chat, *chat_state, parts.sources, parts.passage, parts.grid],
         api_visibility="private",
     )
-    delete.click(delete_one, [listing, current, ui_lang], [current, listing], api_visibility="private")
-    language.change(
-        lambda lang: [gr.update(label=text("saved_conversations", lang)), gr.update(value=text("open", lang)),
-                      gr.update(value=text("delete", lang))],
-        [language], [box, reopen, delete], queue=False, api_visibility="private",
-    )  # fmt: skip
+    panel.delete.click(
+        handlers.delete_one, [panel.listing, panel.current, ui_lang], [panel.current, panel.listing], api_visibility="private"
+    )
+    language.change(relabel, [language], [panel.box, panel.reopen, panel.delete], queue=False, api_visibility="private")
     _conversation_api(saving)
 
     def after_answers(events: Iterable[Any]) -> None:
         for event in events:
-            event.success(save, [current, *chat_state, ui_lang], [current, listing], api_visibility="private")
+            event.success(
+                handlers.save, [panel.current, *chat_state, ui_lang], [panel.current, panel.listing], api_visibility="private"
+            )
 
     def started_new(event: Any) -> None:
-        event.then(lambda: None, None, [current], queue=False, api_visibility="private")
+        event.then(lambda: None, None, [panel.current], queue=False, api_visibility="private")
 
     return ConversationHooks(after_answers, started_new)
 
@@ -155,4 +174,4 @@ def _conversation_api(saving: Saving) -> None:
         return True
 
     for function in (conversations, conversation, delete_conversation):
-        gr.api(function, api_name=function.__name__)
+        gradio_api(function, api_name=function.__name__)

@@ -16,18 +16,18 @@ only sentences a cited passage states, each citation carries a verbatim quote of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from assistant.config import AssistantConfig, LLMConfig
-from assistant.dimensions import lexicon
+from assistant.dimensions import Lexicon, lexicon
 from assistant.errors import AssistantError
-from assistant.extract import select
+from assistant.extract import Candidate, select
 from assistant.extractive import CitationBook, abstention, collect, grid_cell, grid_dimensions
-from assistant.model import Answer, Finding, GridCell, Turn, Verification
+from assistant.model import Answer, Coverage, Finding, GridCell, Turn, Verification
 from assistant.phrases import country_name, join_names, phrase
-from assistant.prompt import Message, build_messages, choose_passages
+from assistant.prompt import Message, Passage, build_messages, choose_passages
 from assistant.render import render
 from assistant.support import Check, check_answer
 from kb.query import understand
@@ -165,9 +165,39 @@ def answer_with_llm(
 
     book = CitationBook()
     written = _Written(asked.lang)
+    findings = _cite(checks, passages, dimensions, book, written, lexicon(config.dimensions_path))
+    order = {c: i for i, c in enumerate(countries)}
+    grid = _grid(countries, dimensions, clean, coverage, book, config, floor)
+    answer = Answer(
+        question=question,
+        language=asked.lang,
+        countries=countries,
+        dimensions=dimensions,
+        coverage=coverage,
+        findings=tuple(sorted(findings.values(), key=lambda f: (order.get(f.country, len(order)), f.citation))),
+        grid=tuple(grid),
+        citations=tuple(book.citations),
+        abstained=False,
+        verification=Verification(book.checked, tuple(book.dropped)),
+        answerer="llm",
+        relevance=collected.top_relevance,
+    )
+    markdown = _splice(render(answer), written.lines(len(checks)), asked.lang)
+    verification = Verification(len(checks) + book.checked, tuple(written.dropped) + tuple(book.dropped), METHOD)
+    return replace(answer, markdown=markdown, verification=verification)
+
+
+def _cite(
+    checks: Sequence[Check],
+    passages: Sequence[Passage],
+    dimensions: Sequence[str],
+    book: CitationBook,
+    written: _Written,
+    words: Lexicon,
+) -> dict[int, Finding]:
+    """Each checked sentence kept with the answer's citation numbers for its verbatim quotes, or dropped with why."""
     findings: dict[int, Finding] = {}
     by_number = {p.n: p for p in passages}
-    words = lexicon(config.dimensions_path)
     for check in checks:
         if check.verdict == "no_coverage":
             written.not_covered(check)
@@ -188,8 +218,19 @@ def answer_with_llm(
             written.keep(check, numbers)
         else:
             written.drop(check, "unsupported", "no verbatim quote of the cited passage")
+    return findings
 
-    order = {c: i for i, c in enumerate(countries)}
+
+def _grid(
+    countries: Sequence[str],
+    dimensions: Sequence[str],
+    clean: Mapping[str, list[Candidate]],
+    coverage: Mapping[str, Coverage],
+    book: CitationBook,
+    config: AssistantConfig,
+    floor: float,
+) -> list[GridCell]:
+    """The comparison grid, country by dimension, from the passages not flagged as suspect."""
     grid: list[GridCell] = []
     for country in countries:
         used: set[int] = set()
@@ -197,23 +238,7 @@ def answer_with_llm(
             cell = grid_cell(country, dimension, clean[country], coverage[country], book, config, used, floor)
             used.update(cell.citations)
             grid.append(cell)
-    answer = Answer(
-        question=question,
-        language=asked.lang,
-        countries=countries,
-        dimensions=dimensions,
-        coverage=coverage,
-        findings=tuple(sorted(findings.values(), key=lambda f: (order.get(f.country, len(order)), f.citation))),
-        grid=tuple(grid),
-        citations=tuple(book.citations),
-        abstained=False,
-        verification=Verification(book.checked, tuple(book.dropped)),
-        answerer="llm",
-        relevance=collected.top_relevance,
-    )
-    markdown = _splice(render(answer), written.lines(len(checks)), asked.lang)
-    verification = Verification(len(checks) + book.checked, tuple(written.dropped) + tuple(book.dropped), METHOD)
-    return replace(answer, markdown=markdown, verification=verification)
+    return grid
 
 
 class _Written:

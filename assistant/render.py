@@ -92,6 +92,7 @@ def column_label(dimension: str, lang: str) -> str:
 
 
 def render(answer: Answer) -> str:
+    """The answer as Markdown: overview, in short, findings by country, the grid and the sources."""
     lang = answer.language
     lines: list[str] = [f"## {phrase('answer', lang)}", ""]
     if answer.abstained:
@@ -113,7 +114,23 @@ def render(answer: Answer) -> str:
         lines.append(f"- **{country_name(country, lang)}**: {said}")
     lines.append("")
 
-    lines += [f"### {phrase('findings', lang)}", ""]
+    lines += _findings(answer, lang)
+
+    if answer.grid:
+        lines += _grid_table(answer, lang)
+
+    lines += [f"### {phrase('sources', lang)}", ""]
+    lines += [source_line(c, lang) for c in answer.citations]
+    if answer.verification.dropped:
+        lines += ["", phrase("dropped", lang).format(len(answer.verification.dropped))]
+    if answer.notes:
+        lines += ["", *answer.notes]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _findings(answer: Answer, lang: str) -> list[str]:
+    """Each country's quotes with their numbers (and labelled translations); without any, the closest documents."""
+    lines = [f"### {phrase('findings', lang)}", ""]
     for country, citations in answer.quotes_by_country():
         lines.append(f"#### {country_name(country, lang)}")
         if not citations:
@@ -126,29 +143,25 @@ def render(answer: Answer) -> str:
             if citation.translation:
                 lines.append(f"  - *{phrase('machine_translation', lang)}*: {quoted(citation.translation)}")
         lines.append("")
+    return lines
 
-    if answer.grid:
-        columns = list(answer.dimensions)
-        lines += [f"### {phrase('grid', lang)}", ""]
-        lines.append("| " + " | ".join([phrase("country", lang)] + [column_label(d, lang) for d in columns]) + " |")
-        lines.append("|" + "---|" * (len(columns) + 1))
-        cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
-        for country in answer.countries:
-            row = [country_name(country, lang)]
-            for dimension in columns:
-                cell = cells.get((country, dimension))
-                if cell is None or not cell.citations:
-                    row.append(f"*{phrase('no_evidence_cell', lang)}*")
-                else:
-                    refs = "".join(f"[{n}]" for n in cell.citations)
-                    row.append(table_cell(f"{quoted(cell.finding)} {refs}"))
-            lines.append("| " + " | ".join(row) + " |")
-        lines.append("")
 
-    lines += [f"### {phrase('sources', lang)}", ""]
-    lines += [source_line(c, lang) for c in answer.citations]
-    if answer.verification.dropped:
-        lines += ["", phrase("dropped", lang).format(len(answer.verification.dropped))]
-    if answer.notes:
-        lines += ["", *answer.notes]
-    return "\n".join(lines).rstrip() + "\n"
+def _grid_table(answer: Answer, lang: str) -> list[str]:
+    """The comparison grid as a Markdown table: a row per country, a column per dimension."""
+    columns = list(answer.dimensions)
+    lines = [f"### {phrase('grid', lang)}", ""]
+    lines.append("| " + " | ".join([phrase("country", lang)] + [column_label(d, lang) for d in columns]) + " |")
+    lines.append("|" + "---|" * (len(columns) + 1))
+    cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
+    for country in answer.countries:
+        row = [country_name(country, lang)]
+        for dimension in columns:
+            cell = cells.get((country, dimension))
+            if cell is None or not cell.citations:
+                row.append(f"*{phrase('no_evidence_cell', lang)}*")
+            else:
+                refs = "".join(f"[{n}]" for n in cell.citations)
+                row.append(table_cell(f"{quoted(cell.finding)} {refs}"))
+        lines.append("| " + " | ".join(row) + " |")
+    lines.append("")
+    return lines

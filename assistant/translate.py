@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from assistant.config import TranslateConfig
+from assistant.errors import AssistantError
 from assistant.model import Answer, Citation
 from assistant.phrases import phrase
 from assistant.render import render
@@ -35,7 +36,7 @@ _NUMBER = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]+(?:[.,\u066b][0-9\u0660-\
 Translator = Callable[[Sequence[str], str, str], list[str]]
 
 
-class TranslateError(Exception):
+class TranslateError(AssistantError):
     """The translation service could not be used; ``str(err)`` says why in one line."""
 
 

@@ -12,34 +12,28 @@ the earlier file is put back: the folder always matches what the store holds.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import secrets
-import shutil
 import stat
-import tempfile
 import unicodedata
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 from assistant.errors import UploadError
+from assistant.uploadstaging import MiB, Staged, keep, restore, size_text, stage
+from ingest.config import IngestConfig
 from ingest.errors import IngestError
-from ingest.load import SourceFile, content_hash
+from ingest.load import content_hash
 from ingest.metadata import sidecar_paths
 from ingest.readers import READERS, is_sidecar, reader_for
 from kb.embed import Embedder
 from kb.errors import StoreLockedError
 from kb.lock import writer_lock
 from kb.store import Store, store_lock_path
-from kb.sync import IngestConfig, IngestReport, ingest_sources
+from kb.sync import IngestReport, ingest_sources
 
-MiB = 1024 * 1024
 UPLOADS = "uploads"  # the folder under upload_dir, and the first part of every uploaded document id
-SIDECAR = ".meta.json"
 # Linux allows 255 bytes per name; leave room for the ".meta.json" sidecar beside it.
 MAX_NAME_BYTES = 200
 _ALLOWED_PUNCTUATION = frozenset("._-()")
@@ -171,15 +165,6 @@ def safe_name(name: str) -> str:
     return stem + suffix
 
 
-@dataclass(frozen=True)
-class _Staged:
-    shown: str  # the name as uploaded, for messages
-    source: SourceFile
-    sidecar: Path
-    previous: Path | None  # the earlier upload of the same name, kept until the new one is stored
-    previous_sidecar: Path | None
-
-
 def _check_file(shown: str, temporary: Path, limits: UploadLimits) -> None:
     try:
         info = temporary.stat()
@@ -191,15 +176,9 @@ def _check_file(shown: str, temporary: Path, limits: UploadLimits) -> None:
         raise UploadError(f"{shown}: the file is empty; upload the document again")
     if info.st_size > limits.max_file_bytes:
         raise UploadError(
-            f"{shown}: the file is {_size(info.st_size)}, over the {_size(limits.max_file_bytes)} limit per file; "
+            f"{shown}: the file is {size_text(info.st_size)}, over the {size_text(limits.max_file_bytes)} limit per file; "
             "split or compress the document"
         )
-
-
-def _size(count: int) -> str:
-    if count < 1024:
-        return f"{count} bytes"
-    return f"{count / 1024:.0f} KiB" if count < MiB else f"{count / MiB:.1f} MiB"
 
 
 def _uploads_folder(upload_dir: Path) -> Path:
@@ -211,86 +190,7 @@ def _uploads_folder(upload_dir: Path) -> Path:
     return folder
 
 
-def _keep_previous(path: Path) -> Path | None:
-    """A second name for the file at ``path`` (hidden, same folder), so it can be put back."""
-    if not os.path.lexists(path):
-        return None
-    backup = path.with_name(f".upload-previous-{secrets.token_hex(8)}")
-    try:
-        os.link(path, backup, follow_symlinks=False)  # instant, and ``path`` stays in place meanwhile
-    except OSError:
-        shutil.copy2(path, backup, follow_symlinks=False)  # a file system without hard links
-    return backup
-
-
-@contextmanager
-def _replacing(target: Path) -> Iterator[BinaryIO]:
-    """Write through a hidden temporary file in the same folder, then rename: never half a file at ``target``."""
-    handle, temporary = tempfile.mkstemp(prefix=".upload-", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _copy_in(temporary: Path, target: Path, shown: str, limit: int) -> None:
-    with _replacing(target) as out, temporary.open("rb") as upload:
-        copied = 0
-        while block := upload.read(MiB):
-            copied += len(block)
-            if copied > limit:  # the file grew after it was checked
-                raise UploadError(f"{shown}: the file is over the {_size(limit)} limit per file; split or compress the document")
-            out.write(block)
-
-
-def _stage(shown: str, name: str, temporary: Path, folder: Path, fields: dict[str, str | int], limits: UploadLimits) -> _Staged:
-    """Put the upload (and its sidecar) in place, keeping any earlier version aside."""
-    target = folder / name
-    if target.parent != folder:  # safe_name guarantees it; checked again because the cost of a slip is a write elsewhere
-        raise UploadError(f"{shown}: '{name}' is not a plain file name; rename the file")
-    sidecar = folder / (name + SIDECAR)
-    previous = _keep_previous(target)
-    try:
-        previous_sidecar = _keep_previous(sidecar)
-    except BaseException:
-        if previous is not None:
-            previous.unlink(missing_ok=True)
-        raise
-    staged = _Staged(shown, SourceFile(path=target, root=folder.parent), sidecar, previous, previous_sidecar)
-    try:
-        _copy_in(temporary, target, shown, limits.max_file_bytes)
-        if fields:
-            with _replacing(sidecar) as out:
-                out.write(json.dumps(fields, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
-        else:
-            sidecar.unlink(missing_ok=True)  # the upload replaces the document and its metadata together
-    except BaseException:
-        _restore(staged)
-        raise
-    return staged
-
-
-def _restore(staged: _Staged) -> None:
-    """Put back what was there before the upload: the earlier version, or nothing."""
-    for path, previous in ((staged.source.path, staged.previous), (staged.sidecar, staged.previous_sidecar)):
-        if previous is not None:
-            os.replace(previous, path)
-        else:
-            path.unlink(missing_ok=True)
-
-
-def _keep(staged: _Staged) -> None:
-    for previous in (staged.previous, staged.previous_sidecar):
-        if previous is not None:
-            previous.unlink(missing_ok=True)
-
-
-def _failure_message(staged: _Staged, failed: Sequence[IngestError]) -> str:
+def _failure_message(staged: Staged, failed: Sequence[IngestError]) -> str:
     """The ingest error for this file (its own path or its sidecar's), told with the uploaded name."""
     own = {str(staged.source.path), *(str(p) for p in sidecar_paths(staged.source.path))}
     error = next((err for err in failed if err.path in own), None)
@@ -299,7 +199,7 @@ def _failure_message(staged: _Staged, failed: Sequence[IngestError]) -> str:
     return f"{staged.shown}: {reason}{kept}"
 
 
-def _settle_after_crash(staged: Sequence[_Staged], store: Store) -> None:
+def _settle_after_crash(staged: Sequence[Staged], store: Store) -> None:
     """After an unexpected error, keep only the files the store committed; put the rest back."""
     try:
         committed = store.committed_hashes()
@@ -311,9 +211,51 @@ def _settle_after_crash(staged: Sequence[_Staged], store: Store) -> None:
         except (IngestError, OSError):
             stored = False
         if stored:
-            _keep(item)
+            keep(item)
         else:
-            _restore(item)
+            restore(item)
+
+
+def _accepted(files: Sequence[tuple[str, Path]], limits: UploadLimits, errors: list[str]) -> list[tuple[str, str, Path]]:
+    """The files that pass the name, size and count checks, as (shown, safe name, temporary path); the others' errors."""
+    accepted: list[tuple[str, str, Path]] = []
+    taken: dict[str, str] = {}
+    for position, (original, temporary) in enumerate(files):
+        shown = _shown(original)
+        if position >= limits.max_files:
+            errors.append(f"{shown}: more than {limits.max_files} files in one upload; upload it with the next batch")
+            continue
+        try:
+            name = safe_name(original)
+            _check_file(shown, temporary, limits)
+        except UploadError as err:
+            errors.append(str(err))
+            continue
+        if name in taken:
+            errors.append(f"{shown}: another file of this upload ({taken[name]}) is also named '{name}'; rename one")
+            continue
+        taken[name] = shown
+        accepted.append((shown, name, temporary))
+    return accepted
+
+
+def _stage_all(
+    accepted: Sequence[tuple[str, str, Path]],
+    folder: Path,
+    fields: dict[str, str | int],
+    limits: UploadLimits,
+    staged: list[Staged],
+    errors: list[str],
+) -> None:
+    """Stage each accepted file into ``staged`` as it goes (a crash half-way still knows what was staged)."""
+    for shown, name, temporary in accepted:
+        try:
+            staged.append(stage(shown, name, temporary, folder, fields, limits.max_file_bytes))
+        except UploadError as err:
+            errors.append(str(err))
+        except OSError as err:
+            reason = err.strerror or str(err)
+            errors.append(f"{shown}: cannot be saved in {folder} ({reason}); check its permissions and free space")
 
 
 def ingest_uploads(
@@ -336,24 +278,7 @@ def ingest_uploads(
     itself is unusable; a store busy with another writer makes every file fail with a message.
     """
     errors: list[str] = []
-    accepted: list[tuple[str, str, Path]] = []  # (shown, safe name, temporary path)
-    taken: dict[str, str] = {}
-    for position, (original, temporary) in enumerate(files):
-        shown = _shown(original)
-        if position >= limits.max_files:
-            errors.append(f"{shown}: more than {limits.max_files} files in one upload; upload it with the next batch")
-            continue
-        try:
-            name = safe_name(original)
-            _check_file(shown, temporary, limits)
-        except UploadError as err:
-            errors.append(str(err))
-            continue
-        if name in taken:
-            errors.append(f"{shown}: another file of this upload ({taken[name]}) is also named '{name}'; rename one")
-            continue
-        taken[name] = shown
-        accepted.append((shown, name, temporary))
+    accepted = _accepted(files, limits, errors)
     if not accepted:
         return UploadReport(errors=tuple(errors))
 
@@ -365,16 +290,9 @@ def ingest_uploads(
         except StoreLockedError as err:
             # "<store>: the store is being written by pid N; wait for it to finish ..." says what to do.
             return UploadReport(errors=tuple(errors + [f"{shown}: not stored: {err}" for shown, _, _ in accepted]))
-        staged: list[_Staged] = []
+        staged: list[Staged] = []
         try:
-            for shown, name, temporary in accepted:
-                try:
-                    staged.append(_stage(shown, name, temporary, folder, fields, limits))
-                except UploadError as err:
-                    errors.append(str(err))
-                except OSError as err:
-                    reason = err.strerror or str(err)
-                    errors.append(f"{shown}: cannot be saved in {folder} ({reason}); check its permissions and free space")
+            _stage_all(accepted, folder, fields, limits, staged, errors)
             report = ingest_sources([item.source for item in staged], store, embedder, config) if staged else IngestReport()
         except BaseException:
             _settle_after_crash(staged, store)
@@ -382,9 +300,9 @@ def ingest_uploads(
         stored = {*report.added, *report.updated, *report.unchanged}
         for item in staged:
             if item.source.doc_id in stored:
-                _keep(item)
+                keep(item)
             else:
-                _restore(item)
+                restore(item)
                 errors.append(_failure_message(item, report.failed))
         if index_dir is not None and (report.added or report.updated):
             from kb.lexical import update_index  # bm25s loads only when an index is kept

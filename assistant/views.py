@@ -82,16 +82,7 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
     lang = answer.language
     out: list[str] = [f'<div class="pkb-answer" dir="{direction(lang)}" lang="{esc(lang)}">']
     if answer.abstained:
-        out.append(f"<p>{esc(phrase('abstain', lang))}</p>")
-        if answer.closest:
-            out.append(f"<p><strong>{esc(phrase('closest', lang))}</strong></p><ul>")
-            for doc in answer.closest:
-                year = f", {doc.year}" if doc.year else ""
-                out.append(
-                    f'<li><span dir="{text_direction(doc.title)}">{esc(doc.title)}</span> '
-                    f"({esc(country_name(doc.country, lang))}{esc(year)})</li>"
-                )
-            out.append("</ul>")
+        out += _abstention(answer, lang)
         out.append(copy_controls(answer, ui_lang or lang))
         out.append("</div>")
         return "".join(out)
@@ -104,7 +95,36 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
 
     out.append(f"<p>{esc(' '.join(overview(answer, lang)))}</p>")
     out.append(f'<p class="pkb-method">{esc(phrase("method", lang))}</p>')
-    out.append(f'<p><strong>{esc(phrase("in_short", lang))}</strong></p><ul class="pkb-in-short">')
+    out += _in_short(answer, lang)
+    for country, citations in answer.quotes_by_country():
+        out += _country_quotes(answer, country, citations, lang)
+    if answer.verification.dropped:
+        out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
+    out += [f'<p class="pkb-note">{esc(note)}</p>' for note in answer.notes]
+    out.append(copy_controls(answer, ui_lang or lang))
+    out.append(cited_passages(answer, ui_lang or lang))
+    out.append("</div>")
+    return "".join(out)
+
+
+def _abstention(answer: Answer, lang: str) -> list[str]:
+    """Nothing to quote: say so, and name the closest documents the store holds."""
+    out = [f"<p>{esc(phrase('abstain', lang))}</p>"]
+    if answer.closest:
+        out.append(f"<p><strong>{esc(phrase('closest', lang))}</strong></p><ul>")
+        for doc in answer.closest:
+            year = f", {doc.year}" if doc.year else ""
+            out.append(
+                f'<li><span dir="{text_direction(doc.title)}">{esc(doc.title)}</span> '
+                f"({esc(country_name(doc.country, lang))}{esc(year)})</li>"
+            )
+        out.append("</ul>")
+    return out
+
+
+def _in_short(answer: Answer, lang: str) -> list[str]:
+    """ "In short": each country's best quote, cut short (outside the quote marks), or that nothing is on point."""
+    out = [f'<p><strong>{esc(phrase("in_short", lang))}</strong></p><ul class="pkb-in-short">']
     for country, best in in_short(answer):
         said = f'<span class="pkb-no-evidence">{esc(phrase("nothing_on_point", lang))}</span>'
         if best:
@@ -113,28 +133,26 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
             said = f"{_quoted(short.removesuffix(' …') if cut else short, best.lang)}{' …' if cut else ''} {_marker(best, lang)}"
         out.append(f"<li><strong>{esc(country_name(country, lang))}</strong>: {said}</li>")
     out.append("</ul>")
-    for country, citations in answer.quotes_by_country():
-        out.append(f"<p><strong>{esc(country_name(country, lang))}</strong></p><ul>")
-        if not citations:
-            out.append(f'<li class="pkb-no-evidence">{esc(phrase("no_evidence", lang))}</li>')
-            nearest = [doc for doc in answer.closest if doc.country == country]
-            if nearest:
-                titles = "; ".join(f'<span dir="{text_direction(d.title)}">{esc(d.title)}</span>' for d in nearest)
-                out.append(f'<li class="pkb-closest">{esc(phrase("closest", lang))}: {titles}</li>')
-        for citation in citations:
-            translation = ""
-            if citation.translation:  # labelled, in the asker's language: never the source's words
-                label = esc(phrase("machine_translation", lang))
-                translation = f'<div class="pkb-translation"><em>{label}</em>: {_quoted(citation.translation, lang)}</div>'
-            out.append(f"<li>{_quoted(citation.quote, citation.lang)} {_marker(citation, lang)}{translation}</li>")
-        out.append("</ul>")
-    if answer.verification.dropped:
-        out.append(f"<p>{esc(phrase('dropped', lang).format(len(answer.verification.dropped)))}</p>")
-    out += [f'<p class="pkb-note">{esc(note)}</p>' for note in answer.notes]
-    out.append(copy_controls(answer, ui_lang or lang))
-    out.append(cited_passages(answer, ui_lang or lang))
-    out.append("</div>")
-    return "".join(out)
+    return out
+
+
+def _country_quotes(answer: Answer, country: str, citations: Sequence[Citation], lang: str) -> list[str]:
+    """One country's quotes with their markers and labelled translations; without any, the closest documents."""
+    out = [f"<p><strong>{esc(country_name(country, lang))}</strong></p><ul>"]
+    if not citations:
+        out.append(f'<li class="pkb-no-evidence">{esc(phrase("no_evidence", lang))}</li>')
+        nearest = [doc for doc in answer.closest if doc.country == country]
+        if nearest:
+            titles = "; ".join(f'<span dir="{text_direction(d.title)}">{esc(d.title)}</span>' for d in nearest)
+            out.append(f'<li class="pkb-closest">{esc(phrase("closest", lang))}: {titles}</li>')
+    for citation in citations:
+        translation = ""
+        if citation.translation:  # labelled, in the asker's language: never the source's words
+            label = esc(phrase("machine_translation", lang))
+            translation = f'<div class="pkb-translation"><em>{label}</em>: {_quoted(citation.translation, lang)}</div>'
+        out.append(f"<li>{_quoted(citation.quote, citation.lang)} {_marker(citation, lang)}{translation}</li>")
+    out.append("</ul>")
+    return out
 
 
 def cited_passages(answer: Answer, ui_lang: str) -> str:

@@ -265,7 +265,7 @@ def disagreements(first: Path, second: Path) -> list[str]:
     number only one of them states is not counted; a number both state must be governed alike.
     """
     sides = [figures(body(path)[1]) for path in (first, second)]
-    governed = [{} for _ in sides]  # value -> comparisons
+    governed: list[dict[float, Counter[str]]] = [{} for _ in sides]  # value -> comparisons
     for side, found in zip(sides, governed, strict=True):
         for figure in side:
             found.setdefault(figure.value, Counter())[figure.comparison] += 1

@@ -137,9 +137,9 @@ def _copy_with_sidecars(source: Path, target: Path) -> None:
 
 def corpus_files(documents: Path) -> list[str]:
     """Ids of the files ingest reads under ``documents`` (hidden entries, sidecars and unknown types left out), sorted."""
-    from ingest.load import SourceFile, discover
+    from ingest.load import discover
 
-    return sorted(found.relative.as_posix() for found in discover([documents]) if isinstance(found, SourceFile))
+    return sorted(found.relative.as_posix() for found in discover([documents]).sources)
 
 
 def page_count(path: Path) -> int:

@@ -48,28 +48,52 @@ class SourceFile:
         return str(self.relative)
 
 
-def discover(paths: list[Path]) -> Iterator[SourceFile | IngestError]:
+@dataclass(frozen=True)
+class Discovered:
+    """What :func:`discover` found: the files to ingest and the errors of those it cannot take, each in walk order."""
+
+    sources: tuple[SourceFile, ...] = ()
+    errors: tuple[IngestError, ...] = ()
+
+
+def discover(paths: list[Path]) -> Discovered:
     """Walk files and folders (recursively, sorted, hidden entries skipped).
 
-    Sidecar metadata files are not documents. A file of unknown type inside a folder yields an
-    :class:`UnsupportedFormatError` so that it is reported, not silently ignored.
+    Sidecar metadata files are not documents. A file of unknown type inside a folder is an
+    :class:`UnsupportedFormatError` among the errors so that it is reported, not silently ignored.
     """
+    sources: list[SourceFile] = []
+    errors: list[IngestError] = []
+
+    def add(path: Path, root: Path) -> None:
+        error = _not_utf8(path)
+        if error is None:
+            sources.append(SourceFile(path=path, root=root))
+        else:
+            errors.append(error)
+
     for given in paths:
         given = given.resolve()
         if not given.exists():
-            yield IngestError(given, "no such file or folder", "check the path")
+            errors.append(IngestError(given, "no such file or folder", "check the path"))
+        elif given.is_file():
+            add(given, given.parent)
+        else:
+            for path in _folder_files(given):
+                if reader_for(path) is None:
+                    errors.append(UnsupportedFormatError(path, f"unknown file type '{path.suffix or path.name}'"))
+                else:
+                    add(path, given)
+    return Discovered(tuple(sources), tuple(errors))
+
+
+def _folder_files(folder: Path) -> Iterator[Path]:
+    """The folder's files, recursively and sorted, without hidden entries and sidecar metadata files."""
+    for path in sorted(folder.rglob("*")):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file() or is_sidecar(path):
             continue
-        if given.is_file():
-            yield _not_utf8(given) or SourceFile(path=given, root=given.parent)
-            continue
-        for path in sorted(given.rglob("*")):
-            relative = path.relative_to(given)
-            if any(part.startswith(".") for part in relative.parts) or not path.is_file() or is_sidecar(path):
-                continue
-            if reader_for(path) is None:
-                yield UnsupportedFormatError(path, f"unknown file type '{path.suffix or path.name}'")
-                continue
-            yield _not_utf8(path) or SourceFile(path=path, root=given)
+        yield path
 
 
 def _not_utf8(path: Path) -> IngestError | None:

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ingest.errors import IngestError
+
 INSTALL_HINT = "install Debian's tesseract-ocr with tesseract-ocr-ara, tesseract-ocr-fra and tesseract-ocr-eng (make system-deps)"
 HINT_LANGUAGES: dict[str, tuple[str, ...]] = {"ar": ("ara", "fra"), "fr": ("fra", "eng"), "en": ("eng",)}
 SCRIPT_LANGUAGES: dict[str, tuple[str, ...]] = {"Arabic": HINT_LANGUAGES["ar"], "Latin": HINT_LANGUAGES["fr"]}
@@ -63,8 +65,16 @@ class OcrPage:
     seconds: float
 
 
-class OcrError(Exception):
-    """OCR of a page failed or cannot run (render failure, timeout, Tesseract error); ``str(err)`` is one line."""
+class OcrError(IngestError):
+    """OCR of a page failed or cannot run (render failure, timeout, Tesseract error); ``str(err)`` is one line.
+
+    Raised with the whole line (the file and page, or what is missing, then what to do), so it keeps
+    that line as its message rather than IngestError's "path: reason; hint".
+    """
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.path, self.reason, self.hint = "", message, ""
 
 
 @dataclass(frozen=True)

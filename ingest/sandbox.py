@@ -116,7 +116,8 @@ class ParserProcess:
         self._conn: Connection | None = None
         self._pending: SourceFile | None = None
 
-    def _start(self) -> None:
+    def _start(self) -> Connection:
+        """A fresh child process; returns the pipe to it."""
         parent, child = self._context.Pipe()
         worker_args = (child, self.limits.memory_mb, self.options, os.getpid())
         process = self._context.Process(target=_worker, args=worker_args, daemon=True)
@@ -125,6 +126,7 @@ class ParserProcess:
         finally:
             child.close()
         self._process, self._conn = process, parent
+        return parent
 
     def _kill(self) -> None:
         if self._process is not None:
@@ -137,11 +139,11 @@ class ParserProcess:
     def submit(self, source: SourceFile, kind: str = "document") -> None:
         if self._pending is not None:
             raise RuntimeError("ParserProcess.submit called twice without result()")
-        if self._process is None or not self._process.is_alive():
+        conn = self._conn
+        if conn is None or self._process is None or not self._process.is_alive():
             self._kill()
-            self._start()
-        assert self._conn is not None
-        self._conn.send((kind, source))
+            conn = self._start()
+        conn.send((kind, source))
         self._pending = source
 
     def result(self) -> Document:

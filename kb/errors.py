@@ -29,3 +29,10 @@ class StoreDamagedError(KBError):
 
 class RepairError(KBError):
     """A damaged store could not be rebuilt; the damaged store is left as it was."""
+
+
+class DataFileError(KBError, ValueError):
+    """A data file kb ships or is given (``kb/data/places.tsv``) is malformed; the message names the line.
+
+    A ValueError too, as it was before it had a class.
+    """

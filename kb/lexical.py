@@ -14,14 +14,10 @@ scored against French passages, and never pollutes Arabic scores with French ste
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
-import os
-import shutil
 import tempfile
-import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from kb.analysis import ANALYZER_VERSION, analyze_many
+from kb.lexicalfiles import check_files, clear, clear_abandoned, data_files, size_and_crc, swap_in
 from kb.store import Store
 
 FORMAT_VERSION = "3"  # 3: file checksums and the source collection in the manifest
@@ -191,7 +188,7 @@ class LexicalIndex:
     def save(self, directory: Path) -> None:
         """Write into a fresh folder, then rename it into place: readers never see half an index."""
         directory.parent.mkdir(parents=True, exist_ok=True)
-        _clear_abandoned(directory)
+        clear_abandoned(directory)
         temp = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}-"))
         try:
             (temp / "chunks.json").write_text(
@@ -209,19 +206,10 @@ class LexicalIndex:
                 "source": self.source,
                 "groups": sorted(self.groups),
                 "chunks": len(self.chunk_ids),
-                "files": {name: list(_size_and_crc(temp / name)) for name in _files(temp)},
+                "files": {name: list(size_and_crc(temp / name)) for name in data_files(temp)},
             }
             (temp / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")  # written last: marks it complete
-            # Several app processes may share the folder (one Chroma server, one machine) and catch up with
-            # the same commit at once: the two-step swap below is only safe for one of them at a time.
-            with open(directory.parent / f".{directory.name}.lock", "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
-                old = directory.with_name(f".{directory.name}-old")
-                clear(old)
-                if directory.exists():
-                    os.replace(directory, old)
-                os.replace(temp, directory)
-                clear(old)
+            swap_in(temp, directory)
         except BaseException:
             clear(temp)
             raise
@@ -237,7 +225,7 @@ class LexicalIndex:
             manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
             if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
                 return None
-            problem = _check_files(directory, manifest["files"])
+            problem = check_files(directory, manifest["files"])
             if problem is None:
                 index = cls._read(directory, manifest)
                 problem = index._inconsistency(int(manifest["chunks"]))
@@ -293,42 +281,6 @@ class LexicalIndex:
         return None
 
 
-def _files(directory: Path) -> list[str]:
-    found = (path.relative_to(directory) for path in directory.rglob("*") if path.is_file())
-    return sorted(str(name) for name in found if str(name) != "manifest.json")
-
-
-def _size_and_crc(path: Path) -> tuple[int, int]:
-    crc = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            crc = zlib.crc32(block, crc)
-    return path.stat().st_size, crc
-
-
-def _check_files(directory: Path, files: dict[str, list[int]]) -> str | None:
-    """A file that is missing, extra, or not the size and CRC-32 the manifest gives, or None."""
-    found = _files(directory)
-    if sorted(files) != found:
-        return f"files {sorted(set(files) ^ set(found))} missing or extra"
-    for name, (size, crc) in files.items():
-        if (directory / name).stat().st_size != size or _size_and_crc(directory / name) != (size, crc):
-            return f"{name} was changed or damaged"
-    return None
-
-
-def _clear_abandoned(directory: Path) -> None:
-    """Remove the temporary folders of saves killed half-way (a day old: a live save takes seconds)."""
-    import time
-
-    for temp in directory.parent.glob(f".{directory.name}-*"):
-        try:
-            if temp.is_dir() and time.time() - temp.stat().st_mtime > 86400:
-                clear(temp)
-        except OSError:
-            pass
-
-
 def store_identity(store: Store) -> str:
     """Which Chroma collection the passages come from: a new or rebuilt store gets a new one."""
     return str(getattr(store.chunks, "id", ""))
@@ -368,10 +320,6 @@ def indexed_text(text: str, meta: Mapping[str, Any]) -> str:
     """The passage with its document title and headings, as the dense side embeds it."""
     context = (str(meta.get(key) or "") for key in ("title", "article", "section"))
     return "\n".join(part for part in (*context, text) if part)
-
-
-def clear(directory: Path) -> None:
-    shutil.rmtree(directory, ignore_errors=True)
 
 
 def ensure_lexical_index(

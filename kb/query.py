@@ -21,6 +21,7 @@ from typing import TypeAlias
 
 from ingest.arabic import fold
 from ingest.langid import detect_language
+from kb.errors import DataFileError
 
 PARTNERS = ("DZ", "EG", "JO", "LB", "MA", "PS", "TN")
 REGIONS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -124,11 +125,11 @@ def parse_places(text: str) -> tuple[PlaceForm, ...]:
             continue
         parts = line.split("\t")
         if len(parts) != 3 or not all(p.strip() for p in parts):
-            raise ValueError(f"places.tsv line {number}: expected code<TAB>lang<TAB>form, got {line!r}")
+            raise DataFileError(f"places.tsv line {number}: expected code<TAB>lang<TAB>form, got {line!r}")
         code, lang, form = (p.strip() for p in parts)
         known = code in COUNTRIES or (code.startswith("region:") and code[len("region:") :] in REGIONS)
         if not known or lang not in LANGS:
-            raise ValueError(f"places.tsv line {number}: unknown code {code!r} or language {lang!r}")
+            raise DataFileError(f"places.tsv line {number}: unknown code {code!r} or language {lang!r}")
         forms.append(PlaceForm(code, lang, form))
     return tuple(forms)
 
@@ -185,7 +186,7 @@ def _matcher() -> _Matcher:
             keys.append("ل" + keys[0][1:])  # ل + ال is written لل: "للمغرب"; the proclitic ل is matched separately
         for key in keys:
             if codes.setdefault(key, place.code) != place.code:
-                raise ValueError(f"places.tsv: {place.form!r} is listed for both {codes[key]} and {place.code}")
+                raise DataFileError(f"places.tsv: {place.form!r} is listed for both {codes[key]} and {place.code}")
             langs.setdefault(key, set()).add(place.lang)
         letters = [c for c in place.form if c.isalpha()]
         if len(letters) > 1 and all(c.isupper() for c in letters):

@@ -39,7 +39,8 @@ from ingest.load import SourceFile
 from kb.config import StoreConfig
 from kb.embed import DIM, Embedder
 from kb.errors import RepairError
-from kb.health import SEGMENT_NAME, StoreHealth, check_store
+from kb.health import StoreHealth, check_store
+from kb.healthfiles import SEGMENT_NAME
 from kb.lock import writer_lock
 from kb.store import Store, store_lock_path
 from kb.sync import ingest_sources

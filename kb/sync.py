@@ -101,12 +101,9 @@ def ingest_paths(
     with writer_lock(store_lock_path(store.config)):
         report.orphans_removed = sweep_orphans(store)
         stored = store.stored_documents()
-        sources: list[SourceFile] = []
-        for item in discover(paths):
-            if isinstance(item, IngestError):
-                report.failed.append(item)
-            else:
-                sources.append(item)
+        found = discover(paths)
+        report.failed.extend(found.errors)
+        sources = list(found.sources)
         _ingest_sources(report, sources, stored, store, embedder, config, progress)
 
         if prune:

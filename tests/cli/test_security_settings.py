@@ -52,9 +52,9 @@ def test_trusted_proxies_are_a_list_and_none_by_default() -> None:
 
 
 def test_a_chroma_url_with_a_password_is_refused_before_any_request() -> None:
+    from kb.chroma import open_client
     from kb.config import StoreConfig
     from kb.errors import StoreUnavailableError
-    from kb.store import open_client
 
     with pytest.raises(StoreUnavailableError, match="carries a user name or password") as refused:
         open_client(StoreConfig(chroma_url=f"https://admin:{TOKEN}@127.0.0.1:9"))

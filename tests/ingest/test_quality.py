@@ -12,7 +12,7 @@ import arabic_reshaper
 import pytest
 from bidi import get_display
 
-from ingest.load import SourceFile, discover, load_document
+from ingest.load import discover, load_document
 from ingest.ocr import OcrConfig
 from ingest.pages import read_pages
 from ingest.quality import MIN_WORDS, text_quality
@@ -147,8 +147,9 @@ def test_every_page_of_the_sample_corpus_is_clean_text(tmp_path: Path) -> None:
     """The product's own documents are clean: none may be rejected or 'repaired'."""
     corpus = Path(__file__).resolve().parents[2] / "corpus"
     pages = 0
-    for source in discover([corpus / "documents"]):
-        assert isinstance(source, SourceFile), source
+    found = discover([corpus / "documents"])
+    assert not found.errors, found.errors
+    for source in found.sources:
         doc = load_document(source)
         # Gazette-style PDFs of the corpus are drawn in visual order with presentation forms on purpose
         # (corpus/build.py); pypdf reverses right-to-left runs itself, so NFKC may be all they need, and

@@ -15,11 +15,12 @@ from urllib.parse import urlparse
 
 import pytest
 
+from kb.chroma import call_server
 from kb.config import StoreConfig
 from kb.embed import Embedder
 from kb.errors import StoreUnavailableError
 from kb.search import Searcher
-from kb.store import Store, call_server
+from kb.store import Store
 from kb.sync import ingest_paths
 from tests.chroma_server import chroma_server_process, stop
 
