@@ -68,14 +68,18 @@ CHROMA_PORT ?= 8000
 chroma: install
 	$(BIN)/chroma run --path $(CHROMA_DIR) --host $(CHROMA_HOST) --port $(CHROMA_PORT)
 
-test: install-test system-deps
+# Lint and types first (a minute), then the suite.
+test: install-test system-deps lint typecheck
 	$(PY) -m pytest
 
 lint: install-test
-	$(BIN)/ruff check ingest kb assistant eval policykb tests
+	$(BIN)/ruff check ingest kb assistant eval policykb corpus tests
 
+# mypy --strict (pyproject.toml) on the packages and the tests; the corpus build is scripts beside
+# its data, not a package, so its modules are named from the checkout's root.
 typecheck: install-test
 	$(BIN)/mypy
+	$(BIN)/mypy --explicit-package-bases corpus
 
 # The documentation site (docs/, mkdocs.yml) into site/, offline; --strict fails on a broken link.
 $(VENV)/.installed-docs: pyproject.toml | $(PY)

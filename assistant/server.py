@@ -135,6 +135,18 @@ def _login_check(guard: LoginGuard, audit: AuditLog) -> Callable[[str, str], Awa
     return checked
 
 
+def _ready_searcher(store: Any, embedder: Any, retrieval: RetrievalConfig) -> Any:
+    """A searcher whose lexical index and translations are loaded (or built) now, not at the first
+    question: under load the first questions arrive together and every ask worker would build them at
+    once (N times the CPU and memory, the server stalled meanwhile). A store that cannot be read fails
+    here, at start."""
+    from kb.search import Searcher
+
+    searcher = Searcher(store, embedder, retrieval)
+    searcher.refresh()
+    return searcher
+
+
 def create_server_app(config: ServeConfig, temp: Path) -> Any:
     """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
 
@@ -147,7 +159,6 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     from assistant.throttle import LoginThrottle
     from assistant.uploadgate import UploadGate, may_upload
     from kb.embed import Embedder
-    from kb.search import Searcher
     from kb.store import Store
 
     web = config.web
@@ -160,11 +171,7 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     guard = LoginGuard(directory, LoginThrottle(web.throttle)) if directory else None
     store = Store(config.store)
     embedder = Embedder(config.embed)
-    searcher = Searcher(store, embedder, config.retrieval)
-    # Load (or build) the lexical index and the translations now, not at the first question: under load
-    # the first questions arrive together and every ask worker would build them at once (N times the
-    # CPU and memory, the server stalled meanwhile). A store that cannot be read fails here, at start.
-    searcher.refresh()
+    searcher = _ready_searcher(store, embedder, config.retrieval)
     audit = AuditLog(web.audit_log)
     export_dir = Path(tempfile.mkdtemp(prefix="policykb-export-", dir=temp))
     saved = _saved_work(web, export_dir)
@@ -172,7 +179,8 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     def allowed(user: str | None) -> bool:
         return may_upload(web, guard.role if guard else None, user)
 
-    services = Services(
+    services = Services(  # everything the page's handlers use
+
         searcher=searcher,
         store=store,
         embedder=embedder,

@@ -30,7 +30,7 @@ ALLOWED_PREFIXES = {"eval/bench": "a benchmark child's process environment, set 
 def environ_uses(path: Path) -> list[int]:
     """Lines of ``path`` that touch the process environment."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    return sorted(node.lineno for node in ast.walk(tree) if _touches(node))
+    return sorted(node.lineno for node in ast.walk(tree) if isinstance(node, ast.expr | ast.stmt) and _touches(node))
 
 
 def _touches(node: ast.AST) -> bool:

@@ -21,8 +21,8 @@ from eval.beir import GOLD_DOCUMENTS, DatasetError, load_dataset
 from eval.markdown import find_section, replace_section
 from eval.ocrbench import HEADING, changed_only, compare_changed, losses, render_section, write_section
 from eval.ocrset import OcrSet, OcrSetError, build_ocr_set, choose_documents, corpus_files, rasterise
+from ingest.config import IngestConfig
 from kb.embed import Embedder
-from kb.sync import IngestConfig
 
 LANG_OF = {"ar": "Arabic", "fr": "French", "en": "English"}
 

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,7 +165,7 @@ def edit_manifest(path: Path, change: dict[str, Any]) -> None:
     path.write_text(json.dumps(manifest), encoding="utf-8")
 
 
-DAMAGES = {
+DAMAGES: dict[str, tuple[str, Callable[[Path], object], str]] = {
     "flipped byte in the embeddings": (EMBEDDINGS, flip_last_byte, "SHA-256 does not match"),
     "truncated chunks": (CHUNKS, drop_last_line, "truncated or damaged"),
     "missing documents": (DOCUMENTS, Path.unlink, "missing"),

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,7 +156,11 @@ def test_every_file_of_the_lexical_index_damaged_in_any_way_is_detected_and_rebu
     want = built.search(query, None, 5)
     files = sorted(p.relative_to(saved) for p in saved.rglob("*") if p.is_file())
     assert len(files) > 20 and Path("manifest.json") in files
-    damages = {"truncated": truncate_half, "bytes changed": _overwrite_middle, "emptied": lambda p: p.write_bytes(b"")}
+    damages: dict[str, Callable[[Path], object]] = {
+        "truncated": truncate_half,
+        "bytes changed": _overwrite_middle,
+        "emptied": lambda p: p.write_bytes(b""),
+    }
     for name in files:
         for kind, damage in damages.items():
             folder = tmp_path / "damaged"
@@ -379,7 +384,7 @@ def _store_contents(path: Path) -> tuple[dict[str, dict[str, object]], dict[str,
     return docs, chunks
 
 
-POLICYKB = str(Path(os.sys.executable).with_name("policykb"))
+POLICYKB = str(Path(sys.executable).with_name("policykb"))
 
 
 def test_serve_refuses_a_store_whose_vector_index_crashes_chroma_with_one_line(

@@ -115,9 +115,9 @@ def test_a_restarting_server_is_retried_and_the_same_store_carries_on(
     tmp_path: Path, fixture_docs: Path, embedder: Embedder
 ) -> None:
     data = tmp_path / "chroma"
-    config_retries = {"retries": 7, "retry_wait_s": 0.25}  # rides out about 30 s of restart on a loaded machine
     with chroma_server_process(data) as (url, process):
-        store = Store(StoreConfig(chroma_url=url, **config_retries))
+        # 7 retries from 0.25 s ride out about 30 s of restart on a loaded machine
+        store = Store(StoreConfig(chroma_url=url, retries=7, retry_wait_s=0.25))
         ingest_paths([fixture_docs / "ma" / "evaluation.en.md"], store, embedder)
         before = store.committed_hashes()
         stop(process)  # the server goes away; its data stays on disk

@@ -9,9 +9,10 @@ import sys
 import httpx
 import pytest
 
+from kb.chroma import call_server
 from kb.config import StoreConfig
 from kb.errors import KBError, StoreUnavailableError
-from kb.store import Store, call_server
+from kb.store import Store
 from tests.chroma_server import free_port
 
 
