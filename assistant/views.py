@@ -332,7 +332,8 @@ def library_html(stats: Mapping[str, Any], documents: Sequence[Mapping[str, Any]
     """Counts by country, language, type and year (each a filter), then the document list, searchable,
     filterable and sortable by the page's script."""
     head = (
-        f"<p><strong>{esc(count_text('documents_count', int(stats['documents']), ui_lang))}</strong>, "
+        f"<p><strong>{esc(count_text('documents_count', int(stats['documents']), ui_lang))}</strong>"
+        f"{'، ' if ui_lang == 'ar' else ', '}"
         f"{esc(count_text('passages_count', int(stats['chunks']), ui_lang))}</p>"
     )
     names: dict[str, Any] = {
