@@ -158,6 +158,7 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     from assistant.sessions import Sessions, UploadedFiles
     from assistant.throttle import LoginThrottle
     from assistant.uploadgate import UploadGate, may_upload
+    from assistant.viewerroute import add_viewer_route
     from kb.embed import Embedder
     from kb.store import Store
 
@@ -202,6 +203,7 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     add_document_route(api, store, sessions, guard is not None, audit)
     add_brief_route(api, saved, sessions, guard is not None, audit, export_dir)
+    add_viewer_route(api, store, sessions, guard is not None, audit, original_file)
 
     app = _mount(api, blocks, config, _login_check(guard, audit) if guard else None, sessions)
     gated = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)

@@ -13,11 +13,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote as url_quote
+from urllib.parse import urlencode
 
 from assistant.catalog import localised
 from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
 from assistant.original import text_fragment
+from assistant.pdfview import MAX_QUOTE_CHARS
 from assistant.phrases import country_name, doc_type_name, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
 from assistant.webtext import TEXT, count_text, direction, text
@@ -60,6 +62,11 @@ def _open_label(citation: Citation, ui_lang: str) -> str:
     if citation.doc_id.lower().endswith(".pdf"):
         return text("open_original", ui_lang).format(citation.page or 1)
     return text("open_original_text", ui_lang)
+
+
+def viewer_url(doc_id: str, page: int, quote: str) -> str:
+    """Where the app shows page ``page`` of the PDF ``doc_id`` with ``quote`` marked (assistant.viewerroute)."""
+    return f"/viewer/{url_quote(doc_id, safe='/')}?" + urlencode({"page": page, "q": quote[:MAX_QUOTE_CHARS]})
 
 
 def document_url(doc_id: str, page: int | None = None, quote: str = "") -> str:
@@ -239,6 +246,13 @@ def passage_html(citation: Citation | None, ui_lang: str, anchor: bool = True) -
         f'<a class="pkb-original" href="{esc(document_url(citation.doc_id, citation.page, citation.quote))}" target="_blank" '
         f'rel="noopener noreferrer">{esc(_open_label(citation, ui_lang))}</a>'
     )
+    if citation.doc_id.lower().endswith(".pdf") and citation.page:
+        # The page in the app with the quoted words marked (assistant.viewerroute), beside the file itself.
+        shown = f"{viewer_url(citation.doc_id, citation.page, citation.quote)}&lang={ui_lang}"
+        link = (
+            f'<a class="pkb-viewer" href="{esc(shown)}" target="_blank" rel="noopener noreferrer">'
+            f"{esc(text('open_viewer', ui_lang).format(citation.page))}</a> · {link}"
+        )
     others = ""
     if citation.other_versions:
         # Each version is a link to its original; ids are isolated so a right-to-left line keeps them whole.

@@ -62,6 +62,36 @@ def test_english_answer_citations_grid_and_source_passage(page: Page, live_serve
         "text/plain; charset=utf-8",
     ) or original.headers["content-type"].startswith(("application/", "text/"))
     screenshot(page, "answer-en")
+    _the_pdf_page_opens_in_the_app_with_the_quote_marked(page, live_server)
+
+
+def _the_pdf_page_opens_in_the_app_with_the_quote_marked(page: Page, live_server: LiveServer) -> None:
+    viewer_links = page.locator("#pkb-passage a.pkb-viewer, #pkb-chat .pkb-cited a.pkb-viewer")
+    hrefs = [h for h in viewer_links.evaluate_all("links => links.map(a => a.getAttribute('href'))") if h]
+    assert hrefs, "a PDF citation offers its page in the app"
+    viewer = page.context.new_page()
+    try:
+        response = viewer.goto(live_server.url + hrefs[0])
+        assert response is not None and response.ok
+        policy = response.headers.get("content-security-policy", "")
+        assert "default-src 'none'" in policy and "img-src 'self'" in policy, "the viewer runs nothing"
+        image = viewer.locator("img")
+        expect(image).to_be_visible()
+        viewer.wait_for_function("document.querySelector('img').complete && document.querySelector('img').naturalWidth > 0")
+        expect(viewer.locator(".note")).to_have_count(0)  # the quote was found on the page and marked
+        viewer.screenshot(path=str(ARTIFACTS / "pdf-page-quote-marked.png"), full_page=True)
+        # The routes are the originals': nothing for a page that does not exist, or without a session.
+        base = hrefs[0].split("?")[0]
+        assert viewer.request.get(live_server.url + base + "?page=999").status == 404
+        anonymous = viewer.context.browser.new_context() if viewer.context.browser else None
+        if anonymous is not None:
+            try:
+                assert anonymous.request.get(live_server.url + hrefs[0]).status == 401
+                assert anonymous.request.get(live_server.url + hrefs[0].replace("/viewer/", "/viewer-page/")).status == 401
+            finally:
+                anonymous.close()
+    finally:
+        viewer.close()
 
 
 def test_arabic_answer_is_right_to_left_in_any_interface_and_the_arabic_interface_too(page: Page) -> None:
