@@ -21,6 +21,9 @@ from pathlib import Path
 
 SPAN = 2  # pages after the cited one that a passage may run onto (a chunk is at most a few hundred words)
 SCALE = 1.5  # 108 dpi: readable on a laptop, a few hundred kilobytes a page
+# A page may declare any size up to 200 inches a side: drawn at SCALE that is 21,600 pixels square,
+# gigabytes of memory for one request. Larger pages are drawn smaller, never beyond this many pixels a side.
+MAX_SIDE_PIXELS = 3000
 MAX_QUOTE_CHARS = 2000  # a quote is a sentence or two; anything longer is not one
 MIN_RUN_WORDS = 3  # fewer words than this match by chance
 MAX_WORDS = 60  # the runs tried grow with the square of the words: a long quote is found by its start
@@ -87,14 +90,15 @@ def render_page(path: Path, page_number: int, quote: str, draw: bool = True) -> 
         found, marked = _find(text_page.get_text_range(), quote[:MAX_QUOTE_CHARS]) if quote.strip() else (None, "")
         if not draw:
             return RenderedPage(b"", len(document), marked)
-        image = page.render(scale=SCALE).to_pil().convert("RGBA")
+        scale = min(SCALE, MAX_SIDE_PIXELS / max(page.get_width(), page.get_height(), 1.0))
+        image = page.render(scale=scale).to_pil().convert("RGBA")
         if found is not None:
             overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
             pen = ImageDraw.Draw(overlay)
             height = page.get_height()
             for i in range(text_page.count_rects(*found)):
                 left, bottom, right, top = text_page.get_rect(i)
-                pen.rectangle((left * SCALE, (height - top) * SCALE, right * SCALE, (height - bottom) * SCALE), fill=HIGHLIGHT)
+                pen.rectangle((left * scale, (height - top) * scale, right * scale, (height - bottom) * scale), fill=HIGHLIGHT)
             image = Image.alpha_composite(image, overlay)
         out = io.BytesIO()
         image.convert("RGB").save(out, format="PNG", optimize=False)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from assistant.pdfview import HIGHLIGHT, PageNotFound, locate, render_page
+from assistant.pdfview import HIGHLIGHT, MAX_SIDE_PIXELS, PageNotFound, locate, render_page
 from ingest.load import SourceFile, load_document
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "documents"
@@ -70,3 +70,18 @@ def test_a_very_long_quote_is_cut_not_searched_whole() -> None:
     path = CORPUS / "ma" / "charte-investissement.fr.pdf"
     page = render_page(path, 1, "formant charte de l'investissement " * 5000, draw=False)
     assert page.marked in ("quote", "part")
+
+
+def test_a_page_of_the_largest_declared_size_is_drawn_within_bounds(tmp_path: Path) -> None:
+    """The attack: a PDF whose page declares 14,400 points a side (the format's limit) would be drawn
+    21,600 pixels square, about 1.4 GB, by one request for its viewer image."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=14400, height=14400)
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as out:
+        writer.write(out)
+    page = render_page(huge, 1, "")
+    width, height = Image.open(io.BytesIO(page.png)).size
+    assert max(width, height) <= MAX_SIDE_PIXELS
