@@ -114,6 +114,14 @@ def answer_html(answer: Answer, ui_lang: str | None = None) -> str:
     return "".join(out)
 
 
+def _document_link(doc_id: str, title: str) -> str:
+    """A document named in an answer, as a link to its original (every document named is one)."""
+    return (
+        f'<a class="pkb-doc" href="{esc(document_url(doc_id))}" target="_blank" rel="noopener noreferrer">'
+        f'<bdi dir="{text_direction(title)}">{esc(title)}</bdi></a>'
+    )
+
+
 def _abstention(answer: Answer, lang: str) -> list[str]:
     """Nothing to quote: say so, and name the closest documents the store holds."""
     out = [f"<p>{esc(phrase('abstain', lang))}</p>"]
@@ -121,10 +129,7 @@ def _abstention(answer: Answer, lang: str) -> list[str]:
         out.append(f"<p><strong>{esc(phrase('closest', lang))}</strong></p><ul>")
         for doc in answer.closest:
             year = f", {doc.year}" if doc.year else ""
-            out.append(
-                f'<li><span dir="{text_direction(doc.title)}">{esc(doc.title)}</span> '
-                f"({esc(country_name(doc.country, lang))}{esc(year)})</li>"
-            )
+            out.append(f"<li>{_document_link(doc.doc_id, doc.title)} ({esc(country_name(doc.country, lang))}{esc(year)})</li>")
         out.append("</ul>")
     return out
 
@@ -150,7 +155,7 @@ def _country_quotes(answer: Answer, country: str, citations: Sequence[Citation],
         out.append(f'<li class="pkb-no-evidence">{esc(phrase("no_evidence", lang))}</li>')
         nearest = [doc for doc in answer.closest if doc.country == country]
         if nearest:
-            titles = "; ".join(f'<span dir="{text_direction(d.title)}">{esc(d.title)}</span>' for d in nearest)
+            titles = "; ".join(_document_link(d.doc_id, d.title) for d in nearest)
             out.append(f'<li class="pkb-closest">{esc(phrase("closest", lang))}: {titles}</li>')
     for citation in citations:
         translation = ""

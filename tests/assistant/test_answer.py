@@ -9,6 +9,7 @@ from assistant.config import AssistantConfig
 from assistant.extractive import CitationBook
 from assistant.model import Answer
 from assistant.question import analyse
+from assistant.views import answer_html, document_url
 from kb.search import Filters, Searcher
 
 CONFIG = AssistantConfig()
@@ -65,6 +66,9 @@ def test_unanswerable_question_abstains_and_shows_closest_documents(corpus_searc
     assert result.abstained and not result.citations and not result.grid
     assert result.closest and all(doc.country == "MA" for doc in result.closest)
     assert "no answer" in result.markdown
+    shown = answer_html(result, "en")
+    for doc in result.closest:  # every document an answer names is a link to its original
+        assert f'href="{document_url(doc.doc_id)}"' in shown, doc.doc_id
 
 
 def test_answer_framing_follows_the_question_language(corpus_searcher: Searcher) -> None:
