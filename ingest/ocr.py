@@ -85,18 +85,26 @@ class _Tools:
     languages: frozenset[str]
 
 
+@dataclass(frozen=True)
+class _Found:
+    """The tools OCR runs, or (``tools`` None) the one-line reason it cannot run, saying what to do."""
+
+    tools: _Tools | None
+    problem: str = ""
+
+
 def ocr_status(config: OcrConfig) -> str | None:
     """None when OCR can run with ``config``; else a one-line reason that says what to do."""
     ready = _ready(config)
-    return ready if isinstance(ready, str) else None
+    return None if ready.tools is not None else ready.problem
 
 
 def tesseract_version(config: OcrConfig = OcrConfig()) -> str:
     """E.g. "tesseract 5.3.0", for the parser string of OCR'd documents; OcrError when Tesseract is missing."""
-    tools = _tools(config.tessdata)
-    if isinstance(tools, str):
-        raise OcrError(tools)
-    return tools.version
+    found = _tools(config.tessdata)
+    if found.tools is None:
+        raise OcrError(found.problem)
+    return found.tools.version
 
 
 def ocr_page(pdf: Path, number: int, config: OcrConfig, lang_hint: str = "") -> OcrPage:
@@ -109,9 +117,10 @@ def ocr_page(pdf: Path, number: int, config: OcrConfig, lang_hint: str = "") -> 
     if number < 1:
         raise ValueError(f"page numbers start at 1, got {number}")
     where = f"{pdf}: page {number}"
-    tools = _ready(config)
-    if isinstance(tools, str):
-        raise OcrError(f"{where}: {tools}")
+    ready = _ready(config)
+    if ready.tools is None:
+        raise OcrError(f"{where}: {ready.problem}")
+    tools = ready.tools
     started = time.monotonic()
     deadline = started + config.page_timeout_s
     with tempfile.TemporaryDirectory(prefix="policykb-ocr-") as tmp:
@@ -134,21 +143,21 @@ def clean_text(text: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def _ready(config: OcrConfig) -> _Tools | str:
+def _ready(config: OcrConfig) -> _Found:
     """The tools when OCR can run with ``config``, else why not."""
     if not config.enabled:
-        return "OCR is turned off (--no-ocr or POLICYKB_OCR=off)"
-    tools = _tools(config.tessdata)
-    if isinstance(tools, str):
-        return tools
+        return _Found(None, "OCR is turned off (--no-ocr or POLICYKB_OCR=off)")
+    found = _tools(config.tessdata)
+    if found.tools is None:
+        return found
     if not config.languages:
-        return "OCR has no languages configured: list Tesseract languages such as ara, fra, eng"
-    missing = [lang for lang in config.languages if lang not in tools.languages]
+        return _Found(None, "OCR has no languages configured: list Tesseract languages such as ara, fra, eng")
+    missing = [lang for lang in config.languages if lang not in found.tools.languages]
     if missing:
         names = ", ".join(f"'{lang}'" for lang in missing)
         packages = " ".join(f"tesseract-ocr-{lang.lower()}" for lang in missing)
-        return f"Tesseract has no {names} language data: install {packages}"
-    return tools
+        return _Found(None, f"Tesseract has no {names} language data: install {packages}")
+    return found
 
 
 def _languages(tools: _Tools, config: OcrConfig, lang_hint: str, image: Path, deadline: float, where: str) -> tuple[str, ...]:
@@ -201,28 +210,28 @@ def _child_env(tessdata: Path | None) -> dict[str, str]:
     return env
 
 
-def _tools(tessdata: Path | None) -> _Tools | str:
+def _tools(tessdata: Path | None) -> _Found:
     return _probe(shutil.which("tesseract"), shutil.which("pdftoppm"), tessdata)
 
 
 @lru_cache(maxsize=8)
-def _probe(tesseract: str | None, pdftoppm: str | None, tessdata: Path | None) -> _Tools | str:
+def _probe(tesseract: str | None, pdftoppm: str | None, tessdata: Path | None) -> _Found:
     """The tools and language data found, or why OCR cannot run; cached per PATH lookup and language data folder."""
     if tesseract is None:
-        return f"OCR needs Tesseract: {INSTALL_HINT}"
+        return _Found(None, f"OCR needs Tesseract: {INSTALL_HINT}")
     if pdftoppm is None:
-        return "OCR needs poppler's pdftoppm to render pages: install poppler-utils (make system-deps)"
+        return _Found(None, "OCR needs poppler's pdftoppm to render pages: install poppler-utils (make system-deps)")
     try:
         version = _probe_run([tesseract, "--version"], tessdata)
         listed = _probe_run([tesseract, "--list-langs"], tessdata)
     except (OSError, subprocess.TimeoutExpired) as err:
-        return f"Tesseract at {tesseract} does not run ({err}); {INSTALL_HINT}"
+        return _Found(None, f"Tesseract at {tesseract} does not run ({err}); {INSTALL_HINT}")
     # Tesseract 5 prints its version on stdout, older ones on stderr.
     first = (version.stdout or version.stderr).decode("utf-8", errors="replace").strip().splitlines()
     if version.returncode != 0 or not first:
-        return f"Tesseract at {tesseract} does not run ({_last_line(version.stderr)}); {INSTALL_HINT}"
+        return _Found(None, f"Tesseract at {tesseract} does not run ({_last_line(version.stderr)}); {INSTALL_HINT}")
     names = listed.stdout.decode("utf-8", errors="replace").splitlines()[1:]  # after 'List of available languages ...'
-    return _Tools(tesseract, pdftoppm, first[0].strip(), frozenset(name.strip() for name in names if name.strip()))
+    return _Found(_Tools(tesseract, pdftoppm, first[0].strip(), frozenset(name.strip() for name in names if name.strip())))
 
 
 def _probe_run(args: list[str], tessdata: Path | None) -> subprocess.CompletedProcess[bytes]:
