@@ -39,6 +39,7 @@ def answer_from_json(text: str) -> Answer:
             relevance=float(data["relevance"]),
             period=(data["period"][0], data["period"][1]),
             notes=tuple(data.get("notes", ())),  # answers saved before notes existed have none
+            labels={d: dict(by_lang) for d, by_lang in data.get("labels", {}).items()},  # older answers: the bundled labels
         )
     except (ValueError, KeyError, TypeError, IndexError) as err:
         raise SavedWorkError(f"a saved answer cannot be read ({type(err).__name__}: {err})") from None

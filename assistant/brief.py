@@ -224,7 +224,7 @@ def _grid(answer: Answer, numbers: Mapping[int, int], lang: str) -> Table:
                 markers = "".join(f"[{numbers[n]}]" for n in cell.citations)
                 row.append((Span(quoted(cell.finding)), Span(f" {markers}", "marker")))
         rows.append(tuple(row))
-    header = (phrase("country", lang), *(column_label(d, lang) for d in answer.dimensions))
+    header = (phrase("country", lang), *(column_label(d, lang, answer.labels) for d in answer.dimensions))
     return Table(header, tuple(rows))
 
 

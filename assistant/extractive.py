@@ -13,14 +13,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from assistant.config import AssistantConfig
-from assistant.dimensions import DIMENSIONS
+from assistant.dimensions import DIMENSIONS, lexicon
 from assistant.evidence import gather, in_language, similarity
 from assistant.extract import Candidate, by_meaning, candidates, select
 from assistant.model import Answer, Citation, ClosestDocument, Coverage, Finding, GridCell, Turn, Verification
 from assistant.provisions import asks_for_a_number, asks_for_figures, asks_for_framing, mentions_year, states_figures
 from assistant.question import Question, analyse, readable_question, topic_text
 from assistant.relevance import QuestionTerms, passage_relevance, relevance
-from assistant.render import render
+from assistant.render import column_labels, render
 from assistant.verify import is_verbatim, normalise_space
 from kb.search import Filters, Hit, Searcher
 
@@ -173,6 +173,7 @@ def answer_question(
         language=asked.lang,
         countries=countries,
         dimensions=dimensions,
+        labels=column_labels(lexicon(config.dimensions_path), dimensions),
         coverage=coverage,
         findings=tuple(findings),
         grid=tuple(grid),

@@ -28,7 +28,7 @@ from assistant.extractive import CitationBook, abstention, collect, grid_cell, g
 from assistant.model import Answer, Coverage, Finding, GridCell, Turn, Verification
 from assistant.phrases import country_name, join_names, phrase
 from assistant.prompt import Message, Passage, build_messages, choose_passages
-from assistant.render import render
+from assistant.render import column_labels, render
 from assistant.support import Check, check_answer
 from kb.query import understand
 from kb.search import Filters, Searcher
@@ -173,6 +173,7 @@ def answer_with_llm(
         language=asked.lang,
         countries=countries,
         dimensions=dimensions,
+        labels=column_labels(lexicon(config.dimensions_path), dimensions),
         coverage=coverage,
         findings=tuple(sorted(findings.values(), key=lambda f: (order.get(f.country, len(order)), f.citation))),
         grid=tuple(grid),

@@ -101,6 +101,9 @@ class Answer:
     relevance: float = 0.0  # the evidence score the abstention decision was taken on
     period: tuple[int | None, int | None] = (None, None)  # the years the question asks about, as understood
     notes: tuple[str, ...] = ()  # what the reader should know about how the answer was made (a translation service down)
+    # The grid's column names by dimension and language, from the configured lexicon (AssistantConfig
+    # .dimensions_path); empty: the bundled one's (an answer saved before labels were kept).
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def quotes_by_country(self) -> list[tuple[str, list[Citation]]]:
         """Each country of the answer, in order, with the citations of its findings (empty: no evidence)."""

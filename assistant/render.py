@@ -6,7 +6,9 @@ The small helpers (``quoted``, ``source_parts``, ``overview``, ``column_label``)
 
 from __future__ import annotations
 
-from assistant.dimensions import lexicon
+from collections.abc import Mapping, Sequence
+
+from assistant.dimensions import Lexicon, lexicon
 from assistant.model import Answer, Citation
 from assistant.phrases import country_name, doc_type_name, join_names, phrase
 
@@ -86,9 +88,18 @@ def in_short(answer: Answer) -> list[tuple[str, Citation | None]]:
     return [(country, citations[0] if citations else None) for country, citations in answer.quotes_by_country()]
 
 
-def column_label(dimension: str, lang: str) -> str:
-    """A grid column's name; "answer" is the one column of a grid whose question named no dimension."""
-    return phrase("answer_column", lang) if dimension == "answer" else lexicon().label(dimension, lang)
+def column_label(dimension: str, lang: str, labels: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """A grid column's name (``labels``: the answer's, from its lexicon); "answer" is the one column of
+    a grid whose question named no dimension."""
+    if dimension == "answer":
+        return phrase("answer_column", lang)
+    own = (labels or {}).get(dimension, {})
+    return own.get(lang) or own.get("en") or lexicon().label(dimension, lang)
+
+
+def column_labels(words: Lexicon, dimensions: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Every column's name in every interface language, from the lexicon the answer was made with."""
+    return {d: {lang: words.label(d, lang) for lang in ("en", "fr", "ar")} for d in dimensions if d != "answer"}
 
 
 def render(answer: Answer) -> str:
@@ -150,7 +161,7 @@ def _grid_table(answer: Answer, lang: str) -> list[str]:
     """The comparison grid as a Markdown table: a row per country, a column per dimension."""
     columns = list(answer.dimensions)
     lines = [f"### {phrase('grid', lang)}", ""]
-    lines.append("| " + " | ".join([phrase("country", lang)] + [column_label(d, lang) for d in columns]) + " |")
+    lines.append("| " + " | ".join([phrase("country", lang)] + [column_label(d, lang, answer.labels) for d in columns]) + " |")
     lines.append("|" + "---|" * (len(columns) + 1))
     cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
     for country in answer.countries:

@@ -180,7 +180,7 @@ def grid_html(answer: Answer | None, ui_lang: str) -> str:
     if answer is None or not answer.grid:
         return f'<p class="pkb-muted">{esc(text("grid_empty", ui_lang))}</p>'
     columns = list(answer.dimensions)
-    labels = [column_label(d, ui_lang) for d in columns]
+    labels = [column_label(d, ui_lang, answer.labels) for d in columns]
     cells = {(cell.country, cell.dimension): cell for cell in answer.grid}
     cited = {c.n: c for c in answer.citations}
     rows = [

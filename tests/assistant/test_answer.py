@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
 from assistant import answer
-from assistant.config import AssistantConfig
+from assistant.answerjson import answer_from_json, answer_to_json
+from assistant.config import DIMENSIONS_FILE, AssistantConfig
 from assistant.extractive import CitationBook
 from assistant.model import Answer
 from assistant.question import analyse
-from assistant.views import answer_html, document_url
+from assistant.views import answer_html, document_url, grid_html
 from kb.search import Filters, Searcher
 
 CONFIG = AssistantConfig()
@@ -195,3 +199,19 @@ def test_a_regional_question_about_an_eu_text_is_answered_from_it_and_not_filled
     assert {d.country for d in result.closest} == lacking, "each is linked to its closest documents, to check by hand"
     assert "Closest documents: **" in result.markdown and "say nothing on this point for:" in result.markdown
     _check_citations(result, corpus_searcher)
+
+
+def test_a_configured_lexicon_names_the_grid_columns_everywhere(corpus_searcher: Searcher, tmp_path: Path) -> None:
+    """POLICYKB_DIMENSIONS is one setting: the lexicon it names finds the question's dimensions and
+    names the grid's columns, in the Markdown, the page and a saved answer alike."""
+    bundled = DIMENSIONS_FILE.read_text(encoding="utf-8")
+    custom = tmp_path / "dimensions.tsv"
+    renamed = bundled.replace("funding\ten\tlabel\tFunding and incentives", "funding\ten\tlabel\tMoney on the table")
+    custom.write_text(renamed, encoding="utf-8")
+    config = replace(CONFIG, dimensions_path=custom)
+    result = answer(corpus_searcher, "How do Morocco and Tunisia fund cluster governance bodies?", config)
+    assert "funding" in result.dimensions
+    assert "Money on the table" in result.markdown and "Money on the table" in grid_html(result, "en")
+    assert answer_from_json(answer_to_json(result)).labels == result.labels
+    default = answer(corpus_searcher, "How do Morocco and Tunisia fund cluster governance bodies?", CONFIG)
+    assert "Funding and incentives" in default.markdown and "Money on the table" not in default.markdown
