@@ -23,6 +23,7 @@ from eval.bench.serve import serve_child
 from eval.bench.server import server_search_bench
 from eval.bench.synthetic import synthetic_facts, synthetic_store
 from eval.bench.workload import QUERIES, ROUNDS
+from eval.harness import jsonable
 from ingest.config import IngestConfig
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
 
@@ -94,8 +95,9 @@ def _config(rounds: int, embed: EmbedConfig) -> dict[str, Any]:
         "queries": len(QUERIES),
         "batch_size": embed.batch_size,
         "threads": embed.threads or os.cpu_count(),
-        "retrieval": {k: v for k, v in asdict(RetrievalConfig()).items() if k != "index_dir"},
-        "baseline": asdict(BaselineConfig()),
+        # Settings hold paths (the glossary's): the report is JSON, so they are written as strings.
+        "retrieval": jsonable({k: v for k, v in asdict(RetrievalConfig()).items() if k != "index_dir"}),
+        "baseline": jsonable(asdict(BaselineConfig())),
     }
 
 
