@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
 
-from assistant.errors import AccessError
+from assistant.errors import AccessError, InvalidValue
 from assistant.throttle import LoginThrottle
 
 Role = Literal["reader", "admin"]
@@ -84,21 +84,21 @@ def _parse_hash(hashed: str) -> _Scrypt:
     """The scrypt parameters of ``hashed``; ValueError (with the reason) when it is not one of ours."""
     parts = hashed.split("$")
     if len(parts) != 6 or parts[0] != "scrypt":
-        raise ValueError("not a 'scrypt$n$r$p$salt$hash' password hash")
+        raise InvalidValue("not a 'scrypt$n$r$p$salt$hash' password hash")
     if not all(part.isdigit() for part in parts[1:4]):
-        raise ValueError("scrypt parameters n, r and p must be whole numbers")
+        raise InvalidValue("scrypt parameters n, r and p must be whole numbers")
     n, r, p = (int(part) for part in parts[1:4])
     if not (2 <= n <= _MAX_N and n & (n - 1) == 0 and 1 <= r <= _MAX_R and 1 <= p <= _MAX_P):
-        raise ValueError(f"scrypt parameters n={n}, r={r}, p={p} are out of range")
+        raise InvalidValue(f"scrypt parameters n={n}, r={r}, p={p} are out of range")
     try:
         salt, key = (base64.b64decode(part, validate=True) for part in parts[4:6])
     except (binascii.Error, ValueError) as err:
-        raise ValueError("salt or hash is not valid base64") from err
+        raise InvalidValue("salt or hash is not valid base64") from err
     if len(salt) < 8 or len(key) < 16:
-        raise ValueError("salt or hash is too short")
+        raise InvalidValue("salt or hash is too short")
     parsed = _Scrypt(n, r, p, salt, key)
     if parsed.memory > _MAX_MEMORY:
-        raise ValueError(f"scrypt parameters n={n}, r={r}, p={p} need more than 1 GiB")
+        raise InvalidValue(f"scrypt parameters n={n}, r={r}, p={p} need more than 1 GiB")
     return parsed
 
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import AuditError
+from assistant.errors import AuditError, InvalidValue
 from assistant.model import Answer
 
 _RESERVED = ("time", "event", "user")
@@ -47,7 +47,7 @@ class AuditLog:
             return
         clash = [name for name in fields if name in _RESERVED]
         if clash:
-            raise ValueError(f"audit field name(s) {', '.join(clash)} are reserved; rename them")
+            raise InvalidValue(f"audit field name(s) {', '.join(clash)} are reserved; rename them")
         entry = {"time": self._clock().astimezone(UTC).isoformat(timespec="milliseconds"), "event": event, "user": user, **fields}
         line = (_one_line(json.dumps(entry, ensure_ascii=False, default=str)) + "\n").encode("utf-8")
         with self._lock:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from assistant.errors import InvalidValue
 from assistant.throttle import ThrottleConfig
 
 DIMENSIONS_FILE = Path(__file__).with_name("data") / "dimensions.tsv"  # the bundled dimension lexicon (assistant.dimensions)
@@ -83,11 +84,11 @@ class AssistantConfig:
     def __post_init__(self) -> None:
         counts = (self.passages_per_country, self.passages_per_document, self.findings_per_country, self.open_question_countries)
         if min(counts) < 1:
-            raise ValueError(
+            raise InvalidValue(
                 "passages_per_country, passages_per_document, findings_per_country and open_question_countries must be at least 1"
             )
         if not 0.0 <= self.redundancy <= 1.0:
-            raise ValueError(f"redundancy must be within [0, 1], got {self.redundancy}")
+            raise InvalidValue(f"redundancy must be within [0, 1], got {self.redundancy}")
 
 
 @dataclass(frozen=True)

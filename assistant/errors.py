@@ -5,6 +5,10 @@ class AssistantError(Exception):
     """Base class: ``str(err)`` is one line that says what to do."""
 
 
+class InvalidValue(AssistantError, ValueError):
+    """A setting or argument out of its range (still a ValueError, as before it had a base class)."""
+
+
 class AccessError(AssistantError):
     """A users file, a password or a login setting is wrong; the message names the file and line or the variable."""
 

@@ -13,6 +13,7 @@ import html
 from pathlib import Path
 from urllib.parse import quote as url_quote
 
+from assistant.errors import InvalidValue
 from ingest.normalize import clean_whitespace
 from ingest.readers import reader_for
 
@@ -38,7 +39,7 @@ def readable_page(path: Path, title: str, lang: str) -> str:
     """The document at ``path`` as an HTML page of escaped paragraphs, one block per source page."""
     reader = reader_for(path)
     if reader is None:
-        raise ValueError(f"{path.name}: no reader for this kind of file")
+        raise InvalidValue(f"{path.name}: no reader for this kind of file")
     extracted = reader(path, MAX_PAGES)
     parts = []
     several = len(extracted.pages) > 1

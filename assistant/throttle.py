@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.errors import InvalidValue
+
 
 @dataclass(frozen=True)
 class ThrottleConfig:
@@ -30,7 +32,7 @@ class ThrottleConfig:
 
     def __post_init__(self) -> None:
         if self.free_per_name < 1 or self.free_per_address < 1 or self.max_delay_s < 0 or self.forget_s <= 0:
-            raise ValueError(f"login throttle settings are out of range: {self}")
+            raise InvalidValue(f"login throttle settings are out of range: {self}")
 
 
 @dataclass

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from eval.errors import EvalError, InvalidValue
 from kb.config import RetrievalConfig
 from kb.embed import Embedder
 from kb.lexical import indexed_text
@@ -48,7 +49,7 @@ class BaselineConfig:
 
     def __post_init__(self) -> None:
         if self.candidates < 1 or self.top_k < 1:
-            raise ValueError("candidates and top_k must be at least 1")
+            raise InvalidValue("candidates and top_k must be at least 1")
 
 
 def _llama_index() -> Any:
@@ -72,10 +73,10 @@ def _refusing_llm() -> Any:
             return LLMMetadata(model_name="none")
 
         def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-            raise RuntimeError("the llama-index baseline must not call an LLM (num_queries=1)")
+            raise EvalError("the llama-index baseline must not call an LLM (num_queries=1)")
 
         def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
-            raise RuntimeError("the llama-index baseline must not call an LLM (num_queries=1)")
+            raise EvalError("the llama-index baseline must not call an LLM (num_queries=1)")
 
     return RefusingLLM()
 
@@ -196,7 +197,7 @@ class LlamaIndexHybrid:
     def retrieve_documents(self, query: str, k: int = 10, part: Part = "fusion") -> list[str]:
         """Document ids of the passages, each document once at its best passage, at most ``k``."""
         if k < 1:
-            raise ValueError("k must be at least 1")
+            raise InvalidValue("k must be at least 1")
         return documents_of(self.retrieve(query, part), k)
 
 
@@ -212,7 +213,7 @@ def vector_retriever(store: Store, nodes: list[BaseNode], embed_model: Any, top_
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     if not nodes:
-        raise ValueError(f"the store at {store.config.describe()} holds no passages; ingest documents first")
+        raise InvalidValue(f"the store at {store.config.describe()} holds no passages; ingest documents first")
     vector_store = ChromaVectorStore(chroma_collection=ensure_collection(store, collection, nodes))
     index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model, transformations=[_already_chunked()])
     return index.as_retriever(similarity_top_k=top_k)

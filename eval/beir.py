@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from eval.errors import BadLineError
+from eval.errors import BadLineError, InvalidValue
 from eval.errors import DatasetError as DatasetError  # re-exported: callers import them from here
 from eval.errors import EvalError as EvalError
 from ingest.errors import IngestError
@@ -126,10 +126,10 @@ def _text_field(row: dict[str, Any], field: str, required: bool) -> str:
     value = row.get(field)
     if value is None:
         if required:
-            raise ValueError(f"field '{field}' is missing")
+            raise InvalidValue(f"field '{field}' is missing")
         return ""
     if not (isinstance(value, str) or field == "_id" and isinstance(value, int) and not isinstance(value, bool)):
-        raise ValueError(f"field '{field}' must be a string, got {type(value).__name__}")
+        raise InvalidValue(f"field '{field}' must be a string, got {type(value).__name__}")
     return str(value).strip() if field != "text" else str(value)
 
 
@@ -166,9 +166,9 @@ def read_queries(path: Path) -> tuple[list[Query], list[DatasetProblem]]:
             lang = _text_field(row, "lang", required=False).lower()
             kind = _text_field(row, "kind", required=False) or NO_KIND
             if not query_id:
-                raise ValueError("field '_id' is empty")
+                raise InvalidValue("field '_id' is empty")
             if not text.strip():
-                raise ValueError("field 'text' is empty")
+                raise InvalidValue("field 'text' is empty")
         except ValueError as err:
             problems.append(DatasetProblem(str(path), number, f"{err}; query skipped"))
             continue

@@ -13,6 +13,10 @@ class EvalError(Exception):
     """Base class of evaluation errors; ``str(err)`` is a one-line user message."""
 
 
+class InvalidValue(EvalError, ValueError):
+    """A setting or argument out of its range (still a ValueError, as before it had a base class)."""
+
+
 class DatasetError(EvalError):
     """The dataset cannot be used as a whole (a file is missing or unreadable, nothing to evaluate)."""
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eval.beir import Dataset, Query, corpus_documents, corpus_languages
-from eval.errors import DatasetError, EvalError
+from eval.errors import DatasetError, EvalError, InvalidValue
 from eval.metrics import RECALL_DEPTH, Measure, percentile, standard_measures
 from ingest.config import IngestConfig
 from kb.config import MODES, RetrievalConfig, StoreConfig
@@ -106,9 +106,9 @@ def run_evaluation(
 ) -> Evaluation:
     """Retrieve every judged query in every mode and measure it. See :func:`evaluate`."""
     if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+        raise InvalidValue(f"k must be at least 1, got {k}")
     if not modes:
-        raise ValueError("no mode to evaluate")
+        raise InvalidValue("no mode to evaluate")
     doc_langs = corpus_languages(dataset) if doc_langs is None else doc_langs
     measures = standard_measures(k)
     depth = max(k, RECALL_DEPTH)

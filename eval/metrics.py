@@ -17,6 +17,8 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, NamedTuple
 
+from eval.errors import InvalidValue
+
 MeasureName = Literal["ndcg", "recall", "mrr"]
 RECALL_DEPTH = 100  # Recall@100 is always reported: how much a reranker could still recover
 
@@ -28,9 +30,9 @@ def dedup(ranking: Sequence[str]) -> list[str]:
 
 def _check(relevance: Mapping[str, int], k: int) -> None:
     if k < 1:
-        raise ValueError(f"k must be at least 1, got {k}")
+        raise InvalidValue(f"k must be at least 1, got {k}")
     if not any(grade > 0 for grade in relevance.values()):
-        raise ValueError("the query has no relevant document (grade > 0): leave it out of the averages, as trec_eval does")
+        raise InvalidValue("the query has no relevant document (grade > 0): leave it out of the averages, as trec_eval does")
 
 
 def ndcg_at_k(ranking: Sequence[str], relevance: Mapping[str, int], k: int) -> float:
@@ -81,7 +83,7 @@ class Measure(NamedTuple):
     def parse(cls, text: str) -> Measure:
         name, _, cutoff = text.strip().lower().partition("@")
         if name not in FUNCTIONS or not cutoff.isdigit() or int(cutoff) < 1:
-            raise ValueError(f"unknown measure '{text}'; write NAME@K with NAME one of {', '.join(FUNCTIONS)}, e.g. ndcg@10")
+            raise InvalidValue(f"unknown measure '{text}'; write NAME@K with NAME one of {', '.join(FUNCTIONS)}, e.g. ndcg@10")
         return cls(name, int(cutoff))
 
 
@@ -94,8 +96,8 @@ def standard_measures(k: int = 10) -> tuple[Measure, ...]:
 def percentile(samples: Sequence[float], p: float) -> float:
     """The nearest-rank percentile (the smallest sample with at least p % of samples at or below it)."""
     if not samples:
-        raise ValueError("no samples")
+        raise InvalidValue("no samples")
     if not 0 < p <= 100:
-        raise ValueError(f"p must be within (0, 100], got {p}")
+        raise InvalidValue(f"p must be within (0, 100], got {p}")
     ordered = sorted(samples)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eval import markdown
 from eval.bench import in_child, machine
+from eval.errors import InvalidValue
 from eval.markdown import find_section, replace_section
 from eval.ocrcompare import DIGITS, MEASURES, changed_only, compare_changed, losses
 from eval.ocrreport import HEADING, render_section
@@ -149,7 +150,7 @@ def _ocr_speed_child(documents: Path, doc_ids: Sequence[str], config: OcrConfig)
     paths = [documents / doc_id for doc_id in doc_ids]
     pages = [(path, document_language(path), n) for path in paths for n in range(1, page_count(path) + 1)]
     if not pages:
-        raise ValueError(f"{documents}: no PDF to OCR")
+        raise InvalidValue(f"{documents}: no PDF to OCR")
     first, lang, number = pages[0]
     ocr_page(first, number, config, lang_hint=lang)
     samples: list[dict[str, Any]] = []

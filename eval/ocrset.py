@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from eval.beir import DOCUMENTS, GOLD_DOCUMENTS, NO_KIND, QRELS, QUERIES, Dataset, Query, load_dataset
-from eval.errors import EvalError
+from eval.errors import EvalError, InvalidValue
 
 LANGUAGES = ("ar", "fr", "en")
 CLEAN, SCANNED = "clean", "scanned"
@@ -82,7 +82,7 @@ def choose_documents(dataset: Dataset, documents: Path, per_language: int) -> tu
     Raises :class:`OcrSetError` when a language has fewer such PDFs.
     """
     if per_language < 1:
-        raise ValueError(f"per_language must be at least 1, got {per_language}")
+        raise InvalidValue(f"per_language must be at least 1, got {per_language}")
     candidates = _candidates(dataset, documents)
     chosen: list[str] = []
     for lang in LANGUAGES:
@@ -211,7 +211,7 @@ def build_ocr_set(
     missing.
     """
     if dpi < 50:
-        raise ValueError(f"dpi must be at least 50 for OCR to read anything, got {dpi}")
+        raise InvalidValue(f"dpi must be at least 50 for OCR to read anything, got {dpi}")
     dataset = dataset if dataset is not None else load_dataset(None)
     clean, scanned = out / CLEAN, out / SCANNED
     for folder in (clean, scanned):

@@ -70,3 +70,13 @@ def check_page_count(path: Path, count: int, max_pages: int) -> None:
         raise ParseLimitError(
             path, f"{count} pages, over the limit of {max_pages} pages per file", "split the file, or raise POLICYKB_MAX_PAGES"
         )
+
+
+class UsageError(IngestError, ValueError):
+    """A caller broke the API's contract (a page number below 1, a parser asked for a result it was not
+    given a file for): a bug in the calling code rather than bad input, so its message is the whole
+    line, with no file to name; still a ValueError, as it was before."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+        self.path, self.reason, self.hint = "", message, ""

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ingest.errors import IngestError
+from ingest.errors import IngestError, UsageError
 
 INSTALL_HINT = "install Debian's tesseract-ocr with tesseract-ocr-ara, tesseract-ocr-fra and tesseract-ocr-eng (make system-deps)"
 HINT_LANGUAGES: dict[str, tuple[str, ...]] = {"ar": ("ara", "fra"), "fr": ("fra", "eng"), "en": ("eng",)}
@@ -115,7 +115,7 @@ def ocr_page(pdf: Path, number: int, config: OcrConfig, lang_hint: str = "") -> 
     Raises :class:`OcrError` for this page only; the caller decides whether to go on.
     """
     if number < 1:
-        raise ValueError(f"page numbers start at 1, got {number}")
+        raise UsageError(f"page numbers start at 1, got {number}")
     where = f"{pdf}: page {number}"
     ready = _ready(config)
     if ready.tools is None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ingest.errors import CorruptDocumentError, IngestError, ParseLimitError
+from ingest.errors import CorruptDocumentError, IngestError, ParseLimitError, UsageError
 from ingest.load import LoadOptions, SourceFile, load_document, read_file_pages
 from ingest.pages import PageTexts
 from ingest.records import Document
@@ -138,7 +138,7 @@ class ParserProcess:
 
     def submit(self, source: SourceFile, kind: str = "document") -> None:
         if self._pending is not None:
-            raise RuntimeError("ParserProcess.submit called twice without result()")
+            raise UsageError("ParserProcess.submit called twice without result()")
         conn = self._conn
         if conn is None or self._process is None or not self._process.is_alive():
             self._kill()
@@ -153,7 +153,7 @@ class ParserProcess:
     def _receive(self) -> Any:
         source, self._pending = self._pending, None
         if source is None or self._conn is None:
-            raise RuntimeError("ParserProcess.result called without submit()")
+            raise UsageError("ParserProcess.result called without submit()")
         try:
             status: str = "progress"
             payload: Any = None

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from kb.errors import InvalidValue
+
 GLOSSARY = Path(__file__).with_name("data") / "glossary.tsv"  # the bundled trilingual glossary (kb.glossary)
 
 
@@ -102,8 +104,8 @@ class RetrievalConfig:
     def __post_init__(self) -> None:
         for name in ("dense_weight", "glossary_weight", "country_boost", "year_boost", "translation_lift"):
             if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(f"{name} must be within [0, 1], got {getattr(self, name)}")
+                raise InvalidValue(f"{name} must be within [0, 1], got {getattr(self, name)}")
         if self.freshness_s < 0:
-            raise ValueError(f"freshness_s must be at least 0, got {self.freshness_s}")
+            raise InvalidValue(f"freshness_s must be at least 0, got {self.freshness_s}")
         if self.dense_candidates < 1 or self.lexical_candidates < 1 or self.passages_per_document < 1:
-            raise ValueError("candidate counts and passages_per_document must be at least 1")
+            raise InvalidValue("candidate counts and passages_per_document must be at least 1")

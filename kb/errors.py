@@ -7,6 +7,10 @@ class KBError(Exception):
     """Base class for knowledge-base errors; ``str(err)`` is a one-line user message."""
 
 
+class InvalidValue(KBError, ValueError):
+    """A setting or argument out of its range (still a ValueError, as before it had a base class)."""
+
+
 class StoreLockedError(KBError):
     """Another process is writing to the same store directory."""
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import TypeVar
 
+from kb.errors import InvalidValue
+
 K = TypeVar("K", bound=Hashable)
 
 RRF_K = 60  # the constant of Cormack et al.
@@ -58,7 +60,7 @@ def convex(
     for key in dense.keys() | lexical.keys():
         weight = dense_weight(key)
         if not 0.0 <= weight <= 1.0:
-            raise ValueError(f"a dense weight must be within [0, 1], got {weight}")
+            raise InvalidValue(f"a dense weight must be within [0, 1], got {weight}")
         fused[key] = weight * dense.get(key, 0.0) + (1.0 - weight) * lexical.get(key, 0.0)
     return fused
 

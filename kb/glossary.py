@@ -19,7 +19,7 @@ from pathlib import Path
 
 from kb.analysis import analyze
 from kb.config import GLOSSARY
-from kb.errors import KBError
+from kb.errors import InvalidValue, KBError
 
 BUNDLED = GLOSSARY
 LANGS: tuple[str, ...] = ("en", "fr", "ar")
@@ -40,7 +40,7 @@ class Term:
 
     def __post_init__(self) -> None:
         if not self.tokens:
-            raise ValueError(f"glossary term '{self.text}' ({self.lang}) has no tokens; a term must keep at least one word")
+            raise InvalidValue(f"glossary term '{self.text}' ({self.lang}) has no tokens; a term must keep at least one word")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from kb import fusion
 from kb.candidates import dense_candidates, fuse, lexical_candidates
 from kb.config import Mode, RetrievalConfig
 from kb.embed import Embedder
+from kb.errors import InvalidValue
 from kb.glossary import Glossary, glossary_at
 from kb.lexical import LexicalIndex, ensure_lexical_index, fingerprint
 from kb.query import QueryIntent, clean_query, has_words, understand
@@ -282,7 +283,7 @@ class Searcher:
         """The ``k`` best documents, each with its best passages (at most ``passages_per_document``); the
         query is read as in :meth:`search`."""
         if k < 1:
-            raise ValueError("k must be at least 1")
+            raise InvalidValue("k must be at least 1")
         ranking = self._rank(query, filters, mode)
         state, passages, documents = ranking.state, ranking.passages, ranking.documents
         top_docs = fusion.ranked(documents, ranking.document_tiebreak())[:k]
@@ -323,10 +324,10 @@ class Searcher:
         and bidi-override characters dropped. A query without a letter or digit finds nothing.
         """
         if k < 1:
-            raise ValueError("k must be at least 1")
+            raise InvalidValue("k must be at least 1")
         cap = self.config.passages_per_document if per_document is None else per_document
         if cap < 1:
-            raise ValueError("per_document must be at least 1")
+            raise InvalidValue("per_document must be at least 1")
         ranking = self._rank(query, filters, mode)
         state, passages, documents = ranking.state, ranking.passages, ranking.documents
         doc_ids = state.index.doc_ids

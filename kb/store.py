@@ -23,7 +23,7 @@ from ingest.records import Chunk, Document
 from kb.chroma import ServerCollection, call_server, open_client
 from kb.config import StoreConfig
 from kb.embed import MODEL_ID
-from kb.errors import IncompatibleStoreError, KBError, StoreUnavailableError
+from kb.errors import IncompatibleStoreError, InvalidValue, KBError, StoreUnavailableError
 from kb.storemeta import chunk_metadata, document_metadata
 
 SCHEMA_VERSION = 1
@@ -172,7 +172,7 @@ class Store:
     def write_document(self, doc: Document, chunks: Sequence[Chunk], embeddings: np.ndarray, root: str) -> None:
         """Replace ``doc``'s chunks with ``chunks``: whole or not at all (see the module docstring)."""
         if len(chunks) != len(embeddings):
-            raise ValueError("one embedding per chunk")
+            raise InvalidValue("one embedding per chunk")
         for start in range(0, len(chunks), self.max_batch):
             part = chunks[start : start + self.max_batch]
             self.chunks.upsert(

@@ -23,6 +23,7 @@ from eval.bench.serve import serve_child
 from eval.bench.server import server_search_bench
 from eval.bench.synthetic import synthetic_facts, synthetic_store
 from eval.bench.workload import QUERIES, ROUNDS
+from eval.errors import InvalidValue
 from eval.harness import jsonable
 from ingest.config import IngestConfig
 from kb.config import EmbedConfig, RetrievalConfig, StoreConfig
@@ -51,9 +52,9 @@ def run_bench(
     """
     sizes = sorted(set(sizes))
     if not sizes or sizes[0] < 10:
-        raise ValueError("sizes must be at least 10 passages each")
+        raise InvalidValue("sizes must be at least 10 passages each")
     if rounds < 1:
-        raise ValueError("rounds must be at least 1")
+        raise InvalidValue("rounds must be at least 1")
     dataset = dataset or load_dataset(None)
     ask_embed = embed
     # Search rounds repeat the same queries: with the in-memory query cache, later rounds would skip

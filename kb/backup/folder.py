@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from kb.embed import DIM
-from kb.errors import BackupError
+from kb.errors import BackupError, InvalidValue
 
 FORMAT = "policykb-backup"
 FORMAT_VERSION = 1
@@ -70,7 +70,7 @@ def jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             try:
                 record = json.loads(line)
                 if not isinstance(record.get("id"), str) or not isinstance(record.get("metadata"), dict):
-                    raise ValueError("no id or metadata")
+                    raise InvalidValue("no id or metadata")
             except (ValueError, AttributeError) as err:
                 raise BackupError(f"{path}: line {number} is not a valid record ({err}); export again") from None
             yield number, record
