@@ -40,6 +40,10 @@ NODE_FIELDS = ("doc_id", "country", "lang", "doc_lang", "doc_type", "year")
 INSTALL = "pip install -e '.[bench]' (llama-index-vector-stores-chroma and llama-index-retrievers-bm25)"
 
 
+class LLMForbidden(EvalError, RuntimeError):
+    """The stock pipeline tried to ask an LLM, which the baseline never configures (a RuntimeError, as before)."""
+
+
 @dataclass(frozen=True)
 class BaselineConfig:
     # As many passages per retriever as kb.search's dense and lexical sides take.
@@ -73,10 +77,10 @@ def _refusing_llm() -> Any:
             return LLMMetadata(model_name="none")
 
         def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-            raise EvalError("the llama-index baseline must not call an LLM (num_queries=1)")
+            raise LLMForbidden("the llama-index baseline must not call an LLM (num_queries=1)")
 
         def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> Any:
-            raise EvalError("the llama-index baseline must not call an LLM (num_queries=1)")
+            raise LLMForbidden("the llama-index baseline must not call an LLM (num_queries=1)")
 
     return RefusingLLM()
 
