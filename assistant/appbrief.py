@@ -30,7 +30,7 @@ from assistant.phrases import country_name
 from assistant.render import short_quote
 from assistant.saved import LOCAL_USER, SavedEntry, SavedWork
 from assistant.views import esc, text_direction
-from assistant.webtext import direction, text
+from assistant.webtext import count_text, direction, text
 
 # The brief's list and links; added to assistant.webstyle.CSS by the server.
 BRIEF_CSS = """
@@ -103,7 +103,7 @@ def listed(entries: list[SavedEntry]) -> list[Item]:
 def item_html(index: int, item: Item, lang: str) -> str:
     """One brief entry: its number, question, and a short summary (countries, quotes, the first one)."""
     countries = ", ".join(country_name(c, lang) for c in item["countries"])
-    summary = " · ".join(part for part in (countries, text("brief_quotes", lang).format(item["quotes"])) if part)
+    summary = " · ".join(part for part in (countries, count_text("brief_quotes", int(item["quotes"]), lang)) if part)
     first = item["first"]
     quote = f'<q class="pkb-quote" dir="{text_direction(first)}">{esc(first)}</q>' if first else ""
     return (

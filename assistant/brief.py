@@ -25,7 +25,7 @@ from typing import Literal
 
 from assistant.errors import BriefError
 from assistant.model import Answer, Citation
-from assistant.phrases import country_name, phrase
+from assistant.phrases import country_name, phrase, phrase_count
 from assistant.render import RTL_MARK, column_label, overview, quoted, source_parts, table_cell
 from assistant.views import document_url
 
@@ -206,7 +206,7 @@ def _entry(index: int, entry: BriefEntry, numbers: Mapping[int, int], lang: str)
     if answer.grid:
         blocks += [Heading(2, phrase("grid", lang)), _grid(answer, numbers, lang)]
     if answer.verification.dropped:
-        blocks.append(_plain(phrase("dropped", lang).format(len(answer.verification.dropped))))
+        blocks.append(_plain(phrase_count("dropped", len(answer.verification.dropped), lang)))
     return blocks
 
 

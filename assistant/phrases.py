@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from assistant.catalog import catalog, localised
+from assistant.catalog import catalog, counted, localised
 
 # The words themselves are data: assistant/data/messages/names.json and answer.json (assistant.catalog).
 _LANGS = ("en", "fr", "ar")
@@ -25,6 +25,11 @@ PHRASES: Mapping[str, Mapping[str, Any]] = catalog("answer")
 
 def phrase(key: str, lang: str) -> str:
     return str(localised(PHRASES[key], lang))
+
+
+def phrase_count(key: str, n: int, lang: str) -> str:
+    """A framing sentence that agrees with its number ``n`` (a plural entry of answer.json)."""
+    return counted(PHRASES[key], n, lang)
 
 
 def country_name(code: str, lang: str) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from assistant.dimensions import Lexicon, lexicon
 from assistant.model import Answer, Citation
-from assistant.phrases import country_name, doc_type_name, join_names, phrase
+from assistant.phrases import country_name, doc_type_name, join_names, phrase, phrase_count
 
 RTL_MARK = "\u200f"  # keeps an Arabic line's punctuation on the right side when a Latin quote ends it
 
@@ -133,7 +133,7 @@ def render(answer: Answer) -> str:
     lines += [f"### {phrase('sources', lang)}", ""]
     lines += [source_line(c, lang) for c in answer.citations]
     if answer.verification.dropped:
-        lines += ["", phrase("dropped", lang).format(len(answer.verification.dropped))]
+        lines += ["", phrase_count("dropped", len(answer.verification.dropped), lang)]
     if answer.notes:
         lines += ["", *answer.notes]
     return "\n".join(lines).rstrip() + "\n"

@@ -26,7 +26,7 @@ from dataclasses import replace
 from assistant.config import TranslateConfig
 from assistant.errors import AssistantError
 from assistant.model import Answer, Citation
-from assistant.phrases import phrase
+from assistant.phrases import phrase, phrase_count
 from assistant.render import render
 
 LANGS = frozenset({"ar", "fr", "en"})
@@ -103,7 +103,7 @@ def translate_quotes(answer: Answer, translator: Translator) -> Answer:
             else:
                 dropped += 1
     if dropped:
-        notes.append(phrase("translation_dropped", target).format(dropped))
+        notes.append(phrase_count("translation_dropped", dropped, target))
     citations: tuple[Citation, ...] = tuple(replace(c, translation=translated.get(c.n, "")) for c in answer.citations)
     done = replace(answer, citations=citations, notes=(*answer.notes, *notes))
     return replace(done, markdown=render(done)) if answer.answerer == "extractive" else done

@@ -27,13 +27,14 @@ def test_every_entry_speaks_every_interface_language_with_the_same_placeholders(
             assert found <= english | {"n"} and english - {"n"} <= found, f"{name}.json: {key} ({lang}) placeholders {found}"
 
 
-def test_plural_entries_have_each_form_their_language_uses() -> None:
-    plural = {k: e for k, e in catalog("ui").items() if isinstance(e["en"], dict)}
+@pytest.mark.parametrize("name", ["ui", "answer"])
+def test_plural_entries_have_each_form_their_language_uses(name: str) -> None:
+    plural = {k: e for k, e in catalog(name).items() if isinstance(e["en"], dict)}
     assert plural, "counts are plural entries"
     for key, entry in plural.items():
         for lang, forms in entry.items():
             needed = set(Locale.parse(lang).plural_form.tags) | {"other"}
-            assert needed <= set(forms), f"ui.json: {key} ({lang}) lacks {needed - set(forms)}"
+            assert needed <= set(forms), f"{name}.json: {key} ({lang}) lacks {needed - set(forms)}"
 
 
 def test_arabic_counts_agree_with_their_number() -> None:
@@ -46,3 +47,11 @@ def test_arabic_counts_agree_with_their_number() -> None:
 
 def test_an_unknown_language_falls_back_to_english() -> None:
     assert counted(catalog("ui")["documents_count"], 2, "de") == "2 documents"
+
+
+def test_answer_notes_agree_with_their_count() -> None:
+    from assistant.phrases import phrase_count
+
+    assert phrase_count("dropped", 1, "en") == "1 quote failed the verbatim check and was removed."
+    assert phrase_count("dropped", 2, "ar").startswith("حُذف اقتباسان")
+    assert phrase_count("translation_dropped", 11, "ar").startswith("استُبعدت 11 ترجمة آلية")
