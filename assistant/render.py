@@ -40,7 +40,7 @@ def source_parts(citation: Citation, lang: str) -> list[str]:
 
 def source_line(citation: Citation, lang: str) -> str:
     title, *rest = source_parts(citation, lang)
-    line = f"{citation.n}. " + ", ".join([f"**{title}**", *rest]) + f" — {quoted(citation.quote)} (`{citation.doc_id}`)"
+    line = f"{citation.n}. " + join_names([f"**{title}**", *rest], lang) + f" — {quoted(citation.quote)} (`{citation.doc_id}`)"
     if citation.other_versions:
         line += " — " + phrase("other_versions", lang).format(", ".join(f"`{v}`" for v in citation.other_versions))
     if citation.translation:

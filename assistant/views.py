@@ -20,7 +20,7 @@ from assistant.copytext import copy_controls
 from assistant.model import Answer, Citation
 from assistant.original import text_fragment
 from assistant.pdfview import MAX_QUOTE_CHARS
-from assistant.phrases import country_name, doc_type_name, phrase
+from assistant.phrases import country_name, doc_type_name, join_names, phrase
 from assistant.render import column_label, in_short, overview, short_quote, source_parts
 from assistant.webtext import TEXT, count_text, direction, text
 
@@ -55,7 +55,7 @@ def cite_marker(n: int, label: str = "") -> str:
 
 def _marker(citation: Citation, lang: str) -> str:
     title, *where = source_parts(citation, lang)
-    return cite_marker(citation.n, f"{text('source', lang)} {citation.n}: {title}, {', '.join(where)}")
+    return cite_marker(citation.n, f"{text('source', lang)} {citation.n}: {join_names([title, *where], lang)}")
 
 
 def _open_label(citation: Citation, ui_lang: str) -> str:
@@ -204,7 +204,7 @@ def grid_html(answer: Answer | None, ui_lang: str) -> str:
 
 def citation_label(citation: Citation, ui_lang: str) -> str:
     title, *where = source_parts(citation, ui_lang)
-    return f"[{citation.n}] {title} — {', '.join(where)}"
+    return f"[{citation.n}] {title} — {join_names(where, ui_lang)}"
 
 
 def citation_choices(answer: Answer | None, ui_lang: str) -> list[tuple[str, str]]:
