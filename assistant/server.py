@@ -147,6 +147,18 @@ def _ready_searcher(store: Any, embedder: Any, retrieval: RetrievalConfig) -> An
     return searcher
 
 
+def _add_routes(
+    api: FastAPI, store: Any, saved: Any, sessions: Any, login: bool, audit: AuditLog, export_dir: Path
+) -> None:
+    """The app's own routes beside Gradio: originals, the page viewer, brief downloads."""
+    from assistant.briefroute import add_brief_route
+    from assistant.viewerroute import add_viewer_route
+
+    add_document_route(api, store, sessions, login, audit)
+    add_brief_route(api, saved, sessions, login, audit, export_dir)
+    add_viewer_route(api, store, sessions, login, audit, original_file)
+
+
 def create_server_app(config: ServeConfig, temp: Path) -> Any:
     """Build the ASGI app: Gradio mounted at / beside the document route, behind the body limit.
 
@@ -154,11 +166,9 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     temporary folder (GRADIO_TEMP_DIR) be ``temp``: exported briefs are written there too.
     """
     from assistant.app import Services, build_app
-    from assistant.briefroute import add_brief_route
     from assistant.sessions import Sessions, UploadedFiles
     from assistant.throttle import LoginThrottle
     from assistant.uploadgate import UploadGate, may_upload
-    from assistant.viewerroute import add_viewer_route
     from kb.embed import Embedder
     from kb.store import Store
 
@@ -181,7 +191,6 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
         return may_upload(web, guard.role if guard else None, user)
 
     services = Services(  # everything the page's handlers use
-
         searcher=searcher,
         store=store,
         embedder=embedder,
@@ -201,9 +210,7 @@ def create_server_app(config: ServeConfig, temp: Path) -> Any:
     blocks.queue(default_concurrency_limit=web.ask_concurrency, max_size=web.queue_size)
 
     api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    add_document_route(api, store, sessions, guard is not None, audit)
-    add_brief_route(api, saved, sessions, guard is not None, audit, export_dir)
-    add_viewer_route(api, store, sessions, guard is not None, audit, original_file)
+    _add_routes(api, store, saved, sessions, guard is not None, audit, export_dir)
 
     app = _mount(api, blocks, config, _login_check(guard, audit) if guard else None, sessions)
     gated = UploadGate(app, sessions, uploaded, allowed, audit, web.max_session_upload_mb * 1024 * 1024)
