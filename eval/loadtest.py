@@ -29,7 +29,6 @@ from urllib.parse import urlparse
 
 from eval.beir import Dataset, load_dataset
 from eval.errors import EvalError
-from eval.loadreport import HEADING, render_section, write_section  # noqa: F401  # re-exported for callers of the old path
 from eval.metrics import percentile
 from eval.servers import command, policykb_server, process_memory_mb, process_threads
 
